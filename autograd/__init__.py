@@ -1,0 +1,77 @@
+"""chainrule's autograd: a scalar reverse-mode automatic-differentiation engine.
+
+A Value records every arithmetic operation into a graph; backward() applies
+the chain rule to it in reverse. Start with:
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)     # d tanh(x**2)/dx = 2x (1 - tanh(x**2)**2)
+0.002682
+
+Where things live: value.py (the node and its operators), ops.py (the table
+of every primitive and its derivative), backward.py (the traversal).
+"""
+
+__chainrule__ = True
+
+from autograd._identity import require_chainrule_package
+
+require_chainrule_package("nn")
+
+from autograd import collector  # noqa: E402
+from autograd.anomaly import detect_anomaly  # noqa: E402
+from autograd.backward import grad, topological_order  # noqa: E402
+from autograd.errors import (  # noqa: E402
+    AnomalyError,
+    DomainError,
+    GradcheckError,
+    RenderError,
+    TraceError,
+)
+from autograd.functions import (  # noqa: E402
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    tanh,
+)
+from autograd.ops import OPS, Op  # noqa: E402
+from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.value import Value  # noqa: E402
+
+collector.apply_on_import()
+
+__all__ = [
+    "Value",
+    "grad",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "collector",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "sin",
+    "cos",
+    "Op",
+    "OPS",
+    "DomainError",
+    "AnomalyError",
+    "GradcheckError",
+    "TraceError",
+    "RenderError",
+]

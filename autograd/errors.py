@@ -1,0 +1,36 @@
+"""The exceptions chainrule's autograd package raises.
+
+Each message says three things: what happened, why it matters, and what to do
+about it. Nodes are named by their label where they have one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DomainError", "AnomalyError", "GradcheckError", "TraceError", "RenderError"]
+
+
+class DomainError(ValueError):
+    """An operation was asked for a value outside its domain, e.g. log(-2.0).
+
+    >>> from autograd import Value
+    >>> Value(-2.0, label="z").log()
+    Traceback (most recent call last):
+    ...
+    autograd.errors.DomainError: log(-2.0) is undefined: log needs x > 0 (in node 'z')
+    """
+
+
+class AnomalyError(ArithmeticError):
+    """detect_anomaly() saw the first NaN or inf of a forward or backward pass."""
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagreed with its numeric estimate."""
+
+
+class TraceError(ValueError):
+    """A function could not be recorded as a tape that replays correctly."""
+
+
+class RenderError(RuntimeError):
+    """No program that turns DOT text into a picture could be found or run."""

@@ -1,0 +1,378 @@
+"""Value: a number that remembers how it was computed.
+
+Every arithmetic operation on Values returns a new Value that points back to
+its parents and to the entry of the op table (autograd/ops.py) that made it.
+`backward()` (autograd/backward.py) walks those links in reverse and applies
+the chain rule.
+
+Design choices, and why:
+- Parents are two plain slots, `_a` and `_b`, not a set or a closure: the
+  order is fixed (so drawings are deterministic) and a node holds no reference
+  cycle, so a finished graph is freed by reference counting alone.
+- `_id` counts nodes in creation order. Anything that names or orders nodes
+  (explain, draw, the tape) uses it, never id().
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from typing import Any, Callable, Union
+
+from autograd import ops
+from autograd.errors import DomainError
+from autograd.ops import Op
+from autograd.recording import STATE, is_anomaly_enabled, is_grad_enabled
+
+__all__ = ["Value", "Number"]
+
+Number = Union[int, float]
+"""Plain numbers a Value accepts: int, float, bool and numpy scalars."""
+
+_ACCEPTED = "int, float, bool or a numpy scalar"
+_new = object.__new__
+_next_id = itertools.count().__next__
+
+
+def _as_float(x: Any, where: str) -> float:
+    """x as a float, or a TypeError that says what was received and what is accepted."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{where} got a Value ({x!r}) where a plain number is needed: "
+            "use x.data for its number, or x.detach() for a new leaf with the same value"
+        )
+    if isinstance(x, numbers.Real) and not isinstance(x, complex):
+        return float(x)
+    if hasattr(x, "dtype") and hasattr(x, "size"):  # numpy arrays and numpy bool
+        if x.size == 1 and x.dtype.kind in "biuf":
+            return float(x.item() if hasattr(x, "item") else x)
+        if x.size != 1:
+            raise TypeError(
+                f"{where} got an array of {x.size} elements; a Value holds one number "
+                f"({_ACCEPTED}). For batches, record the graph once with autograd.trace "
+                "and replay it on arrays"
+            )
+    raise TypeError(
+        f"{where} got {type(x).__name__} {x!r:.60}; it accepts {_ACCEPTED}"
+        + (" (complex numbers are not supported)" if isinstance(x, complex) else "")
+    )
+
+
+class Value:
+    """A scalar node of the computation graph: data, grad, and how it was made.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> y.data, x.grad        # y = x**2 + 3x, dy/dx = 2x + 3
+    (10.0, 7.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_k", "_id", "_scope", "_hooks",
+                 "__weakref__")
+
+    # numpy must hand `array * value` to our reflected operators, not loop over us.
+    __array_ufunc__ = None
+
+    data: float
+    grad: Any
+    label: str
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Value label must be a str, got {type(label).__name__} {label!r:.60}; "
+                "pass it by keyword, Value(2.0, label='x'). Parents are recorded by the "
+                "operators, never passed in"
+            )
+        self.data = _as_float(data, "Value()")
+        self.grad = 0.0
+        self.label = label
+        self._fn: Op | None = None
+        self._a: Value | None = None
+        self._b: Value | None = None
+        self._k: float | None = None
+        self._id = _next_id()
+        self._scope = STATE.scope
+        self._hooks: list[Callable[[Any], Any]] | None = None
+
+    # -- structure, read-only -------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node ('+', '*', 'tanh', '**2'); '' for a leaf."""
+        fn = self._fn
+        if fn is None:
+            return ""
+        if fn is ops.POW_CONST:
+            return f"**{self._k:g}"
+        return fn.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in operand order."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        return (a,) if b is None else (a, b)
+
+    # micrograd's names, so the lecture's draw_dot and trace run unchanged.
+    _prev = parents
+    _op = op
+
+    @property
+    def operation(self) -> Op | None:
+        """The op-table entry that made this node, or None for a leaf."""
+        return self._fn
+
+    @property
+    def constant(self) -> float | None:
+        """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu)."""
+        return self._k
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node that no operation made: an input, a parameter or a constant."""
+        return self._fn is None
+
+    @property
+    def creation_index(self) -> int:
+        """A counter that orders nodes by creation; parents always come before children."""
+        return self._id
+
+    @property
+    def scope(self) -> str | None:
+        """The dotted path of the nn module whose call created this node, if any."""
+        return self._scope
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    # -- operators --------------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        return _record2(ops.ADD, self, _lift(other, "+"))
+
+    def __radd__(self, other: Number) -> Value:
+        return _record2(ops.ADD, _lift(other, "+"), self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _record2(ops.SUB, self, _lift(other, "-"))
+
+    def __rsub__(self, other: Number) -> Value:
+        return _record2(ops.SUB, _lift(other, "-"), self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _record2(ops.MUL, self, _lift(other, "*"))
+
+    def __rmul__(self, other: Number) -> Value:
+        return _record2(ops.MUL, _lift(other, "*"), self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _record2(ops.DIV, self, _lift(other, "/"))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _record2(ops.DIV, _lift(other, "/"), self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _record2(ops.POW, self, other)
+        return _record1(ops.POW_CONST, self, _as_float(other, "the exponent of **"))
+
+    def __rpow__(self, other: Number) -> Value:
+        return _record2(ops.POW, _lift(other, "**"), self)
+
+    def __neg__(self) -> Value:
+        return _record1(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _record1(ops.ABS, self)
+
+    # -- functions ----------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e**x."""
+        return _record1(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; needs x > 0."""
+        return _record1(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root; needs x >= 0."""
+        return _record1(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, (e**2x - 1) / (e**2x + 1)."""
+        return _record1(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-x), computed without overflow for any x."""
+        return _record1(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(x, 0); its derivative at 0 is taken as 0."""
+        return _record1(ops.RELU, self)
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x for x > 0, slope * x otherwise."""
+        return _record1(ops.LEAKY_RELU, self, _as_float(slope, "leaky_relu slope"))
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), computed without overflow for any x."""
+        return _record1(ops.SOFTPLUS, self)
+
+    def sin(self) -> Value:
+        """Sine, x in radians."""
+        return _record1(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine, x in radians."""
+        return _record1(ops.COS, self)
+
+    # -- gradients ---------------------------------------------------------------
+
+    def backward(self, gradient: Any = 1.0, *, create_graph: bool = False) -> None:
+        """Fill .grad of every node this one depends on with d(self)/d(node).
+
+        Leaves accumulate across calls (as in PyTorch); every node in between
+        holds the gradient of the latest pass. With create_graph=True the
+        gradients are Values, so they can be differentiated again.
+        """
+        from autograd.backward import backward
+
+        backward(self, gradient, create_graph=create_graph)
+
+    def _backward(self) -> None:
+        """One chain-rule step: add this node's contribution to its parents' grads.
+
+        backward() does this for every node; micrograd's lecture calls it by hand.
+        """
+        from autograd.backward import propagate_one
+
+        propagate_one(self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self.data, label=self.label)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> _HookHandle:
+        """Call hook(grad) when this node's gradient is ready in backward().
+
+        The hook may return a replacement gradient, or None to keep it. As in
+        PyTorch, the returned handle's .remove() unregisters it.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self, hook)
+
+
+class _HookHandle:
+    __slots__ = ("_node", "_hook")
+
+    def __init__(self, node: Value, hook: Callable[[Any], Any]) -> None:
+        self._node, self._hook = node, hook
+
+    def remove(self) -> None:
+        """Unregister the hook; removing twice does nothing."""
+        hooks = self._node._hooks
+        if hooks is not None and self._hook in hooks:
+            hooks.remove(self._hook)
+            if not hooks:
+                self._node._hooks = None
+
+
+def _lift(x: Any, symbol: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    return Value(_as_float(x, f"the other operand of {symbol}"))
+
+
+def _record1(fn: Op, a: Value, k: float | None = None) -> Value:
+    """A new node made by a one-parent op."""
+    try:
+        data = fn.forward(a.data, k)
+    except Exception as error:
+        raise _domain_error(error, fn, (a,), k) from None
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = fn
+    out._a = a
+    out._b = None
+    out._k = k
+    out._id = _next_id()
+    out._scope = STATE.scope
+    out._hooks = None
+    if STATE.special:
+        _apply_modes(out)
+    return out
+
+
+def _record2(fn: Op, a: Value, b: Value) -> Value:
+    """A new node made by a two-parent op."""
+    try:
+        data = fn.forward(a.data, b.data)
+    except Exception as error:
+        raise _domain_error(error, fn, (a, b), None) from None
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = fn
+    out._a = a
+    out._b = b
+    out._k = None
+    out._id = _next_id()
+    out._scope = STATE.scope
+    out._hooks = None
+    if STATE.special:
+        _apply_modes(out)
+    return out
+
+
+def _apply_modes(out: Value) -> None:
+    """The slow path, taken only while no_grad or detect_anomaly is active somewhere."""
+    if not is_grad_enabled():
+        out._fn = out._a = out._b = out._k = None
+    elif is_anomaly_enabled():
+        from autograd.anomaly import check_forward
+
+        check_forward(out)
+
+
+def where(nodes: tuple[Value, ...]) -> str:
+    """' (in node 'z')' for the labelled nodes among `nodes`, or ''."""
+    labels = [n.label for n in nodes if n.label]
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        return f" (in node {labels[0]!r})"
+    return " (in nodes " + " and ".join(repr(label) for label in labels) + ")"
+
+
+def _domain_error(error: Exception, fn: Op, args: tuple[Value, ...], k: float | None) -> Exception:
+    if not isinstance(error, (ArithmeticError, ValueError)):
+        return error
+    b = args[1].data if len(args) == 2 else None
+    expression = fn.describe(args[0].data, b, k)
+    if isinstance(error, DomainError):
+        message = str(error)
+    elif isinstance(error, OverflowError):
+        message = (
+            f"{expression} overflows: the result is beyond the largest float (about 1.8e308); "
+            "scale the input down, or use a stable form (softplus, sigmoid, tanh)"
+        )
+    else:
+        message = f"{expression} is undefined: {error}"
+    return DomainError(message + where(args))
