@@ -1,0 +1,189 @@
+"""The committed teaching notebooks: clean, renderable, and current.
+
+`make notebooks` (nbmake) checks that every notebook runs and that its asserts
+hold. These tests check what nbmake cannot: that the outputs committed to git
+are the ones the notebook produces today (re-executing gives the same text in
+every cell tagged "key"), that they render on GitHub and in untrusted notebooks
+(no widget state, a PNG beside every SVG), and that they stay small and free of
+run-to-run noise.
+
+Re-executing costs a kernel start and the notebook's run time, so by default
+only the notebooks in QUICK are re-executed; CHAINRULE_NOTEBOOKS=all re-executes
+every one (`notebooks/execute.py` is the tool that refreshes them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+PATHS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+QUICK = ("01_", "03_", "08_")
+"""Name prefixes of the notebooks re-executed by default: a few seconds each."""
+MAX_BYTES = 2_000_000
+
+_spec = importlib.util.spec_from_file_location("notebooks_execute", NOTEBOOK_DIR / "execute.py")
+execute_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(execute_module)
+
+EXPECTED = [
+    "01_derivatives_and_the_chain_rule",
+    "02_the_computation_graph",
+    "03_a_neuron_a_layer_an_mlp",
+    "04_training_a_classifier",
+    "05_verifying_hand_derived_gradients",
+    "06_vanishing_and_exploding_gradients",
+    "07_optimizers",
+    "08_beyond_the_first_derivative",
+]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.stem[:2] for p in paths]
+
+
+RERUN = [
+    p for p in PATHS if os.environ.get("CHAINRULE_NOTEBOOKS") == "all" or p.name.startswith(QUICK)
+]
+
+
+def _read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_the_notebooks_present_are_the_course_in_order():
+    names = [p.stem for p in PATHS]
+    assert names, f"no notebooks in {NOTEBOOK_DIR}"
+    assert names == EXPECTED[: len(names)], f"expected a prefix of {EXPECTED}, found {names}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_notebook_is_small_valid_and_free_of_noise(path: Path):
+    raw = path.read_bytes()
+    assert len(raw) < MAX_BYTES, f"{path.name} is {len(raw)} bytes; the limit is {MAX_BYTES}"
+    nb = _read(path)
+    nbformat.validate(nb)
+    assert set(nb.metadata) <= {"kernelspec", "language_info"}, (
+        f"{path.name} has metadata {sorted(nb.metadata)}; run notebooks/execute.py to clean it"
+    )
+    assert "widgets" not in json.loads(raw)["metadata"]
+    for index, cell in enumerate(nb.cells):
+        assert set(cell.metadata) <= {"tags"}, f"{path.name} cell {index}: {dict(cell.metadata)}"
+        assert cell.id == f"{path.stem[:40]}-{index}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_notebook_is_committed_executed_without_errors(path: Path):
+    nb = _read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name} was not executed top to bottom from a clean kernel (execution counts "
+        f"{counts}); run `python notebooks/execute.py {path.stem[:2]}`"
+    )
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{path.name} cell {index} failed"
+            if output.output_type == "stream":
+                assert output.name == "stdout", (
+                    f"{path.name} cell {index} wrote to stderr: {output.text[:300]!r}"
+                )
+            text = json.dumps(output.get("data", {}).get("text/plain", output.get("text", "")))
+            assert not re.search(r" at 0x[0-9a-f]+", text), (
+                f"{path.name} cell {index} shows a memory address, which changes every run: "
+                f"{text[:200]}; end the line with ';' or print what matters"
+            )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_notebook_asserts_its_key_numbers(path: Path):
+    nb = _read(path)
+    key = [c for c in nb.cells if "key" in c.metadata.get("tags", [])]
+    assert len(key) >= 3, f"{path.name} has {len(key)} cells tagged 'key'"
+    asserting = [c for c in key if re.search(r"^\s*assert ", c.source, re.M)]
+    assert len(asserting) >= len(key) // 2, f"{path.name}: most key cells should assert"
+    assert all(execute_module.key_outputs(nb)), f"{path.name}: a key cell prints nothing"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_graphs_and_plots_render_in_untrusted_notebooks(path: Path):
+    nb = _read(path)
+    images = 0
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/svg+xml" in data or "text/html" in data and "<svg" in data["text/html"]:
+                # JupyterLab hides SVG and HTML in an untrusted notebook; PNG always shows.
+                assert "image/png" in data, f"{path.name} cell {index}: SVG without a PNG"
+            images += "image/png" in data
+    assert images >= 1, f"{path.name} shows no picture"
+    assert execute_module.picture(nb) is not None, f"{path.name}: no cell tagged 'picture'"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_readme_links_the_notebook_and_its_picture(path: Path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"notebooks/{path.name}" in readme
+    picture = f"notebooks/images/{path.stem}.png"
+    assert picture in readme
+    image = ROOT / picture
+    assert image.read_bytes() == execute_module.picture(_read(path)), (
+        f"{picture} is not the picture of the committed {path.name}; run notebooks/execute.py"
+    )
+
+
+@pytest.mark.parametrize("path", RERUN, ids=_ids(RERUN))
+def test_committed_key_outputs_are_current(path: Path):
+    committed = execute_module.key_outputs(_read(path))
+    fresh_nb = execute_module.execute(path)
+    fresh = execute_module.key_outputs(fresh_nb)
+    assert len(fresh) == len(committed)
+    for number, (old, new) in enumerate(zip(committed, fresh, strict=True)):
+        assert new == old, (
+            f"{path.name}: key cell {number} prints something else than the committed output.\n"
+            f"committed:\n{old}\nnow:\n{new}\n"
+            f"Run `python notebooks/execute.py {path.stem[:2]}` and commit the result"
+        )
+
+
+def test_clean_strips_run_to_run_noise():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"state": {}}
+    nb.metadata["language_info"] = {"version": "3.11.7"}
+    cell = nbformat.v4.new_code_cell("1 + 1")
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
+    cell.metadata["tags"] = ["key"]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            {"text/plain": "2", "application/vnd.jupyter.widget-view+json": {}},
+            execution_count=1,
+        )
+    ]
+    nb.cells = [cell]
+    cleaned = execute_module.clean(nb, "demo")
+    assert set(cleaned.metadata) == {"kernelspec", "language_info"}
+    assert "version" not in cleaned.metadata["language_info"]
+    assert cleaned.cells[0].metadata == {"tags": ["key"]}
+    assert cleaned.cells[0].id == "demo-0"
+    assert list(cleaned.cells[0].outputs[0].data) == ["text/plain"]
+    assert execute_module.key_outputs(cleaned) == ["2"]
+
+
+def test_write_atomic_replaces_whole_file_readably(tmp_path: Path):
+    target = tmp_path / "n.ipynb"
+    target.write_text("old")
+    execute_module.write_atomic(target, b"new")
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o044, "written files must be readable by others"
+    assert [p.name for p in tmp_path.iterdir()] == ["n.ipynb"]
