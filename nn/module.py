@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from autograd import Value
 from autograd.recording import STATE
