@@ -8,7 +8,7 @@ the chain rule to it in reverse. Start with:
 >>> y = (x * x).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)     # d tanh(x**2)/dx = 2x (1 - tanh(x**2)**2)
-0.002682
+0.005364
 
 Where things live: value.py (the node and its operators), ops.py (the table
 of every primitive and its derivative), backward.py (the traversal).

@@ -15,8 +15,9 @@ graph a million nodes deep is fine.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from autograd.errors import DomainError
 from autograd.recording import STATE
