@@ -30,6 +30,7 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
@@ -74,4 +75,7 @@ __all__ = [
     "GradcheckError",
     "TraceError",
     "RenderError",
+    "explain",
+    "Explanation",
+    "Step",
 ]
