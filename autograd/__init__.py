@@ -30,6 +30,7 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.draw import draw  # noqa: E402
 from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
@@ -78,4 +79,5 @@ __all__ = [
     "explain",
     "Explanation",
     "Step",
+    "draw",
 ]
