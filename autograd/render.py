@@ -159,12 +159,12 @@ class Drawing(graphviz.Digraph):
     show the picture.
     """
 
-    renderer: str | None = None
+    program: str | None = None
     """'dot' or 'graphviz-pure' to insist on one; None takes the first available."""
 
     @property
     def _pipe_lines(self) -> Any:
-        prefer = self.renderer
+        prefer = self.program
 
         def pipe_lines(
             engine: str,
@@ -196,7 +196,7 @@ class Drawing(graphviz.Digraph):
 
     @property
     def _render(self) -> Any:
-        prefer = self.renderer
+        prefer = self.program
 
         def render(
             engine: str,
