@@ -31,6 +31,8 @@ from autograd.errors import (  # noqa: E402
     TraceError,
 )
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
+from autograd.draw import draw  # noqa: E402
+from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
@@ -78,4 +80,8 @@ __all__ = [
     "compile_expression",
     "Expression",
     "ExpressionError",
+    "explain",
+    "Explanation",
+    "Step",
+    "draw",
 ]
