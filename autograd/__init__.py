@@ -30,9 +30,9 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
-from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.draw import draw  # noqa: E402
 from autograd.explain import Explanation, Step, explain  # noqa: E402
+from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
