@@ -166,8 +166,8 @@ class GradcheckReport:
                 lines.append(f"  {row.name} = {row.value!r}: could not be checked; {row.note}")
             else:
                 lines.append(
-                    f"  {row.name} = {row.value!r}: analytic {row.analytic!r} but numeric "
-                    f"{row.numeric!r} (error {row.abs_error:.2g}, allowed "
+                    f"  {row.name} = {row.value!r}: analytic {format_number(row.analytic)} but "
+                    f"numeric {format_number(row.numeric)} (error {row.abs_error:.2g}, allowed "
                     f"{self.tolerances.allowed(row.numeric):.2g}). {row.note}"
                 )
         count = len(self.failures)
