@@ -242,6 +242,11 @@ class Drawing(graphviz.Digraph):
             bundle["image/jpeg"] = self.pipe(format="jpeg")
         return bundle
 
+    def __repr__(self) -> str:
+        # object's default repr holds a memory address, which would change a
+        # notebook's saved output on every run.
+        return f"<Drawing of {self.name}>" if self.name else "<Drawing>"
+
     def png_data_uri(self) -> str:
         """The picture as a data: URI of a PNG, for embedding in HTML."""
         return "data:image/png;base64," + base64.b64encode(self.pipe(format="png")).decode()
