@@ -38,6 +38,7 @@ _POSITIVE = (178, 24, 43)  # red
 _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
 _GROUP_FILL = "#eeeeee"
+_DONE_FILL = "#d9f0d3"
 
 
 def grad_color(g: float, scale: float) -> str:
@@ -239,13 +240,13 @@ def _draw(
     group: str | None = None,
     digits: int = 4,
     focus: Value | None = None,
-    notes: Mapping[Value, str] | None = None,
+    done: frozenset[Value] = frozenset(),
 ) -> Drawing:
-    """draw() with the gradients to show given, and one node to mark as in focus.
+    """draw() with the gradients to show given, for the backward stepper.
 
-    The backward stepper uses `grads` (the gradients so far), `focus` (the
-    node being processed: filled yellow, its edges to its parents in bold)
-    and `notes` (an extra line in a node's record).
+    `grads` are the gradients so far, `focus` the node being processed
+    (filled yellow, the edges to its parents in bold) and `done` the nodes
+    whose step has run (filled green).
     """
     names = node_names(order)
     root_name = names[root]
@@ -279,8 +280,8 @@ def _draw(
             attrs.update(style="filled", fillcolor=grad_color(grads[node], scale))
             if scale > 0.0 and abs(grads[node]) > 0.5 * scale:
                 attrs["fontcolor"] = "white"  # black text is unreadable on the darkest fills
-        if notes and node in notes:
-            fields.append(_record_text(notes[node]))
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:
@@ -289,6 +290,8 @@ def _draw(
 
     def op_node(node: Value, ident: str) -> None:
         attrs = {"shape": "ellipse"}
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:

@@ -187,6 +187,8 @@ def _formula(op: Op, formula: str, names: dict[str, str], k: float | None) -> st
     """A derivative formula of the op table with the node's own names put in."""
     if k is not None:
         # Fold the constant's arithmetic, so x**3 reads 3 * x**2 rather than 3 * x**(3-1).
+        if k == 2.0:
+            formula = formula.replace("**(k-1)", "")
         formula = formula.replace("(k-1)", _constant_text(k - 1.0))
         names = {**names, "k": _constant_text(k)}
     return substitute(formula, names)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from graphviz.backend import dot_command, rendering
 
 from autograd.errors import RenderError
 
-__all__ = ["Drawing", "find_renderer", "render_source", "write_atomic"]
+__all__ = ["Drawing", "find_renderer", "render_source", "render_svgs", "write_atomic"]
 
 log = logging.getLogger("autograd.render")
 
@@ -118,13 +119,36 @@ def render_source(
     return _run(cmd, source.encode("utf-8"))
 
 
+def render_svgs(sources: list[str], *, renderer: str | None = None) -> list[str]:
+    """Several DOT graphs rendered to SVG text with one run of the renderer.
+
+    dot and graphviz-pure both accept a file of several graphs and write one
+    SVG document after another; starting the program once per graph would
+    cost more than the layouts themselves for a stepper's many small frames.
+    """
+    if not sources:
+        return []
+    data = render_source("\n".join(sources), "svg", renderer=renderer).decode("utf-8")
+    documents = [d for d in re.split(r"(?=<\?xml )", data) if d.strip()]
+    if len(documents) != len(sources):  # a renderer that wrote them otherwise: one by one
+        documents = [render_source(s, "svg", renderer=renderer).decode("utf-8") for s in sources]
+    return documents
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write data to path through a temporary file, so no half-written file is ever seen."""
     target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(temporary, mode)  # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, target)
     except BaseException:
         try:
