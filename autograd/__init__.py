@@ -8,7 +8,7 @@ the chain rule to it in reverse. Start with:
 >>> y = (x * x).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)     # d tanh(x**2)/dx = 2x (1 - tanh(x**2)**2)
-0.002682
+0.005364
 
 Where things live: value.py (the node and its operators), ops.py (the table
 of every primitive and its derivative), backward.py (the traversal).
@@ -32,6 +32,7 @@ from autograd.errors import (  # noqa: E402
     TraceError,
 )
 from autograd.explain import Explanation, Step, explain  # noqa: E402
+from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
@@ -84,4 +85,7 @@ __all__ = [
     "backward_steps",
     "BackwardSteps",
     "Frame",
+    "compile_expression",
+    "Expression",
+    "ExpressionError",
 ]

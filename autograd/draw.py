@@ -37,6 +37,7 @@ _NEGATIVE = (33, 102, 172)  # blue
 _POSITIVE = (178, 24, 43)  # red
 _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
+_UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
 _GROUP_FILL = "#eeeeee"
 _DONE_FILL = "#d9f0d3"
 
@@ -79,8 +80,21 @@ def _row_passed(row: Any) -> bool | None:
     return None
 
 
-def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool, str]]:
-    """Leaves named in a gradcheck report: passed?, and a line for the record."""
+def _row_status(row: Any) -> str | None:
+    """The verdict of a row that neither passed nor failed ('kink', 'undefined'), if any."""
+    status = getattr(row, "status", None)
+    return status if isinstance(status, str) and status else None
+
+
+def _report_marks(
+    report: Any, names: Mapping[Value, str]
+) -> dict[Value, tuple[bool | None, str]]:
+    """Nodes named in a gradcheck report: passed? (None: not judged), and a line for the record.
+
+    Duck-typed on autograd.check's report: `report.rows`, each with `.name`,
+    `.passed` (True, False, or None at a kink) and optionally `.status` and
+    `.numeric`.
+    """
     rows = getattr(report, "rows", None)
     if rows is None:
         raise TypeError(
@@ -89,11 +103,16 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
             "color='grad', color=autograd.gradcheck(...), or nothing"
         )
     by_name = {name: node for node, name in names.items()}
-    marks: dict[Value, tuple[bool, str]] = {}
+    marks: dict[Value, tuple[bool | None, str]] = {}
     for row in rows:
         node = by_name.get(str(getattr(row, "name", "")))
         passed = _row_passed(row)
-        if node is None or passed is None:
+        if node is None:
+            continue
+        if passed is None:
+            status = _row_status(row)
+            if status is not None:
+                marks[node] = (None, f"gradcheck: {status}")
             continue
         numeric = getattr(row, "numeric", None)
         detail = "gradcheck passed" if passed else "gradcheck FAILED"
@@ -273,8 +292,8 @@ def _draw(
         attrs: dict[str, str] = {}
         if node in marks:
             passed, detail = marks[node]
-            fields.append(detail)
-            fill, line = _PASSED if passed else _FAILED
+            fields.append(_record_text(detail))
+            fill, line = _PASSED if passed else _FAILED if passed is False else _UNJUDGED
             attrs.update(style="filled", fillcolor=fill, color=line, penwidth="2")
         elif color == "grad":
             attrs.update(style="filled", fillcolor=grad_color(grads[node], scale))
@@ -406,6 +425,7 @@ def _report_legend(graph: Drawing) -> None:
         for ident, text, (fill, line) in (
             ("legend_passed", "input passed", _PASSED),
             ("legend_failed", "input FAILED", _FAILED),
+            ("legend_unjudged", "not differentiable here", _UNJUDGED),
         ):
             legend.node(
                 ident,

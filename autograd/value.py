@@ -51,7 +51,7 @@ def _as_float(x: Any, where: str) -> float:
             return float(x.item() if hasattr(x, "item") else x)
         if x.size != 1:
             raise TypeError(
-                f"{where} got an array of {x.size} elements; a Value holds one number "
+                f"{where} got an array of {x.size} elements; it accepts one number "
                 f"({_ACCEPTED}). For batches, record the graph once with autograd.trace "
                 "and replay it on arrays"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from _golden import assert_golden
+from tests._golden import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
