@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import graphviz
 import pytest
-from tests._golden import assert_golden
 
 from autograd import Value, draw, topological_order
 from autograd.draw import grad_color
 from autograd.recording import module_scope
 from autograd.render import Drawing
+from tests._golden import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 

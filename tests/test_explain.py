@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests._golden import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import DomainError, Value, explain, topological_order
 from autograd.explain import Contribution, Explanation, Step
+from tests._golden import assert_golden
 
 
 def single_neuron() -> tuple[Value, Value, Value, Value]:
