@@ -124,16 +124,19 @@ class BackwardSteps:
             + f"<script>{_SCRIPT.replace('IDENT', ident)}</script></div>"
         )
 
-    def save_html(self, path: str | os.PathLike[str]) -> None:
-        """Write the stepper as one self-contained HTML page (works offline)."""
-        title = f"Backward pass of {self.explanation.root}"
-        page = (
+    def to_page(self, title: str | None = None) -> str:
+        """The stepper as a whole HTML document, with nothing to fetch."""
+        title = title or f"Backward pass of {self.explanation.root}"
+        return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
             f"<title>{html.escape(title)}</title></head><body>\n"
             + self.to_html()
             + "\n</body></html>\n"
         )
-        write_atomic(path, page.encode("utf-8"))
+
+    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> None:
+        """Write the stepper as one self-contained HTML page (works offline), atomically."""
+        write_atomic(path, self.to_page(title).encode("utf-8"))
 
 
 def _grad(frame: Frame) -> str:
