@@ -77,7 +77,9 @@ def _values(assignments: list[str], variables: tuple[str, ...], text: str) -> di
         try:
             value = float(number)
         except ValueError:
-            raise _UsageError(f"{name}={number!r}: the value must be a number, e.g. {name}=2.5")
+            raise _UsageError(
+                f"{name}={number!r}: the value must be a number, e.g. {name}=2.5"
+            ) from None
         if not math.isfinite(value):
             raise _UsageError(f"{name}={number}: the value must be a finite number")
         if name in values:
