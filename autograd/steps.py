@@ -9,7 +9,8 @@ and the chain-rule updates of that step are written out:
 
 In a notebook it shows as a slider with previous/next buttons. It needs no
 widget library in the kernel: the page carries its own few lines of
-JavaScript, and every frame is an inline SVG image, so nothing is fetched.
+JavaScript, and every frame is an inline image (PNG by default, which every viewer shows;
+SVG on request), so nothing is fetched.
 Where scripts do not run (an untrusted notebook, a viewer that strips them)
 the same HTML still shows every step, one `<details>` block each.
 `.save_html(path)` writes it all as one self-contained page.
@@ -28,7 +29,7 @@ from autograd.backward import topological_order
 from autograd.draw import _check_options, _draw
 from autograd.explain import Explanation, Step, explain
 from autograd.naming import format_number
-from autograd.render import Drawing, render_svgs, write_atomic
+from autograd.render import Drawing, render_many, write_atomic
 from autograd.value import Value
 
 __all__ = ["backward_steps", "BackwardSteps", "Frame"]
@@ -85,16 +86,24 @@ class BackwardSteps:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_html(self) -> str:
-        """The stepper as an HTML fragment: slider with scripts, <details> blocks without."""
-        svgs = render_svgs([frame.drawing.source for frame in self.frames])
+    def to_html(self, image: str = "png") -> str:
+        """The stepper as an HTML fragment: slider with scripts, <details> blocks without.
+
+        Each frame is an inline image, `image` = 'png' (shown by every viewer,
+        including sanitisers that refuse SVG data) or 'svg' (sharper, smaller).
+        """
+        if image not in _MIME:
+            raise ValueError(
+                f"to_html(image={image!r}): frames can be 'png' (works everywhere) or 'svg'"
+            )
+        pictures = render_many([frame.drawing.source for frame in self.frames], image)
         digest = hashlib.sha1("".join(f.drawing.source for f in self.frames).encode()).hexdigest()
         ident = f"chainrule-steps-{digest[:12]}"
         n = len(self.frames)
         e = html.escape
         blocks = []
-        for i, (frame, svg) in enumerate(zip(self.frames, svgs), 1):
-            image = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        for i, (frame, picture) in enumerate(zip(self.frames, pictures), 1):
+            encoded = base64.b64encode(picture).decode("ascii")
             updates = "\n".join(frame.updates)
             blocks.append(
                 f'<details class="cr-frame" data-step="{i}"{" open" if i == 1 else ""}>'
@@ -102,7 +111,7 @@ class BackwardSteps:
                 f"(grad {e(_grad(frame))})</summary>"
                 f'<pre class="cr-update">{e(updates)}</pre>'
                 f'<img alt="the graph after step {i}: {e(frame.title)}" '
-                f'src="data:image/svg+xml;base64,{image}"/>'
+                f'src="data:{_MIME[image]};base64,{encoded}"/>'
                 "</details>"
             )
         if not blocks:
@@ -124,24 +133,28 @@ class BackwardSteps:
             + f"<script>{_SCRIPT.replace('IDENT', ident)}</script></div>"
         )
 
-    def to_page(self, title: str | None = None) -> str:
+    def to_page(self, title: str | None = None, image: str = "png") -> str:
         """The stepper as a whole HTML document, with nothing to fetch."""
         title = title or f"Backward pass of {self.explanation.root}"
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
             f"<title>{html.escape(title)}</title></head><body>\n"
-            + self.to_html()
+            + self.to_html(image)
             + "\n</body></html>\n"
         )
 
-    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> None:
+    def save_html(
+        self, path: str | os.PathLike[str], title: str | None = None, image: str = "png"
+    ) -> None:
         """Write the stepper as one self-contained HTML page (works offline), atomically."""
-        write_atomic(path, self.to_page(title).encode("utf-8"))
+        write_atomic(path, self.to_page(title, image).encode("utf-8"))
 
 
 def _grad(frame: Frame) -> str:
     return format_number(frame.step.grad, 6)
 
+
+_MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 _CSS = (
     ".chainrule-steps details{margin:.3em 0}"

@@ -83,24 +83,40 @@ def frames_of(page: str) -> list[str]:
 
 
 @needs_renderer
-def test_html_has_one_readable_details_block_per_step_with_inline_svg():
+def test_html_has_one_readable_details_block_per_step_with_inline_png():
     *_, L = single_neuron()
     steps = backward_steps(L)
     page = steps._repr_html_()
     blocks = frames_of(page)
     assert len(blocks) == len(steps) == 3
+    pngs = []
     for i, (block, frame) in enumerate(zip(blocks, steps), 1):
         assert f"<b>Step {i} of 3</b>" in block
         for update in frame.updates:
             assert update in block  # readable text, not only inside the picture
-        (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', block)
-        svg = ET.fromstring(base64.b64decode(data))
-        nodes = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"]
-        assert len(nodes) == 6 + 3  # six Values, three operations
+        (data,) = re.findall(r'src="data:image/png;base64,([^"]+)"', block)
+        png = base64.b64decode(data)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png.endswith(b"IEND\xaeB`\x82")
+        pngs.append(png)
+    assert len(set(pngs)) == 3  # each frame its own picture
     assert blocks[0].startswith('<details class="cr-frame" data-step="1" open>')
     # nothing is fetched: no external scripts, styles or images
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script>" in page and 'type="range"' in page
+
+
+@needs_renderer
+def test_svg_frames_show_every_node():
+    *_, L = single_neuron()
+    blocks = frames_of(backward_steps(L).to_html(image="svg"))
+    assert len(blocks) == 3
+    for block in blocks:
+        (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', block)
+        svg = ET.fromstring(base64.b64decode(data))
+        nodes = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"]
+        assert len(nodes) == 6 + 3  # six Values, three operations
+    with pytest.raises(ValueError, match="'png'"):
+        backward_steps(L).to_html(image="gif")
 
 
 @needs_renderer
