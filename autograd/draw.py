@@ -86,9 +86,7 @@ def _row_status(row: Any) -> str | None:
     return status if isinstance(status, str) and status else None
 
 
-def _report_marks(
-    report: Any, names: Mapping[Value, str]
-) -> dict[Value, tuple[bool | None, str]]:
+def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool | None, str]]:
     """Nodes named in a gradcheck report: passed? (None: not judged), and a line for the record.
 
     Duck-typed on autograd.check's report: `report.rows`, each with `.name`,
