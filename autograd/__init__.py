@@ -23,6 +23,7 @@ require_chainrule_package("nn")
 from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
+from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -30,6 +31,7 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
@@ -78,4 +80,8 @@ __all__ = [
     "compile_expression",
     "Expression",
     "ExpressionError",
+    "explain",
+    "Explanation",
+    "Step",
+    "draw",
 ]
