@@ -78,6 +78,9 @@ __all__ = [
     "GradcheckError",
     "TraceError",
     "RenderError",
+    "compile_expression",
+    "Expression",
+    "ExpressionError",
     "explain",
     "Explanation",
     "Step",
@@ -85,7 +88,4 @@ __all__ = [
     "backward_steps",
     "BackwardSteps",
     "Frame",
-    "compile_expression",
-    "Expression",
-    "ExpressionError",
 ]

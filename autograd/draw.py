@@ -265,6 +265,9 @@ def _draw(
     (filled yellow, the edges to its parents in bold) and `done` the nodes
     whose step has run (filled green).
     """
+    # DOT ids and names follow creation order, so the same code gives byte-identical DOT
+    # whatever order backward walks the graph in.
+    order = sorted(order, key=_creation_index)
     names = node_names(order)
     root_name = names[root]
     if color is not None and color != "grad":
@@ -354,6 +357,10 @@ def _draw(
     elif marks:
         _report_legend(graph)
     return graph
+
+
+def _creation_index(node: Value) -> int:
+    return node.creation_index
 
 
 def _local_derivatives(node: Value) -> tuple[float | None, ...]:

@@ -292,6 +292,7 @@ def explain(y: Value) -> Explanation:
                 contributions=tuple(contributions),
             )
         )
-    gradients = {names[node]: grads[node] for node in order}
-    leaves = tuple(names[node] for node in order if node.is_leaf)
+    by_creation = sorted(order, key=lambda node: node.creation_index)
+    gradients = {names[node]: grads[node] for node in by_creation}
+    leaves = tuple(names[node] for node in by_creation if node.is_leaf)
     return Explanation(names[y], y.data, tuple(steps), gradients, leaves)
