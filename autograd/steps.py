@@ -119,7 +119,7 @@ class BackwardSteps:
                 f"<p>{e(self.explanation.root)} is a leaf: backward has nothing to do.</p>"
             )
         return (
-            f'<div class="chainrule-steps" id="{ident}">'
+            f'<div class="chainrule-steps" data-stepper="{ident}">'
             f"<style>{_CSS}</style>"
             f"<p>Backward pass of <b>{e(self.explanation.root)}</b>, {n} steps: "
             "the yellow node is being processed, green nodes are done, every grad shown "
@@ -165,11 +165,15 @@ _CSS = (
 )
 
 # Runs where scripts are allowed: show one frame at a time under a slider.
-# It finds its own container (currentScript), so several steppers on one page
-# never mix; the id is the fallback for hosts that insert scripts otherwise.
+# It sets up its own container (currentScript); hosts that run inserted
+# scripts without currentScript get every stepper of this content not yet set up.
 _SCRIPT = """(function(){
-var root=(document.currentScript&&document.currentScript.parentElement)||
-document.getElementById('IDENT');if(!root)return;
+var roots=[],cs=document.currentScript;
+if(cs&&cs.parentElement){roots=[cs.parentElement];}
+else{roots=document.querySelectorAll('div.chainrule-steps[data-stepper="IDENT"]');}
+for(var r=0;r<roots.length;r++){setup(roots[r]);}
+function setup(root){
+if(root.getAttribute('data-ready'))return;root.setAttribute('data-ready','1');
 var frames=root.querySelectorAll('details.cr-frame');if(!frames.length)return;
 var slider=root.querySelector('.cr-slider'),where=root.querySelector('.cr-where');
 function show(i){i=Math.max(1,Math.min(frames.length,i));
@@ -179,11 +183,11 @@ slider.value=i;where.textContent='step '+i+' of '+frames.length;}
 root.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
 root.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
 slider.oninput=function(){show(+slider.value);};
-root.querySelector('.cr-controls').style.display='';show(1);})();"""
+root.querySelector('.cr-controls').style.display='';show(1);}})();"""
 
 
 def backward_steps(
-    root: Value, *, rankdir: str = "LR", max_nodes: int = 300, digits: int = 4
+    root: Value, *, rankdir: str = "LR", max_nodes: int = 100, digits: int = 4
 ) -> BackwardSteps:
     """The backward pass of root as frames: the graph after each chain-rule step.
 
@@ -197,8 +201,12 @@ def backward_steps(
     _check_options(root, rankdir, max_nodes, digits, None)
     order = topological_order(root)
     if len(order) > max_nodes:
-        # The same error draw() gives, raised before any work.
-        _draw(root, order, {}, max_nodes=max_nodes)
+        raise ValueError(
+            f"backward_steps draws the whole graph once per step, and this graph has "
+            f"{len(order)} nodes, more than max_nodes={max_nodes}: the pages would be huge "
+            f"and unreadable. Pass max_nodes={len(order)} to step through it anyway, or use "
+            "explain(root) for the same steps as a table"
+        )
     explanation = explain(root)
     by_index = {node.creation_index: node for node in order}
     grads = {node: 0.0 for node in order}

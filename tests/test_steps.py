@@ -152,23 +152,31 @@ def test_too_big_graph_is_refused_like_draw():
     y = x
     for _ in range(20):
         y = y + 1.0
-    with pytest.raises(ValueError, match="max_nodes"):
+    with pytest.raises(ValueError, match="41 nodes.*max_nodes=41 .*explain"):
         backward_steps(y, max_nodes=10)
+    assert len(backward_steps(y, max_nodes=41)) == 20
 
 
 # The slider script, run in node with a minimal stand-in for the browser DOM.
 _FAKE_DOM = """
 function El(cls){this.cls=cls;this.style={display:'none'};this.open=false;
-  this.value='1';this.textContent='';}
+  this.value='1';this.textContent='';this.attrs={};}
+El.prototype.getAttribute=function(k){return this.attrs[k]||null;};
+El.prototype.setAttribute=function(k,v){this.attrs[k]=v;};
 var frames=[new El('f'),new El('f'),new El('f')];
 var prev=new El('p'),next=new El('n'),slider=new El('s'),where=new El('w'),
     controls=new El('c');
-var root={querySelectorAll:function(){return frames;},
-  querySelector:function(sel){return {'.cr-slider':slider,'.cr-where':where,
-  '.cr-prev':prev,'.cr-next':next,'.cr-controls':controls}[sel];}};
-var document={currentScript:{parentElement:root},getElementById:function(){return null;}};
+var root=new El('root');
+root.querySelectorAll=function(){return frames;};
+root.querySelector=function(sel){return {'.cr-slider':slider,'.cr-where':where,
+  '.cr-prev':prev,'.cr-next':next,'.cr-controls':controls}[sel];};
+var document=CURRENT
+  ? {currentScript:{parentElement:root}}
+  : {currentScript:null,querySelectorAll:function(sel){
+       return sel.indexOf('data-stepper=')>0 ? [root] : [];}};
 function state(){return frames.map(function(f){return f.style.display===''?1:0;}).join('');}
 var log=[];
+SCRIPT
 SCRIPT
 log.push([state(),where.textContent,controls.style.display]);
 next.onclick();log.push([state(),where.textContent]);
@@ -181,12 +189,15 @@ console.log(JSON.stringify(log));
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 @needs_renderer
-def test_slider_script_shows_one_frame_at_a_time():
+@pytest.mark.parametrize("current_script", [True, False])
+def test_slider_script_shows_one_frame_at_a_time(current_script):
+    """The script, run twice (a re-rendered output), sets the stepper up once."""
     *_, L = single_neuron()
     page = backward_steps(L).to_html()
     (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    program = _FAKE_DOM.replace("CURRENT", "true" if current_script else "false")
     run = subprocess.run(
-        ["node", "-e", _FAKE_DOM.replace("SCRIPT", script)],
+        ["node", "-e", program.replace("SCRIPT", script)],
         capture_output=True,
         text=True,
         check=True,
