@@ -11,7 +11,8 @@ Each step names the node, its value, the gradient that has flowed into it,
 and for each parent the local derivative (as a formula in the node's own
 terms, from the op table, and as a number), the amount it adds and the
 parent's running total. It computes on its own floats, so the graph's .grad
-values are left as they are.
+values are left as they are. It follows the op table alone: a hook that
+replaces a gradient (Value.register_hook) changes backward() but not this.
 """
 
 from __future__ import annotations
