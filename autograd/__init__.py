@@ -56,6 +56,7 @@ from autograd.functions import (  # noqa: E402
 )
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
@@ -102,4 +103,7 @@ __all__ = [
     "Explanation",
     "Step",
     "draw",
+    "backward_steps",
+    "BackwardSteps",
+    "Frame",
 ]

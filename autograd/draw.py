@@ -37,7 +37,9 @@ _NEGATIVE = (33, 102, 172)  # blue
 _POSITIVE = (178, 24, 43)  # red
 _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
+_UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
 _GROUP_FILL = "#eeeeee"
+_DONE_FILL = "#d9f0d3"
 
 
 def grad_color(g: float, scale: float) -> str:
@@ -78,8 +80,19 @@ def _row_passed(row: Any) -> bool | None:
     return None
 
 
-def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool, str]]:
-    """Leaves named in a gradcheck report: passed?, and a line for the record."""
+def _row_status(row: Any) -> str | None:
+    """The verdict of a row that neither passed nor failed ('kink', 'undefined'), if any."""
+    status = getattr(row, "status", None)
+    return status if isinstance(status, str) and status else None
+
+
+def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool | None, str]]:
+    """Nodes named in a gradcheck report: passed? (None: not judged), and a line for the record.
+
+    Duck-typed on autograd.check's report: `report.rows`, each with `.name`,
+    `.passed` (True, False, or None at a kink) and optionally `.status` and
+    `.numeric`.
+    """
     rows = getattr(report, "rows", None)
     if rows is None:
         raise TypeError(
@@ -88,11 +101,16 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
             "color='grad', color=autograd.gradcheck(...), or nothing"
         )
     by_name = {name: node for node, name in names.items()}
-    marks: dict[Value, tuple[bool, str]] = {}
+    marks: dict[Value, tuple[bool | None, str]] = {}
     for row in rows:
         node = by_name.get(str(getattr(row, "name", "")))
         passed = _row_passed(row)
-        if node is None or passed is None:
+        if node is None:
+            continue
+        if passed is None:
+            status = _row_status(row)
+            if status is not None:
+                marks[node] = (None, f"gradcheck: {status}")
             continue
         numeric = getattr(row, "numeric", None)
         detail = "gradcheck passed" if passed else "gradcheck FAILED"
@@ -239,14 +257,17 @@ def _draw(
     group: str | None = None,
     digits: int = 4,
     focus: Value | None = None,
-    notes: Mapping[Value, str] | None = None,
+    done: frozenset[Value] = frozenset(),
 ) -> Drawing:
-    """draw() with the gradients to show given, and one node to mark as in focus.
+    """draw() with the gradients to show given, for the backward stepper.
 
-    The backward stepper uses `grads` (the gradients so far), `focus` (the
-    node being processed: filled yellow, its edges to its parents in bold)
-    and `notes` (an extra line in a node's record).
+    `grads` are the gradients so far, `focus` the node being processed
+    (filled yellow, the edges to its parents in bold) and `done` the nodes
+    whose step has run (filled green).
     """
+    # DOT ids and names follow creation order, so the same code gives byte-identical DOT
+    # whatever order backward walks the graph in.
+    order = sorted(order, key=_creation_index)
     names = node_names(order)
     root_name = names[root]
     if color is not None and color != "grad":
@@ -272,15 +293,15 @@ def _draw(
         attrs: dict[str, str] = {}
         if node in marks:
             passed, detail = marks[node]
-            fields.append(detail)
-            fill, line = _PASSED if passed else _FAILED
+            fields.append(_record_text(detail))
+            fill, line = _PASSED if passed else _FAILED if passed is False else _UNJUDGED
             attrs.update(style="filled", fillcolor=fill, color=line, penwidth="2")
         elif color == "grad":
             attrs.update(style="filled", fillcolor=grad_color(grads[node], scale))
             if scale > 0.0 and abs(grads[node]) > 0.5 * scale:
                 attrs["fontcolor"] = "white"  # black text is unreadable on the darkest fills
-        if notes and node in notes:
-            fields.append(_record_text(notes[node]))
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:
@@ -289,6 +310,8 @@ def _draw(
 
     def op_node(node: Value, ident: str) -> None:
         attrs = {"shape": "ellipse"}
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:
@@ -334,6 +357,10 @@ def _draw(
     elif marks:
         _report_legend(graph)
     return graph
+
+
+def _creation_index(node: Value) -> int:
+    return node.creation_index
 
 
 def _local_derivatives(node: Value) -> tuple[float | None, ...]:
@@ -403,6 +430,7 @@ def _report_legend(graph: Drawing) -> None:
         for ident, text, (fill, line) in (
             ("legend_passed", "input passed", _PASSED),
             ("legend_failed", "input FAILED", _FAILED),
+            ("legend_unjudged", "not differentiable here", _UNJUDGED),
         ):
             legend.node(
                 ident,

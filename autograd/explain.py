@@ -11,7 +11,8 @@ Each step names the node, its value, the gradient that has flowed into it,
 and for each parent the local derivative (as a formula in the node's own
 terms, from the op table, and as a number), the amount it adds and the
 parent's running total. It computes on its own floats, so the graph's .grad
-values are left as they are.
+values are left as they are. It follows the op table alone: a hook that
+replaces a gradient (Value.register_hook) changes backward() but not this.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ def _formula(op: Op, formula: str, names: dict[str, str], k: float | None) -> st
     """A derivative formula of the op table with the node's own names put in."""
     if k is not None:
         # Fold the constant's arithmetic, so x**3 reads 3 * x**2 rather than 3 * x**(3-1).
+        if k == 2.0:
+            formula = formula.replace("**(k-1)", "")
         formula = formula.replace("(k-1)", _constant_text(k - 1.0))
         names = {**names, "k": _constant_text(k)}
     return substitute(formula, names)
@@ -290,6 +293,7 @@ def explain(y: Value) -> Explanation:
                 contributions=tuple(contributions),
             )
         )
-    gradients = {names[node]: grads[node] for node in order}
-    leaves = tuple(names[node] for node in order if node.is_leaf)
+    by_creation = sorted(order, key=lambda node: node.creation_index)
+    gradients = {names[node]: grads[node] for node in by_creation}
+    leaves = tuple(names[node] for node in by_creation if node.is_leaf)
     return Explanation(names[y], y.data, tuple(steps), gradients, leaves)

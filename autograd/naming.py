@@ -20,7 +20,7 @@ __all__ = ["node_names", "format_number", "substitute"]
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
-    """A display name for every node of `order` (a graph in creation order).
+    """A display name for every node of `order`, numbered in creation order.
 
     >>> from autograd import Value, topological_order
     >>> x = Value(2.0, label="x")
@@ -32,7 +32,7 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
     names: dict[Value, str] = {}
     seen: dict[str, int] = {}
     counter = 0
-    for node in order:
+    for node in sorted(order, key=_creation_index):
         label = node.label
         if label:
             uses = seen[label] = seen.get(label, 0) + 1
@@ -50,6 +50,10 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
             counter += 1
         names[node] = f"n{counter}"
     return names
+
+
+def _creation_index(node: Value) -> int:
+    return node.creation_index
 
 
 def format_number(x: float, digits: int = 4) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from graphviz.backend import dot_command, rendering
 
 from autograd.errors import RenderError
 
-__all__ = ["Drawing", "find_renderer", "render_source", "write_atomic"]
+__all__ = ["Drawing", "find_renderer", "render_source", "render_many", "write_atomic"]
 
 log = logging.getLogger("autograd.render")
 
@@ -118,13 +119,68 @@ def render_source(
     return _run(cmd, source.encode("utf-8"))
 
 
+def render_many(
+    sources: list[str], format: str = "svg", *, renderer: str | None = None
+) -> list[bytes]:
+    """Several DOT graphs rendered to 'svg' or 'png' with one run of the renderer.
+
+    dot and graphviz-pure both accept a file of several graphs and write one
+    picture after another; starting the program once per graph would cost
+    more than the layouts themselves for a stepper's many small frames.
+    """
+    if format not in ("svg", "png"):
+        raise ValueError(f"render_many(format={format!r}) writes 'svg' or 'png'")
+    if not sources:
+        return []
+    data = render_source("\n".join(sources), format, renderer=renderer)
+    pictures = _split_svgs(data) if format == "svg" else _split_pngs(data)
+    if len(pictures) != len(sources):  # a renderer that wrote them otherwise: one by one
+        pictures = [render_source(s, format, renderer=renderer) for s in sources]
+    return pictures
+
+
+def _split_svgs(data: bytes) -> list[bytes]:
+    return [d for d in re.split(rb"(?=<\?xml )", data) if d.strip()]
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _split_pngs(data: bytes) -> list[bytes]:
+    """Concatenated PNG files, cut apart by walking their chunks up to each IEND."""
+    pictures = []
+    start = 0
+    while start < len(data):
+        if data[start : start + 8] != _PNG_SIGNATURE:
+            return []
+        position = start + 8
+        while True:
+            if position + 8 > len(data):
+                return []
+            length = int.from_bytes(data[position : position + 4], "big")
+            kind = data[position + 4 : position + 8]
+            position += 12 + length  # length, type, data, CRC
+            if kind == b"IEND":
+                break
+        pictures.append(data[start:position])
+        start = position
+    return pictures
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write data to path through a temporary file, so no half-written file is ever seen."""
     target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(temporary, mode)  # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, target)
     except BaseException:
         try:

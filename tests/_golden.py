@@ -1,7 +1,7 @@
 """Compare text output with a golden file in tests/golden/.
 
-Set CHAINRULE_UPDATE_GOLDEN=1 to (re)write the golden files from the current
-output; then read the diff before committing it.
+Set CHAINRULE_REGEN_GOLDEN=1 (as for test_check.py's golden files) to rewrite
+them from the current output; then read the diff before committing it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ GOLDEN = Path(__file__).parent / "golden"
 def assert_golden(name: str, text: str) -> None:
     """Assert that `text` equals tests/golden/<name> exactly."""
     path = GOLDEN / name
-    if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+    if os.environ.get("CHAINRULE_REGEN_GOLDEN"):
         path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}; run with CHAINRULE_UPDATE_GOLDEN=1 to create it"
+    assert path.exists(), f"no golden file {path}; run with CHAINRULE_REGEN_GOLDEN=1 to create it"
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"output differs from {path}"

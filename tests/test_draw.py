@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import graphviz
 import pytest
-from _golden import assert_golden
 
 from autograd import Value, draw, topological_order
 from autograd.draw import grad_color
 from autograd.recording import module_scope
 from autograd.render import Drawing
+from tests._golden import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -289,3 +289,16 @@ def test_group_module_highlight_lights_the_boxes_on_the_path():
     nodes = node_lines(draw(loss, group="module", highlight=w0).source)
     lit = [a for a in nodes.values() if "penwidth=2.5" in a and "shape=box" in a]
     assert len(lit) == 1 and "layers.0.neurons.0\\n" in lit[0]
+
+
+def test_color_takes_a_real_gradcheck_report_with_a_kink():
+    from autograd.check import gradcheck
+
+    report = gradcheck(lambda x, y: (x * y).relu(), {"x": 0.0, "y": 2.0})
+    x, y = Value(0.0, label="x"), Value(2.0, label="y")
+    z = (x * y).relu()
+    z.label = "z"
+    z.backward()
+    nodes = node_lines(draw(z, color=report).source)
+    assert "gradcheck: kink" in nodes["v0"] and "#b35806" in nodes["v0"]
+    assert "gradcheck passed" in nodes["v1"] and "#1b7837" in nodes["v1"]

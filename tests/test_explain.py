@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from _golden import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import DomainError, Value, explain, topological_order
 from autograd.explain import Contribution, Explanation, Step
+from tests._golden import assert_golden
 
 
 def single_neuron() -> tuple[Value, Value, Value, Value]:
@@ -70,7 +70,7 @@ def test_same_code_twice_gives_identical_output():
     assert "n1" in first and "0x" not in first
 
 
-def test_steps_run_in_reverse_creation_order_one_per_operation():
+def test_steps_run_in_the_order_backward_runs_one_per_operation():
     o = lecture_neuron()
     e = explain(o)
     order = topological_order(o)
@@ -201,7 +201,7 @@ def test_explain_agrees_with_backward_on_every_node(graph):
     root, _ = graph
     e = explain(root)
     root.backward()
-    order = topological_order(root)
+    order = sorted(topological_order(root), key=lambda n: n.creation_index)
     names = list(e.gradients)
     assert len(names) == len(order)
     for name, node in zip(names, order):
@@ -220,3 +220,16 @@ def test_explanation_is_a_sequence_of_steps():
     e = explain(lecture_neuron())
     assert isinstance(e, Explanation)
     assert list(e) == list(e.steps) and e[0] is e.steps[0]
+
+
+@settings(max_examples=40)
+@given(graphs())
+def test_steps_follow_backwards_own_order(graph):
+    """backward() calls each node's hooks when it processes the node: same order as explain."""
+    root, _ = graph
+    seen: list[int] = []
+    for node in topological_order(root):
+        if not node.is_leaf:
+            node.register_hook(lambda g, i=node.creation_index: seen.append(i))
+    root.backward()
+    assert [s.node_index for s in explain(root)] == seen

@@ -180,3 +180,22 @@ def test_write_atomic_replaces_whole_files(tmp_path):
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("format", ["svg", "png"])
+def test_render_many_cuts_one_picture_per_graph(renderer, format):
+    from autograd.render import render_many
+
+    sources = ["digraph { a -> b }", "digraph { p -> q -> r }", "digraph { z }"]
+    pictures = render_many(sources, format, renderer=renderer)
+    assert len(pictures) == 3
+    if format == "svg":
+        counts = [parse_svg(p.decode("utf-8"))[0] for p in pictures]
+        assert counts == [2, 3, 1]
+    else:
+        assert all(
+            p[:8] == b"\x89PNG\r\n\x1a\n" and p.endswith(b"IEND\xaeB`\x82") for p in pictures
+        )
+        one_by_one = [render_source(s, "png", renderer=renderer) for s in sources]
+        assert pictures == one_by_one
