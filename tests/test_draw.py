@@ -145,11 +145,22 @@ def test_color_grad_shades_by_sign_and_magnitude_with_legend():
 
 
 def test_grad_color_is_monotone_in_magnitude():
-    blues = [int(grad_color(-g, 1.0)[5:7], 16) for g in (0.0, 0.1, 0.5, 1.0)]
-    reds = [int(grad_color(g, 1.0)[1:3], 16) for g in (0.0, 0.1, 0.5, 1.0)]
-    assert blues == sorted(blues) or blues[0] == 255
-    assert reds[0] == 255 and reds[-1] == 0xB2
+    def channels(g: float) -> tuple[int, int, int]:
+        c = grad_color(g, 1.0)
+        return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+    magnitudes = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0)
+    # darker with |g|: the green channel falls from white for both signs
+    for sign in (1.0, -1.0):
+        greens = [channels(sign * m)[1] for m in magnitudes]
+        assert greens == sorted(greens, reverse=True) and greens[0] == 255
+        assert greens[-2] == greens[-1]  # clipped at the scale
+    r, _, b = channels(0.5)
+    assert r > b  # positive: red
+    r, _, b = channels(-0.5)
+    assert b > r  # negative: blue
     assert grad_color(float("nan"), 1.0) == "#ffffff"
+    assert grad_color(3.0, 0.0) == "#ffffff"
 
 
 def test_color_report_marks_failed_and_passed_inputs():
