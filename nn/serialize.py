@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from typing import Any
 
+from nn.atomic import write_atomic
 from nn.errors import CheckpointError, ShapeError
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
@@ -68,21 +68,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "weights": weights,
     }
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, text)
 
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
