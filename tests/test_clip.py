@@ -14,7 +14,7 @@ GRAD = st.floats(-1e6, 1e6, allow_nan=False)
 
 def _with_grads(grads):
     params = [Value(0.0) for _ in grads]
-    for p, g in zip(params, grads):
+    for p, g in zip(params, grads, strict=False):
         p.grad = g
     return params
 
@@ -32,7 +32,7 @@ def test_clip_grad_norm_bounds_the_norm_and_keeps_the_direction(grads, max_norm)
     else:
         assert after == pytest.approx(max_norm, rel=1e-6)
         scale = params[0].grad / grads[0] if grads[0] else None
-        for p, g in zip(params, grads):
+        for p, g in zip(params, grads, strict=False):
             if scale is not None:
                 assert p.grad == pytest.approx(g * scale, rel=1e-9, abs=1e-300)
 

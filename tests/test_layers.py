@@ -43,7 +43,7 @@ def test_neuron_computes_act_of_w_dot_x_plus_b():
     n = Neuron(3, activation="tanh", seed=3)
     n.b.data = 0.25
     x = [0.5, -1.0, 2.0]
-    expected = math.tanh(sum(w.data * xi for w, xi in zip(n.w, x)) + 0.25)
+    expected = math.tanh(sum(w.data * xi for w, xi in zip(n.w, x, strict=False)) + 0.25)
     assert n(x).data == pytest.approx(expected, abs=1e-15)
 
 
@@ -51,7 +51,7 @@ def test_neuron_graph_is_micrograds_sum_node_for_node():
     n = Neuron(2, nonlin=False, seed=0)
     x = [Value(1.0), Value(2.0)]
     out = n(x)
-    reference = sum((wi * xi for wi, xi in zip(n.w, x)), n.b)
+    reference = sum((wi * xi for wi, xi in zip(n.w, x, strict=False)), n.b)
     assert out.data == reference.data
     assert out.parents[0].parents[0] is n.b  # ((b + w0*x0) + w1*x1)
 
@@ -88,8 +88,8 @@ def test_a_one_input_neuron_accepts_a_bare_number():
 def test_each_activation(name, reference):
     layer = Layer(2, 6, activation=name, seed=5)
     x = [0.7, -1.3]
-    for neuron, out in zip(layer.neurons, layer(x)):
-        a = neuron.b.data + sum(w.data * xi for w, xi in zip(neuron.w, x))
+    for neuron, out in zip(layer.neurons, layer(x), strict=False):
+        a = neuron.b.data + sum(w.data * xi for w, xi in zip(neuron.w, x, strict=False))
         assert out.data == pytest.approx(reference(a), rel=1e-12, abs=1e-15)
 
 
@@ -152,7 +152,7 @@ def test_the_lectures_training_loop_runs_unchanged():
     losses = []
     for _ in range(50):
         ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))  # noqa: B905
         for p in n.parameters():
             p.grad = 0.0
         loss.backward()

@@ -31,7 +31,7 @@ def _check_gradient(loss, make_outputs, xs, targets):
     out = loss(make_outputs(values), targets)
     out.backward()
     numeric = _numeric_grad(lambda zs: loss(make_outputs([Value(z) for z in zs]), targets).data, xs)
-    for v, g in zip(values, numeric):
+    for v, g in zip(values, numeric, strict=False):
         assert v.grad == pytest.approx(g, abs=TOL, rel=TOL)
 
 
@@ -44,7 +44,7 @@ def test_mse_closed_form():
 def test_hinge_closed_form_matches_micrograds_expression():
     scores, ys = [Value(2.0), Value(0.5), Value(-0.25)], [1, 1, -1]
     assert nn.hinge(scores, ys).data == pytest.approx((0 + 0.5 + 0.75) / 3)
-    reference = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
+    reference = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=False)]
     assert nn.hinge(scores, ys).data == (sum(reference) * (1.0 / 3)).data
 
 
@@ -100,7 +100,7 @@ def test_softmax_cross_entropy_gradient(xs, classes):
 @given(st.lists(REAL, min_size=1, max_size=4), st.data())
 def test_hinge_gradient_away_from_the_kink(xs, data):
     targets = data.draw(st.lists(st.sampled_from([-1, 1]), min_size=len(xs), max_size=len(xs)))
-    if any(abs(1 - y * x) < 1e-3 for x, y in zip(xs, targets)):
+    if any(abs(1 - y * x) < 1e-3 for x, y in zip(xs, targets, strict=False)):
         return  # relu has no derivative at the hinge's kink
     _check_gradient(nn.hinge, lambda vs: vs, xs, targets)
 
