@@ -6,7 +6,7 @@ from autograd._identity import require_chainrule_package
 
 require_chainrule_package("autograd")
 
-from nn import data  # noqa: E402
+from nn import data, plot  # noqa: E402
 from nn.clip import clip_grad_norm, clip_grad_value  # noqa: E402
 from nn.errors import CheckpointError, MissingExtraError, ShapeError  # noqa: E402
 from nn.layers import MLP, Layer, Neuron  # noqa: E402
@@ -43,6 +43,7 @@ __all__ = [
     "fit",
     "History",
     "data",
+    "plot",
     "save",
     "load",
     "ShapeError",

@@ -1,0 +1,50 @@
+"""`chainrule demo`: micrograd's recipe reaches 100% and the pictures are written."""
+
+import pytest
+
+from autograd.cli import main
+
+
+def test_moons_demo_reaches_100_percent_and_writes_its_files(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code = main(["demo", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "MLP(2, [16, 16, 1]) with 337 parameters" in out
+    assert "epoch  100/100" in out
+    assert "training accuracy 100.0%" in out
+    for name in ("decision_boundary.png", "loss.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+    try:
+        from autograd import backward_steps, draw  # noqa: F401
+    except ImportError:
+        assert "neuron.svg, backward_steps.html: skipped" in out
+    else:
+        if "skipped" not in out:  # skipped only when no renderer is installed
+            assert b"<svg" in (tmp_path / "neuron.svg").read_bytes()
+            assert (tmp_path / "backward_steps.html").read_text().lstrip().startswith("<!")
+
+
+def test_xor_demo_with_its_own_defaults(tmp_path, capsys):
+    code = main(["demo", "--dataset", "xor", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "xor, 40 points" in out and "binary cross-entropy" in out
+    assert "training accuracy 100.0%" in out
+    assert code == 0
+
+
+def test_a_run_short_of_its_target_exits_1(tmp_path, capsys):
+    code = main(["demo", "--dataset", "xor", "--out", str(tmp_path), "--epochs", "1"])
+    assert code == 1
+    assert "stopped short of 100%" in capsys.readouterr().out
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path, capsys):
+    assert main(["demo", "--engine", "gpu", "--out", str(tmp_path)]) == 2
+    assert "unknown engine 'gpu'" in capsys.readouterr().out
+
+
+def test_unknown_dataset_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--dataset", "iris"])
+    assert info.value.code == 2
