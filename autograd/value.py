@@ -166,25 +166,33 @@ class Value:
     # -- operators --------------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        return _record2(ops.ADD, self, _lift(other, "+"))
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        return _record2(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _record2(ops.ADD, _lift(other, "+"), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _record2(ops.SUB, self, _lift(other, "-"))
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        return _record2(ops.SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
         return _record2(ops.SUB, _lift(other, "-"), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _record2(ops.MUL, self, _lift(other, "*"))
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        return _record2(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _record2(ops.MUL, _lift(other, "*"), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _record2(ops.DIV, self, _lift(other, "/"))
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        return _record2(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _record2(ops.DIV, _lift(other, "/"), self)

@@ -46,15 +46,26 @@ def test_backward_on_a_leaf_accumulates_into_it():
     assert x.grad == 2.0
 
 
-def test_topological_order_puts_parents_first_and_is_creation_order():
+def test_topological_order_puts_parents_first_deterministically():
     a, b = Value(1.0), Value(2.0)
     c = a + b
     d = c * a
     e = d - c
-    order = topological_order(e)
-    assert order == [a, b, c, d, e]
+    assert topological_order(e) == [a, b, c, d, e]
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.booleans()), max_size=60))
+def test_topological_order_is_valid_on_random_graphs(wiring):
+    nodes = [Value(1.0), Value(2.0)]
+    for i, j, use_mul in wiring:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(a * b if use_mul else a + b)
+    root = nodes[-1]
+    order = topological_order(root)
     position = {id(n): i for i, n in enumerate(order)}
+    assert len(position) == len(order)
     assert all(position[id(p)] < position[id(n)] for n in order for p in n.parents)
+    assert order[-1] is root and order == topological_order(root)
 
 
 # -- deep and wide graphs at the default recursion limit ---------------------------
