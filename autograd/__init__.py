@@ -44,6 +44,7 @@ from autograd.functions import (  # noqa: E402
 )
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.trace import Tape, trace  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
@@ -74,4 +75,6 @@ __all__ = [
     "GradcheckError",
     "TraceError",
     "RenderError",
+    "trace",
+    "Tape",
 ]
