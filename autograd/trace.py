@@ -255,8 +255,8 @@ class Tape:
         for row in r.rows:
             kind = "" if row.kind == _OP else row.kind
             label = row.label if row.label and row.kind == _OP else ""
-            line = f"#{row.index:<4} {row.describe():<{width}}  {kind:<9}  {row.varies:<11}  {label}"
-            lines.append(line.rstrip())
+            columns = f"{row.describe():<{width}}  {kind:<9}  {row.varies:<11}  {label}"
+            lines.append(f"#{row.index:<4} {columns}".rstrip())
         lines.append("outputs: " + ", ".join(f"#{i}" for i in r.outputs))
         return "\n".join(lines)
 
@@ -576,9 +576,7 @@ class Tape:
         if i < 0 or (flat is None and r.rows[i].varies == _BATCH):
             return error
         row = r.rows[i]
-        parents = [
-            Value(_element(values[p], flat), label=r.rows[p].label) for p in row.parents
-        ]
+        parents = [Value(_element(values[p], flat), label=r.rows[p].label) for p in row.parents]
         with enable_grad():
             if len(parents) == 2:
                 node = _apply(row.op, parents[0], parents[1])
