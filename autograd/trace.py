@@ -722,9 +722,11 @@ def _as_array(x: Any, name: str) -> np.ndarray:
     except Exception:  # numpy raises many kinds for ragged or odd objects
         a = None
     if a is None or a.dtype.kind not in "biuf":
+        complex_ = a is not None and a.dtype.kind == "c"
         raise TypeError(
             f"the tape got {type(x).__name__} {x!r:.60} for {name}; it accepts real numbers "
             "and numpy arrays of them (int, float or bool)"
+            + (" (complex numbers are not supported)" if complex_ else "")
         )
     return a.astype(float, copy=False)
 
