@@ -236,9 +236,8 @@ def test_a_number_is_used_for_every_example_and_its_gradient_is_summed():
     row, column = np.array([[1.0, 2.0]]), np.array([[0.5], [1.5], [2.5]])
     z, (dx, dy) = tape.value_and_grad(row, column)  # numpy broadcasting: (1, 2) with (3, 1)
     assert z.shape == (3, 2) and dx.shape == (1, 2) and dy.shape == (3, 1)
-    np.testing.assert_allclose(
-        dx, np.sum(column * np.cos(row * column) + 2 * row, axis=0, keepdims=True)
-    )
+    expected = np.sum(column * np.cos(row * column) + 2 * row, axis=0, keepdims=True)
+    np.testing.assert_allclose(dx, expected)
 
 
 def test_inputs_of_different_lengths_are_refused_with_their_shapes():
@@ -481,4 +480,4 @@ def test_listing_matches_golden_file():
     assert text == path.read_text(encoding="utf-8")
     assert "not recorded yet" in repr(trace(neuron))
     with pytest.raises(TraceError, match="not been recorded yet"):
-        trace(neuron).rows
+        _ = trace(neuron).rows
