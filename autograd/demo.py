@@ -1,32 +1,210 @@
-"""`chainrule demo`: the main job.
+"""`chainrule demo`: the main job, micrograd's moons demo, end to end.
 
-For now: build the lecture's tanh neuron, run backward and print every
-gradient. The nn issue grows this into micrograd's moons demo.
+Trains MLP(2, [16, 16, 1]) on 100 two-moons points with micrograd's recipe
+(hinge loss plus 1e-4 L2, 100 full-batch steps of SGD, learning rate
+1 - 0.9*k/100), prints progress, and writes to demo-output/ (or --out DIR):
+
+    decision_boundary.png   the regions the trained model assigns to each class
+    loss.png                loss and accuracy per step
+    neuron.svg              one neuron's graph, with every gradient
+    backward_steps.html     the backward pass through that neuron, step by step
+
+`--dataset xor|circles|spiral` trains on another toy problem with defaults
+that suit it (softmax cross-entropy over three classes for spiral).
+Exit codes: 0 when the run reaches its target training accuracy, 1 when not.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from autograd.backward import topological_order
 from autograd.value import Value
+
+__all__ = ["add_arguments", "run", "RECIPES"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one dataset is trained by the demo."""
+
+    data: Callable[[int], tuple[Any, Any]]
+    """seed -> (X, y)."""
+    sizes: tuple[int, ...]
+    """The MLP's layer sizes after the 2 inputs."""
+    loss: str
+    optimizer: Callable[[list[Value]], Any]
+    epochs: int
+    l2: float
+    target: float
+    """The training accuracy the run must reach."""
+    about: str
+
+
+def _recipes() -> dict[str, Recipe]:
+    import nn
+
+    def micrograd_sgd(params: list[Value]) -> Any:
+        return nn.SGD(params, lr=nn.LinearDecay(1.0, 0.1, 100))
+
+    return {
+        "moons": Recipe(
+            lambda seed: nn.data.moons(100, 0.1, seed=seed, signed=True),
+            (16, 16, 1),
+            "hinge",
+            micrograd_sgd,
+            100,
+            1e-4,
+            1.0,
+            "micrograd's demo: hinge loss + 1e-4 L2, SGD with lr = 1 - 0.9*k/100",
+        ),
+        "circles": Recipe(
+            lambda seed: nn.data.circles(100, 0.05, seed=seed, signed=True),
+            (16, 16, 1),
+            "hinge",
+            micrograd_sgd,
+            100,
+            1e-4,
+            1.0,
+            "micrograd's recipe on two circles",
+        ),
+        "xor": Recipe(
+            lambda seed: nn.data.xor(40, 0.1, seed=seed),
+            (8, 8, 1),
+            "binary_cross_entropy",
+            lambda params: nn.Adam(params, lr=0.05),
+            100,
+            0.0,
+            1.0,
+            "binary cross-entropy from logits, Adam with lr 0.05",
+        ),
+        "spiral": Recipe(
+            lambda seed: nn.data.spiral(90, 3, 0.1, seed=seed),
+            (16, 16, 3),
+            "softmax_cross_entropy",
+            lambda params: nn.Adam(params, lr=nn.Cosine(0.05, 150, 0.005)),
+            150,
+            0.0,
+            0.95,
+            "three classes, softmax cross-entropy, Adam with a cosine schedule",
+        ),
+    }
+
+
+RECIPES = ("moons", "circles", "xor", "spiral")
+"""The datasets `--dataset` accepts; moons is micrograd's demo."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo-output", help="folder for the pictures")
+    parser.add_argument(
+        "--dataset", choices=RECIPES, default="moons", help="toy problem (default: moons)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data and the weights (default: 0)"
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="training steps (full batch)")
+    parser.add_argument(
+        "--engine", default="scalar", help="how each step is computed (default: scalar)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    print("o = tanh(x1*w1 + x2*w2 + b)")
-    for node in topological_order(o):
-        if node.label:
-            print(f"  {node.label:>3}  data {node.data: .4f}   grad {node.grad: .4f}")
+    import nn
+
+    recipe = _recipes()[args.dataset]
+    epochs = args.epochs if args.epochs is not None else recipe.epochs
+    if epochs < 1:
+        print(f"chainrule demo: --epochs must be at least 1, got {epochs}")
+        return 2
+    if args.engine not in nn.train.ENGINES:
+        known = ", ".join(nn.train.ENGINES)
+        print(f"chainrule demo: unknown engine {args.engine!r}; this build has: {known}")
+        return 2
+    X, y = recipe.data(args.seed)
+    model = nn.MLP(2, list(recipe.sizes), seed=args.seed)
+    optimizer = recipe.optimizer(model.parameters())
+    print(
+        f"chainrule demo: {args.dataset}, {len(y)} points, MLP(2, {list(recipe.sizes)}) "
+        f"with {len(model.parameters())} parameters"
+    )
+    print(f"  {recipe.about}; {epochs} steps, engine {args.engine}")
+    started = time.perf_counter()
+    history = nn.fit(
+        model,
+        X,
+        y,
+        loss=recipe.loss,
+        optimizer=optimizer,
+        epochs=epochs,
+        l2=recipe.l2,
+        seed=args.seed,
+        log_every=max(1, epochs // 10),
+        engine=args.engine,
+    )
+    seconds = time.perf_counter() - started
+    final = history.accuracy[-1]
+    print(
+        f"trained in {seconds:.1f} s ({1000 * seconds / epochs:.0f} ms per step): "
+        f"training accuracy {100 * final:.1f}%"
+    )
+    os.makedirs(args.out, exist_ok=True)
+    _pictures(model, X, y, history, args.out)
+    _neuron_pictures(model, [float(v) for v in X[0]], args.out)
+    if final < recipe.target:
+        print(f"the run stopped short of {100 * recipe.target:.0f}% training accuracy")
+        return 1
     return 0
+
+
+def _pictures(model: Any, X: Any, y: Any, history: Any, out: str) -> None:
+    from nn.errors import MissingExtraError
+
+    try:
+        from nn import plot
+
+        plot.decision_boundary(model, X, y, path=os.path.join(out, "decision_boundary.png"))
+        plot.loss_curve(history, path=os.path.join(out, "loss.png"))
+    except MissingExtraError as error:
+        print(f"  decision_boundary.png, loss.png: skipped. {error}")
+        return
+    print(f"  wrote {os.path.join(out, 'decision_boundary.png')}")
+    print(f"  wrote {os.path.join(out, 'loss.png')}")
+
+
+def _neuron_graph(model: Any, x: list[float]) -> Value:
+    """The first hidden neuron on the first point, backward run: a graph worth reading."""
+    neuron = model.layers[0].neurons[0]
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    out = neuron(inputs)
+    out.label = "out"
+    out.backward()
+    return out
+
+
+def _neuron_pictures(model: Any, x: list[float], out: str) -> None:
+    try:
+        from autograd import backward_steps, draw
+    except ImportError:
+        print(
+            "  neuron.svg, backward_steps.html: skipped, this build of chainrule has no "
+            "autograd.draw / autograd.backward_steps yet"
+        )
+        return
+    from autograd.errors import RenderError
+    from nn.atomic import write_atomic
+
+    root = _neuron_graph(model, x)
+    svg_path = os.path.join(out, "neuron.svg")
+    html_path = os.path.join(out, "backward_steps.html")
+    try:
+        write_atomic(svg_path, draw(root).pipe(format="svg"))
+        print(f"  wrote {svg_path}")
+        backward_steps(root).save_html(html_path)
+        print(f"  wrote {html_path}")
+    except RenderError as error:
+        print(f"  neuron.svg, backward_steps.html: skipped. {error}")

@@ -1,0 +1,136 @@
+"""Pictures of training: the decision boundary, the loss curve, gradient norms per layer.
+
+matplotlib is an optional dependency (the `plot` extra), imported only when a
+plot is drawn: `pip install 'chainrule[plot]'`. Each function returns the
+matplotlib Figure, and with `path=` also writes it (atomically: a temporary
+file renamed over the target). No pyplot, so no window opens and no global
+state changes; in a notebook, the returned Figure displays itself.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from autograd import Value
+from nn.atomic import replace_atomic
+from nn.errors import MissingExtraError
+from nn.module import Module
+from nn.train import History
+
+__all__ = ["decision_boundary", "loss_curve", "grad_norms"]
+
+
+_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+"""Class colours, in label order: the lowest label first."""
+
+
+def _figure(**kwargs: Any) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingExtraError(
+            "plotting needs matplotlib, which is not installed: nn.plot draws with it, and "
+            "chainrule keeps it optional. Install the plot extra: pip install 'chainrule[plot]'"
+        ) from None
+    return Figure(**kwargs)
+
+
+def _write(fig: Any, path: str | os.PathLike[str] | None) -> Any:
+    if path is None:
+        return fig
+    suffix = os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
+    replace_atomic(
+        path, lambda temporary: fig.savefig(temporary, format=suffix, dpi=110, bbox_inches="tight")
+    )
+    return fig
+
+
+def _score(output: Any) -> Any:
+    if isinstance(output, Value):
+        return output.data
+    return max(range(len(output)), key=lambda i: output[i].data)
+
+
+def decision_boundary(
+    model: Module,
+    X: Any,
+    y: Any,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    resolution: int = 40,
+    title: str | None = None,
+) -> Any:
+    """The regions of the plane the model assigns to each class, with the points on top.
+
+    A model with one output is read as a score (positive is one class, the other
+    side the other); a model with k outputs as k logits (the largest wins).
+    Only for two-dimensional inputs; `resolution` is the grid's points per side.
+    """
+    import numpy as np
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"decision_boundary draws the plane, so it needs points with 2 coordinates; "
+            f"X has shape {X.shape}. Plot two-dimensional datasets (moons, circles, xor, spiral)"
+        )
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
+    scores = np.array([[_score(model([float(a), float(b)])) for a in xs] for b in ys])
+    fig = _figure(figsize=(5, 4.5))
+    ax = fig.add_subplot()
+    classes = np.unique(y)
+    if scores.dtype.kind == "f":
+        # Colour by side of the zero level; the contour line is where the score is 0.
+        low, high = min(scores.min(), -1e-9), max(scores.max(), 1e-9)
+        ax.contourf(xs, ys, scores, levels=[low, 0.0, high], colors=_COLORS[:2], alpha=0.35)
+        ax.contour(xs, ys, scores, levels=[0.0], colors="k", linewidths=1)
+    else:
+        levels = np.arange(len(classes) + 1) - 0.5
+        ax.contourf(xs, ys, scores, levels=levels, colors=_COLORS[: len(classes)], alpha=0.35)
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    colors = [_COLORS[index[label] % len(_COLORS)] for label in y.tolist()]
+    ax.scatter(X[:, 0], X[:, 1], c=colors, s=28, edgecolors="k", linewidths=0.6)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_title(title or f"decision boundary ({len(classes)} classes)")
+    return _write(fig, path)
+
+
+def loss_curve(history: History, *, path: str | os.PathLike[str] | None = None) -> Any:
+    """The loss per epoch (log scale), and the accuracy on a second axis if recorded."""
+    fig = _figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    epochs = range(1, history.epochs + 1)
+    ax.plot(epochs, history.loss, color="tab:blue", label="loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss", color="tab:blue")
+    if history.loss and min(history.loss) > 0:
+        ax.set_yscale("log")
+    if history.accuracy:
+        acc = ax.twinx()
+        acc.plot(epochs, [100 * a for a in history.accuracy], color="tab:orange")
+        acc.set_ylabel("accuracy (%)", color="tab:orange")
+        acc.set_ylim(0, 101)
+    ax.set_title("training loss")
+    return _write(fig, path)
+
+
+def grad_norms(history: History, *, path: str | os.PathLike[str] | None = None) -> Any:
+    """Each layer's gradient norm per epoch (log scale): vanishing or exploding shows here."""
+    fig = _figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    epochs = range(1, history.epochs + 1)
+    for name, values in history.grad_norm.items():
+        ax.plot(epochs, values, label=name)
+    positive = [v for values in history.grad_norm.values() for v in values]
+    if positive and min(positive) > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm")
+    ax.legend()
+    ax.set_title("gradient norm per layer")
+    return _write(fig, path)

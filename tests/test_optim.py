@@ -1,0 +1,131 @@
+"""Optimizers: hand-computed first steps, descent on a convex problem, bad settings."""
+
+import math
+
+import pytest
+
+import nn
+from autograd import Value
+
+
+def _steps(opt, w, grads):
+    seen = []
+    for g in grads:
+        w.grad = g
+        opt.step()
+        seen.append(w.data)
+    return seen
+
+
+def test_sgd_plain():
+    w = Value(1.0)
+    assert _steps(nn.SGD([w], lr=0.1), w, [2.0, -1.0]) == [1.0 - 0.2, 0.8 + 0.1]
+
+
+def test_sgd_momentum_by_hand():
+    w = Value(1.0)
+    got = _steps(nn.SGD([w], lr=0.1, momentum=0.9), w, [2.0, 2.0])
+    v1 = 2.0
+    v2 = 0.9 * v1 + 2.0
+    assert got == pytest.approx([1.0 - 0.1 * v1, 1.0 - 0.1 * v1 - 0.1 * v2], abs=1e-15)
+
+
+def test_sgd_nesterov_by_hand():
+    w = Value(1.0)
+    got = _steps(nn.SGD([w], lr=0.1, momentum=0.9, nesterov=True), w, [2.0, 2.0])
+    v1 = 2.0
+    v2 = 0.9 * v1 + 2.0
+    w1 = 1.0 - 0.1 * (2.0 + 0.9 * v1)
+    w2 = w1 - 0.1 * (2.0 + 0.9 * v2)
+    assert got == pytest.approx([w1, w2], abs=1e-15)
+
+
+def test_rmsprop_by_hand():
+    w = Value(1.0)
+    got = _steps(nn.RMSProp([w], lr=0.01, alpha=0.9, eps=1e-8), w, [2.0, 1.0])
+    s1 = 0.1 * 4.0
+    w1 = 1.0 - 0.01 * 2.0 / (math.sqrt(s1) + 1e-8)
+    s2 = 0.9 * s1 + 0.1 * 1.0
+    w2 = w1 - 0.01 * 1.0 / (math.sqrt(s2) + 1e-8)
+    assert got == pytest.approx([w1, w2], abs=1e-15)
+
+
+def test_adam_by_hand():
+    w = Value(1.0)
+    got = _steps(nn.Adam([w], lr=0.1, betas=(0.9, 0.999), eps=1e-8), w, [5.0, -1.0])
+    m1, v1 = 0.1 * 5.0, 0.001 * 25.0
+    w1 = 1.0 - 0.1 * (m1 / 0.1) / (math.sqrt(v1 / 0.001) + 1e-8)
+    m2, v2 = 0.9 * m1 + 0.1 * -1.0, 0.999 * v1 + 0.001 * 1.0
+    w2 = w1 - 0.1 * (m2 / (1 - 0.9**2)) / (math.sqrt(v2 / (1 - 0.999**2)) + 1e-8)
+    assert got == pytest.approx([w1, w2], abs=1e-15)
+    assert w1 == pytest.approx(0.9)  # Adam's first step is lr * sign(g)
+
+
+def _quadratic(w):
+    # Convex: f(w) = (w0 - 3)**2 + 2 (w1 + 1)**2 + 0.5 w0 w1, minimum inside.
+    return (w[0] - 3) ** 2 + 2 * (w[1] + 1) ** 2 + 0.5 * w[0] * w[1]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.SGD(ps, lr=0.05),
+        lambda ps: nn.SGD(ps, lr=0.05, momentum=0.9),
+        lambda ps: nn.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+        lambda ps: nn.RMSProp(ps, lr=0.05),
+        lambda ps: nn.Adam(ps, lr=0.1),
+    ],
+)
+def test_every_optimizer_decreases_a_convex_loss(make):
+    w = [Value(-2.0), Value(4.0)]
+    opt = make(w)
+    losses = []
+    for _ in range(200):
+        loss = _quadratic(w)
+        losses.append(loss.data)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    lowest = _quadratic([Value(104 / 31), Value(-44 / 31)]).data  # where the gradient is 0
+    assert losses[-1] - lowest < 0.01 * (losses[0] - lowest)
+    assert opt.steps == 200
+
+
+def test_learning_rate_schedule_is_read_each_step():
+    w = Value(0.0)
+    opt = nn.SGD([w], lr=nn.LinearDecay(1.0, 0.1, 100))
+    lrs = []
+    for _ in range(3):
+        lrs.append(opt.lr)
+        w.grad = 1.0
+        opt.step()
+    assert lrs == [1.0 - 0.9 * k / 100 for k in range(3)]
+    assert w.data == -sum(lrs)
+    opt2 = nn.SGD([Value(0.0)], lr=lambda k: 1.0 / (k + 1))
+    opt2.step()
+    assert opt2.lr == 0.5
+
+
+def test_zero_grad():
+    w = [Value(1.0), Value(2.0)]
+    for p in w:
+        p.grad = 3.0
+    nn.Adam(w).zero_grad()
+    assert [p.grad for p in w] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: nn.SGD([], lr=0.1), "no parameters"),
+        (lambda: nn.SGD([1.0], lr=0.1), "it updates Values"),
+        (lambda: nn.SGD([Value(1.0)], lr=-1), "lr must be"),
+        (lambda: nn.SGD([Value(1.0)], lr=0.1, momentum=1.5), "momentum must be in"),
+        (lambda: nn.SGD([Value(1.0)], lr=0.1, nesterov=True), "needs momentum"),
+        (lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas\\[1\\] must be in"),
+        (lambda: nn.RMSProp([Value(1.0)], eps=0), "eps must be"),
+    ],
+)
+def test_bad_settings_are_explained(make, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        make()
