@@ -185,7 +185,7 @@ class _Recording:
 
 
 class Tape:
-    """A recorded graph that runs on numpy arrays: tape(*arrays), value_and_grad, backward.
+    """A recorded graph that runs on numpy arrays: tape(*arrays), value_and_grad, vjp, backward.
 
     Inputs are arrays of one shape, or plain numbers used for every example;
     each row of the tape is one numpy operation over the whole batch.
@@ -281,12 +281,26 @@ class Tape:
         grad_output weights each example's output (a number or an array of the
         batch's shape; one per output if f returned several), as in autograd.grad.
         """
+        outputs, pullback = self.vjp(*arrays)
+        return outputs, pullback(grad_output, wrt=wrt)
+
+    def vjp(self, *arrays: Any) -> tuple[Any, Callable[..., Any]]:
+        """f on every example, and a function that carries output gradients back (as jax.vjp).
+
+        `pullback(grad_output=None, wrt=None)` gives what value_and_grad would for
+        those weights, reusing this forward pass; use it when the weights depend on
+        the outputs, as the gradient of a loss computed from them does.
+        """
         shape, columns = self._prepare(arrays)
         values = self._forward(columns, shape)
-        single, targets = self._targets(wrt)
-        grads = self._backward(values, shape, targets, grad_output)
-        results = tuple(self._gradient(grads, t, shape, arrays) for t in targets)
-        return self._outputs(values, shape), results[0] if single else results
+
+        def pullback(grad_output: Any = None, *, wrt: Any = None) -> Any:
+            single, targets = self._targets(wrt)
+            grads = self._backward(values, shape, targets, grad_output)
+            results = tuple(self._gradient(grads, t, shape, arrays) for t in targets)
+            return results[0] if single else results
+
+        return self._outputs(values, shape), pullback
 
     def grad(self, *arrays: Any, wrt: Any = None, grad_output: Any = None) -> Any:
         """The gradients of value_and_grad, without the values."""
