@@ -58,6 +58,7 @@ from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
+from autograd.trace import Tape, trace  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
@@ -106,4 +107,6 @@ __all__ = [
     "backward_steps",
     "BackwardSteps",
     "Frame",
+    "trace",
+    "Tape",
 ]

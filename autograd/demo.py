@@ -109,7 +109,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--epochs", type=int, default=None, help="training steps (full batch)")
     parser.add_argument(
-        "--engine", default="scalar", help="how each step is computed (default: scalar)"
+        "--engine",
+        default="batched",
+        help="how each step is computed: batched (the model's graph recorded once and "
+        "replayed on the whole batch with numpy) or scalar (one graph per point, as "
+        "micrograd does) (default: batched)",
     )
 
 

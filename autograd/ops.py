@@ -13,10 +13,19 @@ The names used by every rule:
     k      a constant fixed when the node was made (the 3 in x**3, a slope)
     out    the node's own value
 
-`local` is written so that it works both on floats (the usual fast backward)
-and on Values (backward with create_graph=True, which differentiates the
-derivative itself). That is why a rule calls `_cos(a)` rather than `math.cos`:
-the helper records a node when handed a Value.
+`local` is written so that it works on floats (the usual fast backward), on
+Values (backward with create_graph=True, which differentiates the derivative
+itself) and on numpy arrays holding a whole batch (the tape of
+autograd/trace.py). That is why a rule calls `_cos(a)` rather than `math.cos`:
+the helper records a node when handed a Value and maps np.cos over an array.
+Each helper tries the float first, so the scalar engine pays nothing for the
+other two.
+
+`forward_array` is the forward rule again, on numpy arrays: the same formula
+(the same stable form for sigmoid and softplus) and the same domain checks,
+vectorized. When an element of the batch is outside the domain, `_check` runs
+the float rule on that one element, so the error is the float rule's own
+message, and it records the element's position as `error.batch_index`.
 
 Conventions at kinks, where the derivative does not exist: relu'(0) = 0,
 leaky_relu'(0) = k, abs'(0) = 0 (the subgradient PyTorch also picks).
@@ -29,6 +38,8 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from autograd.errors import DomainError
 
@@ -51,6 +62,15 @@ class Op:
     """The operation written out, e.g. 'log({a})', for messages and explain()."""
     derivatives: tuple[str, ...]
     """The local derivatives as formulas in a, b, k and out, e.g. ('1 - out**2',)."""
+    forward_array: Callable[..., Any] | None = None
+    """forward on numpy arrays of a batch, with the same domain checks, vectorized.
+
+    None when `forward` is plain arithmetic, which numpy already applies elementwise.
+    """
+
+    def forward_batch(self, a: Any, b: Any) -> Any:
+        """forward(a, b or k) where a or b is a numpy array: one numpy operation per rule."""
+        return (self.forward_array or self.forward)(a, b)
 
     def describe(self, a: float, b: float | None = None, k: float | None = None) -> str:
         """The operation with numbers filled in: describe(-2.0) == 'log(-2.0)'."""
@@ -65,8 +85,12 @@ def _undefined(expression: str, reason: str) -> DomainError:
     return DomainError(f"{expression} is undefined: {reason}")
 
 
-# Helpers that work on a float or record a node on a Value. They let the same
-# derivative rule serve the float backward and the create_graph backward.
+# Helpers that work on a float, record a node on a Value, or map over a numpy
+# array. They let one derivative rule serve the float backward, the
+# create_graph backward and the batched tape. The float test comes first: it is
+# the scalar engine's hot path.
+
+_ARRAY = np.ndarray
 
 
 def _real(x: Any) -> float:
@@ -74,19 +98,83 @@ def _real(x: Any) -> float:
 
 
 def _cos(x: Any) -> Any:
-    return math.cos(x) if type(x) is float else x.cos()
+    if type(x) is float:
+        return math.cos(x)
+    return np.cos(x) if type(x) is _ARRAY else x.cos()
 
 
 def _sin(x: Any) -> Any:
-    return math.sin(x) if type(x) is float else x.sin()
+    if type(x) is float:
+        return math.sin(x)
+    return np.sin(x) if type(x) is _ARRAY else x.sin()
 
 
 def _log(x: Any) -> Any:
-    return _log_forward(x, None) if type(x) is float else x.log()
+    if type(x) is float:
+        return _log_forward(x, None)
+    return _log_array(x, None) if type(x) is _ARRAY else x.log()
 
 
 def _sigmoid(x: Any) -> Any:
-    return _sigmoid_forward(x, None) if type(x) is float else x.sigmoid()
+    if type(x) is float:
+        return _sigmoid_forward(x, None)
+    return _sigmoid_array(x, None) if type(x) is _ARRAY else x.sigmoid()
+
+
+def _step(x: Any, above: Any, otherwise: Any) -> Any:
+    """`above` where x > 0, `otherwise` elsewhere: the slope of relu and leaky_relu."""
+    if type(x) is float:
+        return above if x > 0.0 else otherwise
+    if type(x) is _ARRAY:
+        return np.where(x > 0.0, above, otherwise)
+    return above if x.data > 0.0 else otherwise
+
+
+def _sign(x: Any) -> Any:
+    """1, -1 or 0 (the subgradient of abs at 0), as a float or an array."""
+    if type(x) is not float:
+        if type(x) is _ARRAY:
+            return (x > 0.0).astype(float) - (x < 0.0)  # np.sign would give NaN for NaN
+        x = x.data
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+# Vectorized domain checks: find the first bad element, let the float rule explain it.
+
+
+def _check(bad: Any, rule: Callable[..., Any], *args: Any) -> None:
+    """Raise rule's own error for the first batch element where `bad` is true.
+
+    `args` are the rule's arguments, arrays of the batch or plain floats; the
+    rule is run on the floats of that one element, and its error gets the
+    element's flat position as `batch_index`.
+    """
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    index = int(np.flatnonzero(bad)[0])
+    point = [float(x.flat[index]) if type(x) is _ARRAY else x for x in args]
+    try:
+        rule(*point)
+    except (ArithmeticError, ValueError) as error:
+        error.batch_index = index  # type: ignore[attr-defined]
+        raise
+    error = DomainError(
+        f"{rule.__name__} failed on element {index} of a batch {point!r} but not on the same "
+        "numbers alone: the array rule and the float rule disagree. Report this as a bug "
+        "in autograd/ops.py"
+    )
+    error.batch_index = index  # type: ignore[attr-defined]
+    raise error
+
+
+def _overflowed(out: Any, *inputs: Any) -> Any:
+    """Where `out` is infinite although every input is finite: a float overflow."""
+    bad = np.isinf(out)
+    if bad.any():
+        for x in inputs:
+            bad &= np.isfinite(x)
+    return bad
 
 
 # Forward rules that need more than one expression.
@@ -134,10 +222,67 @@ def _softplus_forward(a: float, _: None) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
+# The same forward rules on numpy arrays.
+
+
+def _divide_array(a: Any, b: Any) -> Any:
+    _check(b == 0.0, _divide, a, b)
+    return a / b
+
+
+def _power_array(a: Any, b: Any) -> Any:
+    whole = np.isfinite(b) & (np.floor(b) == b)
+    _check(((a == 0.0) & (b < 0.0)) | ((a < 0.0) & ~whole), _power, a, b)
+    out = np.power(a, b)
+    _check(_overflowed(out, a, b), _power, a, b)
+    return out
+
+
+def _exp_array(a: Any, _: None) -> Any:
+    out = np.exp(a)
+    _check(_overflowed(out, a), math.exp, a)
+    return out
+
+
+def _log_array(a: Any, _: None) -> Any:
+    _check(a <= 0.0, _log_forward, a, None)
+    return np.log(a)
+
+
+def _sqrt_array(a: Any, _: None) -> Any:
+    _check(a < 0.0, _sqrt_forward, a, None)
+    return np.sqrt(a)
+
+
+def _sin_array(a: Any, _: None) -> Any:
+    _check(np.isinf(a), math.sin, a)  # math.sin(inf) is an error, np.sin(inf) a NaN
+    return np.sin(a)
+
+
+def _cos_array(a: Any, _: None) -> Any:
+    _check(np.isinf(a), math.cos, a)
+    return np.cos(a)
+
+
+def _sigmoid_array(a: Any, _: None) -> Any:
+    e = np.exp(-np.abs(a))  # e**-a where a >= 0, e**a elsewhere: the float rule's two forms
+    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_array(a: Any, _: None) -> Any:
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
 # Local derivatives that need more than one expression.
 
 
 def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    if type(a) is _ARRAY or type(b) is _ARRAY:
+        _check(~((a > 0.0) | ((a == 0.0) & (b >= 1.0))), _pow_local, out, a, b)
+        power = np.power(a, b - 1.0)
+        _check(_overflowed(power, a, b), _pow_local, out, a, b)
+        # log(a) where a > 0; at a == 0 the exponent derivative is the limit, 0.
+        return b * power, out * np.log(np.where(a > 0.0, a, 1.0))
     x = _real(a)
     if x > 0.0:
         d_exponent = out * _log(a)
@@ -153,56 +298,70 @@ def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     return b * a ** (b - 1.0), d_exponent
 
 
+def _pow_const_local(out: Any, a: Any, k: float) -> tuple[Any]:
+    if type(a) is _ARRAY:
+        _check((a == 0.0) & (k < 1.0), _pow_const_local, out, a, k)
+        power = np.power(a, k - 1.0)
+        _check(_overflowed(power, a), _pow_const_local, out, a, k)
+        return (k * power,)
+    return (k * a ** (k - 1.0),)
+
+
 def _sqrt_local(out: Any, a: Any, _: None) -> tuple[Any]:
-    if _real(out) == 0.0:
+    if type(out) is _ARRAY:
+        _check(out == 0.0, _sqrt_local, out, a, None)
+    elif _real(out) == 0.0:
         raise _undefined("the derivative of sqrt at 0", "it is infinite (1 / (2 * sqrt(0)))")
     return (0.5 / out,)
 
 
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
-
-
 # fmt: off
-# One line per primitive: name, arity, forward, local derivatives, how to write it.
+# One line per primitive: name, arity, forward, local derivatives, how to write it,
+# and the forward on numpy arrays where plain arithmetic is not enough.
 ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
 SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
 MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
 DIV = Op(
-    "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b")
+    "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b"),
+    _divide_array,
 )
-POW = Op("**", 2, _power, _pow_local, "{a} ** {b}", ("b * a**(b-1)", "out * log(a)"))
+POW = Op("**", 2, _power, _pow_local, "{a} ** {b}", ("b * a**(b-1)", "out * log(a)"), _power_array)
 NEG = Op("neg", 1, lambda a, k: -a, lambda out, a, k: (-1.0,), "-{a}", ("-1",))
-POW_CONST = Op(
-    "**", 1, _power, lambda out, a, k: (k * a ** (k - 1.0),), "{a} ** {k}", ("k * a**(k-1)",)
-)
-ABS = Op("abs", 1, lambda a, k: abs(a), lambda out, a, k: (_sign(_real(a)),), "abs({a})", ("sign(a)",))
-EXP = Op("exp", 1, lambda a, k: math.exp(a), lambda out, a, k: (out,), "exp({a})", ("out",))
-LOG = Op("log", 1, _log_forward, lambda out, a, k: (1.0 / a,), "log({a})", ("1/a",))
-SQRT = Op("sqrt", 1, _sqrt_forward, _sqrt_local, "sqrt({a})", ("1 / (2*out)",))
+POW_CONST = Op("**", 1, _power, _pow_const_local, "{a} ** {k}", ("k * a**(k-1)",), _power_array)
+ABS = Op("abs", 1, lambda a, k: abs(a), lambda out, a, k: (_sign(a),), "abs({a})", ("sign(a)",))
+EXP = Op("exp", 1, lambda a, k: math.exp(a), lambda out, a, k: (out,), "exp({a})", ("out",), _exp_array)
+LOG = Op("log", 1, _log_forward, lambda out, a, k: (1.0 / a,), "log({a})", ("1/a",), _log_array)
+SQRT = Op("sqrt", 1, _sqrt_forward, _sqrt_local, "sqrt({a})", ("1 / (2*out)",), _sqrt_array)
 TANH = Op(
     "tanh", 1, lambda a, k: math.tanh(a), lambda out, a, k: (1.0 - out * out,), "tanh({a})",
-    ("1 - out**2",),
+    ("1 - out**2",), lambda a, k: np.tanh(a),
 )
 SIGMOID = Op(
     "sigmoid", 1, _sigmoid_forward, lambda out, a, k: (out * (1.0 - out),), "sigmoid({a})",
-    ("out * (1 - out)",),
+    ("out * (1 - out)",), _sigmoid_array,
 )
 RELU = Op(
     "relu", 1, lambda a, k: a if a > 0.0 else 0.0,
-    lambda out, a, k: (1.0 if _real(a) > 0.0 else 0.0,), "relu({a})", ("1 if a > 0 else 0",),
+    lambda out, a, k: (_step(a, 1.0, 0.0),), "relu({a})", ("1 if a > 0 else 0",),
+    lambda a, k: np.where(a > 0.0, a, 0.0),
 )
 LEAKY_RELU = Op(
     "leaky_relu", 1, lambda a, k: a if a > 0.0 else k * a,
-    lambda out, a, k: (1.0 if _real(a) > 0.0 else k,), "leaky_relu({a}, {k})",
-    ("1 if a > 0 else k",),
+    lambda out, a, k: (_step(a, 1.0, k),), "leaky_relu({a}, {k})", ("1 if a > 0 else k",),
+    lambda a, k: np.where(a > 0.0, a, k * a),
 )
 SOFTPLUS = Op(
     "softplus", 1, _softplus_forward, lambda out, a, k: (_sigmoid(a),), "softplus({a})",
-    ("sigmoid(a)",),
+    ("sigmoid(a)",), _softplus_array,
 )
-SIN = Op("sin", 1, lambda a, k: math.sin(a), lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",))
-COS = Op("cos", 1, lambda a, k: math.cos(a), lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",))
+SIN = Op(
+    "sin", 1, lambda a, k: math.sin(a), lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",),
+    _sin_array,
+)
+COS = Op(
+    "cos", 1, lambda a, k: math.cos(a), lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",),
+    _cos_array,
+)
 
 # fmt: on
 

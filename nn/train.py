@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from autograd import Value
+from nn.batched import batched_epoch
 from nn.clip import clip_grad_norm
 from nn.errors import ShapeError
 from nn.losses import l2 as l2_penalty
@@ -100,8 +101,9 @@ def _scalar_epoch(
     return losses, outputs
 
 
-ENGINES: dict[str, Callable[..., Any]] = {"scalar": _scalar_epoch}
-"""How an epoch is run, by name. 'scalar' builds a Value graph per sample."""
+ENGINES: dict[str, Callable[..., Any]] = {"scalar": _scalar_epoch, "batched": batched_epoch}
+"""How an epoch is run, by name. 'scalar' builds a Value graph per sample; 'batched'
+replays the model's recorded graph on the whole batch with numpy (nn/batched.py)."""
 
 
 def fit(

@@ -1,0 +1,838 @@
+"""The tape: record a function's graph once, replay it on whole numpy batches.
+
+The scalar engine builds a new graph for every example. But for a function
+without data-dependent choices the graph is the same every time: only the
+numbers change. So `trace(f, n)` runs f once on scalar Values and writes the
+graph down as a flat list of rows, a tape:
+
+    #0  x          input       per example
+    #1  w          parameter   per call
+    #2  #0 * #1                per example
+    #3  tanh(#2)               per example
+
+Replaying the tape on arrays instead of floats runs the same graph on every
+example at once: row #2 becomes one numpy multiplication over the whole batch.
+That is all a tensor library does for an elementwise network, and why it is
+fast: the Python loop runs over the rows of the tape, never over the examples.
+
+The backward pass is the scalar engine's chain rule, row by row in reverse,
+with the op table's own local derivatives (autograd/ops.py), which work on
+arrays. A parameter is shared by every example, so its gradient is the sum of
+the per-example gradients: the gradient of the sum of the outputs.
+
+What a tape cannot do: replay a choice that f made in Python from a value,
+such as `if v.data > 0:`. The tape holds the branch taken when it was recorded.
+So on its first batch the tape records f again at a few examples (the first,
+the smallest and largest of each input, and some spread between) and compares
+the graphs; if they differ it raises TraceError instead of replaying the wrong
+branch. `check="always"` repeats this on every call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograd.backward import _backward_error
+from autograd.errors import DomainError, TraceError
+from autograd.ops import OPS, Op
+from autograd.recording import enable_grad, is_grad_enabled
+from autograd.value import Value, _domain_error
+
+__all__ = ["trace", "Tape", "TapeRow"]
+
+_INPUT, _PARAM, _CONSTANT, _OP = "input", "parameter", "constant", "op"
+_BATCH, _CALL, _FIXED = "per example", "per call", "fixed"
+_KEY = {op: key for key, op in OPS.items()}
+_CHECKS = ("first", "always", "never")
+
+
+@dataclass(frozen=True)
+class TapeRow:
+    """One node of the recorded graph: what makes it, from which rows.
+
+    `varies` says how often its value changes: 'per example' (it depends on an
+    input), 'per call' (on parameters only), or 'fixed'.
+    """
+
+    index: int
+    kind: str
+    """'input', 'parameter', 'constant' or 'op'."""
+    op: Op | None
+    parents: tuple[int, ...]
+    constant: float | None
+    """k of a one-parent op (the 3 of x**3), or the value of a constant."""
+    label: str
+    varies: str
+
+    def describe(self) -> str:
+        """The row as an expression of earlier rows: '#0 * #1', 'tanh(#2)'."""
+        if self.kind == _CONSTANT:
+            return repr(self.constant)
+        if self.op is None:
+            return self.label or self.kind
+        a = f"#{self.parents[0]}"
+        b = f"#{self.parents[1]}" if len(self.parents) == 2 else None
+        k = None if self.constant is None else f"{self.constant:g}"
+        return self.op.expression.format(a=a, b=b, k=k)
+
+
+def trace(
+    f: Callable[..., Any],
+    n_inputs: int | None = None,
+    *,
+    params: Sequence[Value] | None = None,
+    example: Sequence[float] | None = None,
+    check: str = "first",
+) -> Tape:
+    """Record f's graph as a Tape that evaluates and differentiates it on numpy batches.
+
+    f takes `n_inputs` Values (by default, as many as it has positional
+    parameters) and returns a Value or a sequence of Values. Values f uses but
+    did not make (a model's weights) are read afresh on every call; `params`
+    names those whose gradients the tape returns, by default all of them in
+    creation order. The graph is recorded at `example` if given, otherwise at
+    the first example of the first batch; `check` says when to verify that f
+    makes the same graph at other examples: 'first' call, 'always', 'never'.
+
+    >>> import numpy as np
+    >>> from autograd import Value, trace
+    >>> w = Value(2.0, label="w")
+    >>> tape = trace(lambda x: (w * x).tanh(), params=[w])
+    >>> x = np.array([0.0, 0.5, 1.0])
+    >>> y, (dx, dw) = tape.value_and_grad(x)      # y = tanh(w x), per example
+    >>> np.round(y, 4).tolist(), np.round(dx, 4).tolist()   # dy/dx = w (1 - y**2)
+    ([0.0, 0.7616, 0.964], [2.0, 0.8399, 0.1413])
+    >>> round(dw, 4)                              # the sum over the batch of x (1 - y**2)
+    0.2806
+    """
+    if not callable(f):
+        raise TypeError(f"trace needs a function, got {type(f).__name__} {f!r:.60}")
+    names = _input_names(f, n_inputs)
+    if check not in _CHECKS:
+        raise ValueError(
+            f"trace got check={check!r}; it accepts {', '.join(map(repr, _CHECKS))}: when to "
+            "compare f's graph at other examples with the recorded one"
+        )
+    if params is not None:
+        params = list(params)
+        for p in params:
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"trace params must be Values (such as model.parameters()), got "
+                    f"{type(p).__name__} {p!r:.60}"
+                )
+    tape = Tape(f, names, params, check)
+    if example is not None:
+        point = [float(x) for x in np.ravel(np.asarray(example, dtype=float))]
+        if len(point) != len(names):
+            raise ValueError(
+                f"trace got an example of {len(point)} numbers for a function of "
+                f"{len(names)} inputs ({', '.join(names)}); give one number per input"
+            )
+        tape._adopt(tape._record(point))
+    return tape
+
+
+def _input_names(f: Callable[..., Any], n_inputs: int | None) -> list[str]:
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):
+        signature = None
+    positional: list[str] = []
+    variadic = False
+    if signature is not None:
+        for p in signature.parameters.values():
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                positional.append(p.name)
+            elif p.kind is p.VAR_POSITIONAL:
+                variadic = True
+    if n_inputs is None:
+        if variadic or signature is None:
+            raise TypeError(
+                "trace cannot tell how many inputs f takes (it has *args or no signature); "
+                "pass n_inputs, e.g. trace(f, 2)"
+            )
+        n_inputs = len(positional)
+    if not isinstance(n_inputs, int) or isinstance(n_inputs, bool) or n_inputs < 0:
+        raise TypeError(f"trace n_inputs must be a whole number >= 0, got {n_inputs!r}")
+    if len(positional) >= n_inputs and len(set(positional[:n_inputs])) == n_inputs:
+        return positional[:n_inputs]
+    return [f"x{i}" for i in range(n_inputs)]
+
+
+@dataclass
+class _Recording:
+    """f's graph at one example, as rows, plus what a replay needs to read live."""
+
+    rows: list[TapeRow]
+    outputs: tuple[int, ...]
+    single: bool
+    leaves: list[tuple[int, Value]]
+    """(row, Value) for each parameter row: read .data on every call."""
+    folded: dict[int, float]
+    """The value of every 'fixed' row."""
+    point: list[float]
+
+    def __post_init__(self) -> None:
+        self.leaf_rows = {v: i for i, v in self.leaves}
+        self.input_rows = [row.index for row in self.rows if row.kind == _INPUT]
+
+
+class Tape:
+    """A recorded graph that runs on numpy arrays: tape(*arrays), value_and_grad, vjp, backward.
+
+    Inputs are arrays of one shape, or plain numbers used for every example;
+    each row of the tape is one numpy operation over the whole batch.
+    """
+
+    def __init__(
+        self, f: Callable[..., Any], names: list[str], params: list[Value] | None, check: str
+    ) -> None:
+        self._f = f
+        self._names = names
+        self._declared = params
+        self._check = check
+        self._recording: _Recording | None = None
+        self._checked = False
+        self._backward_programs: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+
+    # -- what was recorded ------------------------------------------------------
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The names of f's inputs, in order."""
+        return tuple(self._names)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self._names)
+
+    @property
+    def recorded(self) -> bool:
+        """False until the graph is recorded (at `example`, or on the first call)."""
+        return self._recording is not None
+
+    @property
+    def rows(self) -> tuple[TapeRow, ...]:
+        """Every row, parents before children."""
+        return tuple(self._recorded().rows)
+
+    @property
+    def outputs(self) -> tuple[int, ...]:
+        """The rows f returned."""
+        return self._recorded().outputs
+
+    @property
+    def params(self) -> tuple[Value, ...]:
+        """The Values whose gradients value_and_grad returns by default, after the inputs."""
+        if self._declared is not None:
+            return tuple(self._declared)
+        return tuple(v for _, v in self._recorded().leaves)
+
+    def __len__(self) -> int:
+        return len(self._recorded().rows)
+
+    def __repr__(self) -> str:
+        if self._recording is None:
+            return f"<Tape of {_name(self._f)}({', '.join(self._names)}): not recorded yet>"
+        r = self._recording
+        return (
+            f"<Tape of {_name(self._f)}({', '.join(self._names)}): {len(r.rows)} rows, "
+            f"{len(r.outputs)} output{'s' if len(r.outputs) != 1 else ''}>"
+        )
+
+    def listing(self) -> str:
+        """The tape as text, one row per line: index, expression, kind, how it varies, label."""
+        r = self._recorded()
+        width = max(len(row.describe()) for row in r.rows) if r.rows else 0
+        lines = [f"tape of {_name(self._f)}({', '.join(self._names)}): {len(r.rows)} rows"]
+        for row in r.rows:
+            kind = "" if row.kind == _OP else row.kind
+            label = row.label if row.label and row.kind == _OP else ""
+            columns = f"{row.describe():<{width}}  {kind:<9}  {row.varies:<11}  {label}"
+            lines.append(f"#{row.index:<4} {columns}".rstrip())
+        lines.append("outputs: " + ", ".join(f"#{i}" for i in r.outputs))
+        return "\n".join(lines)
+
+    __str__ = listing
+
+    # -- running it -------------------------------------------------------------
+
+    def __call__(self, *arrays: Any) -> Any:
+        """f on every example: an array of the batch's shape (a tuple if f returned several)."""
+        shape, columns = self._prepare(arrays)
+        values = self._forward(columns, shape)
+        return self._outputs(values, shape)
+
+    def value_and_grad(
+        self, *arrays: Any, wrt: Any = None, grad_output: Any = None
+    ) -> tuple[Any, Any]:
+        """f on every example, and the gradient of the sum of its outputs over the batch.
+
+        wrt picks the gradients: an input's position (an array, the shape of that
+        input), a Value among the parameters (a float, summed over the batch), or a
+        sequence of these (a tuple). By default: every input, then every parameter.
+        grad_output weights each example's output (a number or an array of the
+        batch's shape; one per output if f returned several), as in autograd.grad.
+        """
+        outputs, pullback = self.vjp(*arrays)
+        return outputs, pullback(grad_output, wrt=wrt)
+
+    def vjp(self, *arrays: Any) -> tuple[Any, Callable[..., Any]]:
+        """f on every example, and a function that carries output gradients back (as jax.vjp).
+
+        `pullback(grad_output=None, wrt=None)` gives what value_and_grad would for
+        those weights, reusing this forward pass; use it when the weights depend on
+        the outputs, as the gradient of a loss computed from them does.
+        """
+        shape, columns = self._prepare(arrays)
+        values = self._forward(columns, shape)
+
+        def pullback(grad_output: Any = None, *, wrt: Any = None) -> Any:
+            single, targets = self._targets(wrt)
+            grads = self._backward(values, shape, targets, grad_output)
+            results = tuple(self._gradient(grads, t, shape, arrays) for t in targets)
+            return results[0] if single else results
+
+        return self._outputs(values, shape), pullback
+
+    def grad(self, *arrays: Any, wrt: Any = None, grad_output: Any = None) -> Any:
+        """The gradients of value_and_grad, without the values."""
+        return self.value_and_grad(*arrays, wrt=wrt, grad_output=grad_output)[1]
+
+    def backward(self, *arrays: Any, grad_output: Any = None) -> Any:
+        """Add the batch's parameter gradients into each parameter's .grad; return the outputs.
+
+        This is Value.backward for a whole batch: the gradient of the sum of the
+        outputs over every example (weighted by grad_output) accumulates, as in
+        PyTorch, so call zero_grad() between steps.
+        """
+        params = list(self.params)
+        if not params:
+            return self(*arrays)
+        values, grads = self.value_and_grad(*arrays, wrt=params, grad_output=grad_output)
+        for p, g in zip(params, grads):
+            p.grad += g
+        return values
+
+    # -- recording --------------------------------------------------------------
+
+    def _recorded(self) -> _Recording:
+        if self._recording is None:
+            raise TraceError(
+                f"the tape of {_name(self._f)} has not been recorded yet: it records f at the "
+                "first example of the first batch it is called on. Call it once, or pass "
+                "example=(...) to trace to record right away"
+            )
+        return self._recording
+
+    def _adopt(self, recording: _Recording) -> None:
+        self._recording = recording
+        self._backward_programs.clear()
+        self._program = _forward_program(recording)
+
+    def _record(self, point: list[float], row: int | None = None) -> _Recording:
+        """Run f once on Values holding `point` and write its graph down as rows."""
+        if is_grad_enabled():
+            return self._record_now(point, row)
+        with enable_grad():
+            return self._record_now(point, row)
+
+    def _record_now(self, point: list[float], batch_row: int | None) -> _Recording:
+        boundary = Value(0.0).creation_index
+        placeholders = [Value(x, label=name) for x, name in zip(point, self._names)]
+        try:
+            result = self._f(*placeholders)
+        except DomainError as error:
+            if batch_row is None:
+                raise
+            raise DomainError(f"{error}, {self._at(batch_row, point)}") from None
+        single = isinstance(result, Value)
+        outs = (result,) if single else _as_outputs(result, self._f)
+        stops = set(self._declared or ())  # membership only: order comes from creation
+        nodes = set(placeholders)
+        stack = list(outs)
+        while stack:
+            node = stack.pop()
+            if node in nodes:
+                continue
+            nodes.add(node)
+            if node not in stops:
+                stack.extend(p for p in node.parents if p not in nodes)
+        order = sorted(nodes, key=lambda v: v.creation_index)
+        index = {v: i for i, v in enumerate(order)}
+        inputs = set(placeholders)
+        rows: list[TapeRow] = []
+        leaves: list[tuple[int, Value]] = []
+        folded: dict[int, float] = {}
+        for i, node in enumerate(order):
+            if node in inputs:
+                kind, varies, parents, constant = _INPUT, _BATCH, (), None
+            elif node in stops or (node.is_leaf and node.creation_index < boundary):
+                kind, varies, parents, constant = _PARAM, _CALL, (), None
+                leaves.append((i, node))
+            elif node.is_leaf:
+                kind, varies, parents, constant = _CONSTANT, _FIXED, (), node.data
+                folded[i] = node.data
+            else:
+                parents = tuple(index[p] for p in node.parents)
+                kind, constant = _OP, node.constant
+                seen = {rows[p].varies for p in parents}
+                varies = _BATCH if _BATCH in seen else _CALL if _CALL in seen else _FIXED
+                if varies == _FIXED:
+                    folded[i] = node.data
+            rows.append(TapeRow(i, kind, node.operation, parents, constant, node.label, varies))
+        outputs = tuple(index[v] for v in outs)
+        return _Recording(rows, outputs, single, leaves, folded, list(point))
+
+    def _verify(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> None:
+        """Record f again at a few examples of the batch; its graph must not change."""
+        recording = self._recorded()
+        for row in _sample_rows(columns):
+            point = [float(c[row]) for c in columns]
+            if point == recording.point:
+                continue
+            other = self._record(point, row)
+            difference = _difference(recording, other)
+            if difference is not None:
+                raise TraceError(
+                    f"{_name(self._f)} made a different graph at another example: recorded "
+                    f"at ({_inputs(self._names, recording.point)}) {difference[0]}, but at "
+                    f"batch index {_unravel(row, shape)} ({_inputs(self._names, point)}) "
+                    f"{difference[1]}. A tape replays one graph, so a Python choice made "
+                    "from a value (an `if` on v.data, a Value built from a number) cannot be "
+                    "replayed. Write the choice with ops of the graph (relu, abs, "
+                    "leaky_relu...), or run the scalar engine on each example"
+                )
+
+    # -- the forward pass ----------------------------------------------------------
+
+    def _prepare(self, arrays: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarray]]:
+        if len(arrays) != len(self._names):
+            raise TypeError(
+                f"the tape of {_name(self._f)}({', '.join(self._names)}) takes "
+                f"{len(self._names)} input{'s' if len(self._names) != 1 else ''}, got "
+                f"{len(arrays)}; pass one array (or number) per input"
+            )
+        converted = [_as_array(a, name) for a, name in zip(arrays, self._names)]
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in converted))
+        except ValueError:
+            shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(self._names, converted))
+            raise ValueError(
+                f"the tape got inputs of shapes that do not match ({shapes}): every input "
+                "holds one number per example, so give arrays of one length (or one "
+                "shape), or a plain number to use for every example"
+            ) from None
+        columns = [np.broadcast_to(a, shape).ravel() for a in converted]
+        if self._recording is None:
+            if not columns or columns[0].size == 0:
+                if columns:
+                    raise TraceError(
+                        f"the tape of {_name(self._f)} cannot record f on an empty batch: "
+                        "call it on at least one example first, or pass example=(...) to trace"
+                    )
+                self._adopt(self._record([]))
+            else:
+                self._adopt(self._record([float(c[0]) for c in columns], 0))
+        if self._check == "always" or (self._check == "first" and not self._checked):
+            if columns and columns[0].size:
+                self._verify(columns, shape)
+                self._checked = True
+        return shape, columns
+
+    def _forward(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> list[Any]:
+        r = self._recorded()
+        values: list[Any] = [None] * len(r.rows)
+        for i, column in zip(r.input_rows, columns):
+            values[i] = column
+        for i, value in r.leaves:
+            values[i] = float(value.data)
+        for i, value in r.folded.items():
+            values[i] = value
+        i = -1
+        try:
+            with np.errstate(all="ignore"):  # every domain check is explicit, in ops.py
+                for i, rule, a, b, k in self._program:
+                    values[i] = rule(values[a], values[b] if b >= 0 else k)
+        except (ArithmeticError, ValueError) as error:
+            raise self._forward_error(error, i, values, columns, shape) from None
+        return values
+
+    def _outputs(self, values: list[Any], shape: tuple[int, ...]) -> Any:
+        r = self._recorded()
+        outs = []
+        for i in r.outputs:
+            v = values[i]
+            if type(v) is np.ndarray:
+                outs.append(v.reshape(shape))
+            else:
+                outs.append(np.full(shape, float(v)))
+        return outs[0] if r.single else tuple(outs)
+
+    # -- the backward pass ------------------------------------------------------------
+
+    def _targets(self, wrt: Any) -> tuple[bool, list[tuple[str, Any]]]:
+        """(is one target, [('input', position) or ('param', Value), ...])."""
+        r = self._recorded()
+        params = self.params
+        known = set(params)
+        if wrt is None:
+            items = list(range(len(self._names))) + list(params)
+            return False, [_target(x, self._names, r, known) for x in items]
+        if isinstance(wrt, (int, Value)) and not isinstance(wrt, bool):
+            return True, [_target(wrt, self._names, r, known)]
+        if isinstance(wrt, (list, tuple)):
+            return False, [_target(x, self._names, r, known) for x in wrt]
+        raise TypeError(
+            f"value_and_grad got wrt={wrt!r:.60}; it accepts an input position (0 for the "
+            "first input), a parameter Value, or a list of these"
+        )
+
+    def _backward(
+        self,
+        values: list[Any],
+        shape: tuple[int, ...],
+        targets: list[tuple[str, Any]],
+        grad_output: Any,
+    ) -> list[Any]:
+        r = self._recorded()
+        n = int(np.prod(shape, dtype=np.int64))
+        wanted = tuple(sorted({_target_row(t, r) for t in targets} - {-1}))
+        program = self._backward_programs.get(wanted)
+        if program is None:
+            program = self._backward_programs[wanted] = _backward_program(r, wanted)
+        grads: list[Any] = [None] * len(r.rows)
+        for i, seed in zip(r.outputs, _seeds(grad_output, len(r.outputs), shape, n)):
+            if r.rows[i].varies == _FIXED:
+                continue
+            if r.rows[i].varies == _CALL:
+                seed = float(np.sum(seed)) if type(seed) is np.ndarray else seed * n
+            grads[i] = seed if grads[i] is None else grads[i] + seed
+        i = -1
+        try:
+            with np.errstate(all="ignore"):
+                for i, local, a, b, k, to_a, to_b in program:
+                    g = grads[i]
+                    if g is None:
+                        continue
+                    v = values[i]
+                    if b < 0:
+                        (da,) = local(v, values[a], k)
+                    else:
+                        da, db = local(v, values[a], values[b])
+                        if to_b:
+                            c = _chain(db, g, to_b, n)
+                            grads[b] = c if grads[b] is None else grads[b] + c
+                    if to_a:
+                        c = _chain(da, g, to_a, n)
+                        grads[a] = c if grads[a] is None else grads[a] + c
+        except (ArithmeticError, ValueError) as error:
+            raise self._backward_error(error, i, values, shape) from None
+        return grads
+
+    def _gradient(
+        self, grads: list[Any], target: tuple[str, Any], shape: tuple[int, ...], arrays: Any
+    ) -> Any:
+        r = self._recorded()
+        row = _target_row(target, r)
+        g = grads[row] if row >= 0 else None
+        if target[0] == _PARAM:
+            return 0.0 if g is None else float(g)
+        if type(g) is np.ndarray:
+            full = g.reshape(shape)
+        else:
+            full = np.full(shape, 0.0 if g is None else float(g))
+        return _unbroadcast(full, np.shape(arrays[target[1]]))
+
+    # -- errors -----------------------------------------------------------------------
+
+    def _at(self, flat: int, point: list[float], shape: tuple[int, ...] | None = None) -> str:
+        where = flat if shape is None else _unravel(flat, shape)
+        return f"at batch index {where} ({_inputs(self._names, point)})"
+
+    def _forward_error(
+        self,
+        error: Exception,
+        i: int,
+        values: list[Any],
+        columns: list[np.ndarray],
+        shape: tuple[int, ...],
+    ) -> Exception:
+        r = self._recorded()
+        flat = getattr(error, "batch_index", None)
+        if i < 0 or (flat is None and r.rows[i].varies == _BATCH):
+            return error  # not a domain check of the op table: let it show as it is
+        row = r.rows[i]
+        args = [_element(values[p], flat) for p in row.parents]
+        k = row.constant
+        temporary = tuple(Value(x, label=r.rows[p].label) for x, p in zip(args, row.parents))
+        message = str(_domain_error(error, row.op, temporary, k))
+        if flat is None:
+            return DomainError(f"{message}, at tape row #{i}, which is the same for every example")
+        point = [float(c[flat]) for c in columns]
+        return DomainError(
+            f"{message}, at tape row #{i} {self._at(flat, point, shape)}. Remove that "
+            "example from the batch, or keep the inputs inside the function's domain"
+        )
+
+    def _backward_error(
+        self, error: Exception, i: int, values: list[Any], shape: tuple[int, ...]
+    ) -> Exception:
+        r = self._recorded()
+        flat = getattr(error, "batch_index", None)
+        if i < 0 or (flat is None and r.rows[i].varies == _BATCH):
+            return error
+        row = r.rows[i]
+        parents = [Value(_element(values[p], flat), label=r.rows[p].label) for p in row.parents]
+        with enable_grad():
+            if len(parents) == 2:
+                node = _apply(row.op, parents[0], parents[1])
+            else:
+                node = _apply(row.op, parents[0], row.constant)
+        node.label = row.label
+        message = str(_backward_error(error, node))
+        if flat is None:
+            return DomainError(f"{message} (tape row #{i}, the same for every example)")
+        return DomainError(f"{message} (tape row #{i}, at batch index {_unravel(flat, shape)})")
+
+
+# -- programs: the tape compiled to tuples the loops unpack ------------------------------
+
+
+def _forward_program(r: _Recording) -> list[tuple[Any, ...]]:
+    program = []
+    for row in r.rows:
+        if row.kind != _OP or row.varies == _FIXED:
+            continue
+        op = row.op
+        rule = (op.forward_array or op.forward) if row.varies == _BATCH else op.forward
+        b = row.parents[1] if len(row.parents) == 2 else -1
+        program.append((row.index, rule, row.parents[0], b, row.constant))
+    return program
+
+
+# How a local derivative reaches a parent: not at all, into a per-example
+# gradient, summed over the batch into a shared one, or shared into shared.
+_SKIP, _EACH, _SUM, _SHARED = 0, 1, 2, 3
+
+
+def _backward_program(r: _Recording, wanted: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """The op rows in reverse, each with how its gradient flows to its parents.
+
+    A row needs a gradient only if one of the wanted rows is among its
+    ancestors; every other branch of the graph is skipped.
+    """
+    needs = [False] * len(r.rows)
+    for row in r.rows:
+        needs[row.index] = row.index in wanted or any(needs[p] for p in row.parents)
+    program = []
+    for row in reversed(r.rows):
+        if row.kind != _OP or not needs[row.index]:
+            continue
+        flows = []
+        for p in row.parents:
+            if not needs[p]:
+                flows.append(_SKIP)
+            elif r.rows[p].varies == _BATCH:
+                flows.append(_EACH)
+            elif row.varies == _BATCH:
+                flows.append(_SUM)
+            else:
+                flows.append(_SHARED)
+        b = row.parents[1] if len(row.parents) == 2 else -1
+        to_b = flows[1] if len(flows) == 2 else _SKIP
+        program.append((row.index, row.op.local, row.parents[0], b, row.constant, flows[0], to_b))
+    return program
+
+
+def _chain(d: Any, g: Any, flow: int, n: int) -> Any:
+    """The chain rule for one parent: d * g, summed over the batch for a shared parent.
+
+    A float gradient on a per-example row stands for the same number at every
+    one of the n examples.
+    """
+    if flow == _SUM:
+        if type(d) is np.ndarray:
+            return float(np.dot(d, g)) if type(g) is np.ndarray else float(d.sum()) * g
+        return d * float(g.sum()) if type(g) is np.ndarray else d * g * n
+    if type(d) is float:
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    return d * g
+
+
+def _seeds(grad_output: Any, n_outputs: int, shape: tuple[int, ...], n: int) -> list[Any]:
+    if grad_output is None:
+        return [1.0] * n_outputs
+    if n_outputs > 1:
+        if not isinstance(grad_output, (list, tuple)) or len(grad_output) != n_outputs:
+            raise ValueError(
+                f"grad_output must give one weight (number or array) per output of f; f has "
+                f"{n_outputs} outputs, got {grad_output!r:.60}"
+            )
+        items = list(grad_output)
+    else:
+        items = [grad_output]
+    seeds = []
+    for g in items:
+        a = _as_array(g, "grad_output")
+        if a.ndim == 0:
+            seeds.append(float(a))
+            continue
+        try:
+            seeds.append(np.broadcast_to(a, shape).ravel())
+        except ValueError:
+            raise ValueError(
+                f"grad_output has shape {a.shape}, but the batch has shape {shape}; give a "
+                "number, or an array with one weight per example"
+            ) from None
+    return seeds
+
+
+def _target(x: Any, names: list[str], r: _Recording, params: set[Value]) -> tuple[str, Any]:
+    if isinstance(x, Value):
+        if x in params or x in r.leaf_rows:
+            return (_PARAM, x)
+        raise TraceError(
+            f"wrt got {x!r:.60}, which is not a parameter of this tape: the tape can give "
+            "gradients for its inputs (by position) and for Values f uses but did not make. "
+            "Pass the Value in params=, or ask for an input's position"
+        )
+    if isinstance(x, int) and not isinstance(x, bool) and -len(names) <= x < len(names):
+        return (_INPUT, x % len(names))
+    raise TypeError(
+        f"wrt got {x!r:.60}; it accepts an input position from 0 to {len(names) - 1} "
+        f"({', '.join(names)}) or a parameter Value"
+    )
+
+
+def _target_row(target: tuple[str, Any], r: _Recording) -> int:
+    kind, x = target
+    if kind == _INPUT:
+        return r.input_rows[x]
+    return r.leaf_rows.get(x, -1)
+
+
+# -- small helpers --------------------------------------------------------------------
+
+
+def _as_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, Value):
+        raise TypeError(
+            f"the tape got a Value for {name}; it runs on numbers and numpy arrays. Pass "
+            "x.data, or call f itself to build a scalar graph"
+        )
+    try:
+        a = np.asarray(x)
+    except Exception:  # numpy raises many kinds for ragged or odd objects
+        a = None
+    if a is None or a.dtype.kind not in "biuf":
+        complex_ = a is not None and a.dtype.kind == "c"
+        raise TypeError(
+            f"the tape got {type(x).__name__} {x!r:.60} for {name}; it accepts real numbers "
+            "and numpy arrays of them (int, float or bool)"
+            + (" (complex numbers are not supported)" if complex_ else "")
+        )
+    return a.astype(float, copy=False)
+
+
+def _as_outputs(result: Any, f: Callable[..., Any]) -> tuple[Value, ...]:
+    if isinstance(result, (list, tuple)) and result and all(isinstance(v, Value) for v in result):
+        return tuple(result)
+    raise TraceError(
+        f"{_name(f)} returned {type(result).__name__} {result!r:.60}; a tape records f's "
+        "graph, so f must return a Value or a list of Values computed from its inputs"
+    )
+
+
+def _apply(op: Op, a: Value, b: Any) -> Value:
+    """Record op on Values through the engine's own operators (for error messages)."""
+    from autograd.value import _record1, _record2
+
+    return _record2(op, a, b) if op.arity == 2 else _record1(op, a, b)
+
+
+def _element(v: Any, flat: int | None) -> float:
+    if type(v) is np.ndarray:
+        return float(v[0 if flat is None else flat])
+    return float(v)
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> Any:
+    if len(shape) <= 1:
+        return flat
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
+def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> Any:
+    """Sum g down to `shape`, undoing numpy broadcasting (a number's gradient is a float)."""
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return float(g) if not shape else g
+
+
+def _sample_rows(columns: list[np.ndarray]) -> list[int]:
+    """The first example, each input's smallest and largest, and four spread evenly."""
+    n = columns[0].size
+    rows = {0, n - 1, *np.linspace(0, n - 1, 4).astype(int).tolist()}
+    for c in columns:
+        if np.isnan(c).all():
+            continue
+        rows.add(int(np.nanargmin(c)))
+        rows.add(int(np.nanargmax(c)))
+    return sorted(rows)
+
+
+def _difference(one: _Recording, other: _Recording) -> tuple[str, str] | None:
+    """How two recordings differ, in words, or None if they are the same graph."""
+    ones, others = _signatures(one), _signatures(other)
+    for x, y, sx, sy in zip(one.rows, other.rows, ones, others):
+        if sx != sy:
+            return (f"row #{x.index} is {_words(x)}", f"it is {_words(y)}")
+    if len(one.rows) != len(other.rows):
+        return (f"the graph has {len(one.rows)} rows", f"it has {len(other.rows)}")
+    if one.outputs != other.outputs:
+        outputs = [", ".join(f"#{i}" for i in r.outputs) for r in (one, other)]
+        return (f"it returned rows {outputs[0]}", f"it returned {outputs[1]}")
+    return None
+
+
+def _signatures(r: _Recording) -> list[tuple[Any, ...]]:
+    """Each row as plain data: two recordings of one graph give equal lists."""
+    leaf = {i: v.creation_index for i, v in r.leaves}
+    result = []
+    for row in r.rows:
+        constant = row.constant
+        if constant is not None and math.isnan(constant):
+            constant = "nan"
+        result.append((row.kind, _KEY.get(row.op), row.parents, constant, leaf.get(row.index)))
+    return result
+
+
+def _words(row: TapeRow) -> str:
+    if row.kind == _CONSTANT:
+        return f"the constant {row.constant!r}"
+    if row.kind != _OP:
+        return f"the {row.kind} {row.label!r}"
+    return f"{row.describe()!r}"
+
+
+def _inputs(names: list[str], point: list[float]) -> str:
+    return ", ".join(f"{n}={x!r}" for n, x in zip(names, point))
+
+
+def _name(f: Callable[..., Any]) -> str:
+    return getattr(f, "__name__", type(f).__name__)

@@ -1,0 +1,122 @@
+"""nn.fit(engine='batched') against nn.fit(engine='scalar'): the same training, faster.
+
+Each case trains two identical models, one per engine, and compares the whole
+history: losses, accuracies, gradient norms and the final weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import TraceError, Value
+from nn.batched import model_tape
+
+CURVE = 1e-9
+"""The batched training curve must equal the scalar one to this relative tolerance."""
+
+
+def train(engine, data, sizes, loss, make_optimizer, **options):
+    X, y = data
+    model = nn.MLP(X.shape[1], sizes, seed=3)
+    optimizer = make_optimizer(model.parameters())
+    history = nn.fit(
+        model, X, y, loss=loss, optimizer=optimizer, log_every=0, engine=engine, **options
+    )
+    return history, [p.data for p in model.parameters()]
+
+
+def assert_same_training(*case, **options):
+    scalar, scalar_weights = train("scalar", *case, **options)
+    batched, batched_weights = train("batched", *case, **options)
+    assert len(batched.loss) == len(scalar.loss) == options["epochs"]
+    for a, b in zip(batched.loss, scalar.loss):
+        assert math.isclose(a, b, rel_tol=CURVE, abs_tol=1e-15), (batched.loss, scalar.loss)
+    assert batched.accuracy == scalar.accuracy
+    for name, norms in scalar.grad_norm.items():
+        np.testing.assert_allclose(batched.grad_norm[name], norms, rtol=CURVE, atol=1e-15)
+    np.testing.assert_allclose(batched_weights, scalar_weights, rtol=CURVE, atol=1e-12)
+    return batched
+
+
+def sgd(params):
+    return nn.SGD(params, lr=nn.LinearDecay(1.0, 0.1, 20))
+
+
+def test_micrograds_recipe_full_batch():
+    data = nn.data.moons(40, 0.1, seed=0, signed=True)
+    history = assert_same_training(data, [8, 8, 1], "hinge", sgd, epochs=20, l2=1e-4)
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_shuffled_mini_batches_with_adam_and_clipping():
+    data = nn.data.xor(40, 0.1, seed=1)
+    adam = lambda params: nn.Adam(params, lr=0.05)  # noqa: E731
+    assert_same_training(
+        data, [6, 1], "binary_cross_entropy", adam, epochs=8, batch_size=7, clip_norm=0.5
+    )
+
+
+def test_several_outputs_with_softmax_cross_entropy():
+    data = nn.data.spiral(30, 3, 0.1, seed=2)
+    adam = lambda params: nn.Adam(params, lr=0.05)  # noqa: E731
+    assert_same_training(data, [8, 3], "softmax_cross_entropy", adam, epochs=8, batch_size=16)
+
+
+def test_regression_with_mse_and_a_custom_loss():
+    data = nn.data.linear_regression(30, features=3, seed=4)
+    plain = lambda params: nn.SGD(params, lr=0.05)  # noqa: E731
+    assert_same_training(data, [4, 1], "mse", plain, epochs=6)
+
+    def mean_abs(outputs, targets):
+        return sum(abs(o - t) for o, t in zip(outputs, targets)) * (1.0 / len(outputs))
+
+    assert_same_training(data, [4, 1], mean_abs, plain, epochs=6, batch_size=10)
+
+
+def test_the_tape_is_recorded_once_per_model():
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert model_tape(model, 2) is model_tape(model, 2)
+    X, y = nn.data.moons(10, 0.1, seed=0, signed=True)
+    nn.fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=sgd(model.parameters()),
+        epochs=2,
+        log_every=0,
+        engine="batched",
+    )
+    assert model_tape(model, 2).recorded
+
+
+class Branchy(nn.Module):
+    """A model with an `if` on a value: it cannot be replayed as one graph."""
+
+    def __init__(self):
+        self.w = Value(1.0)
+
+    def forward(self, x):
+        a = self.w * x[0]
+        return a.relu() if x[1].data > 0 else -a
+
+
+def test_a_model_that_branches_on_data_is_refused():
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [2.0, 2.0]])
+    y = np.array([1.0, -1.0, 1.0])
+    model = Branchy()
+    with pytest.raises(TraceError, match="different graph"):
+        nn.fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            log_every=0,
+            engine="batched",
+        )
