@@ -92,12 +92,34 @@ def clean(nb: Any, stem: str) -> Any:
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
         if cell.cell_type != "code":
             continue
+        cell.outputs = _merge_streams(cell.outputs)
         for output in cell.outputs:
             data = output.get("data")
             if data:
                 for mime in _DROPPED_MIME:
                     data.pop(mime, None)
     return nb
+
+
+def _merge_streams(outputs: list[Any]) -> list[Any]:
+    """Join consecutive stream outputs of one stream.
+
+    How printed text is cut into messages depends on when the kernel flushes,
+    which varies from run to run; the joined text does not.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def key_outputs(nb: Any) -> list[str]:

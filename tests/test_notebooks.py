@@ -62,7 +62,7 @@ def _read(path: Path):
 def test_the_notebooks_present_are_the_course_in_order():
     names = [p.stem for p in PATHS]
     assert names, f"no notebooks in {NOTEBOOK_DIR}"
-    assert set(names) <= set(EXPECTED), f"expected only {EXPECTED}, found {names}"
+    assert names == EXPECTED, f"expected the course {EXPECTED}, found {names}"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
@@ -170,8 +170,14 @@ def test_clean_strips_run_to_run_noise():
             execution_count=1,
         )
     ]
-    nb.cells = [cell]
+    printed = nbformat.v4.new_code_cell("print('a'); print('b')")
+    printed.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a"),
+        nbformat.v4.new_output("stream", name="stdout", text="\nb\n"),
+    ]
+    nb.cells = [cell, printed]
     cleaned = execute_module.clean(nb, "demo")
+    assert [o.text for o in cleaned.cells[1].outputs] == ["a\nb\n"]
     assert set(cleaned.metadata) == {"kernelspec", "language_info"}
     assert "version" not in cleaned.metadata["language_info"]
     assert cleaned.cells[0].metadata == {"tags": ["key"]}
