@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from autograd.errors import DomainError
+from autograd.errors import AnomalyError, DomainError
 from autograd.recording import STATE
 from autograd.value import Value, where
 
@@ -57,18 +57,22 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
     order = topological_order(root)
+    hooked_leaves = []
     for node in order:
         if node._fn is not None:
             node.grad = 0.0  # in-between nodes show this pass only; leaves accumulate
+        elif node._hooks is not None:
+            hooked_leaves.append((node, node.grad))
     if root._fn is None:
         root.grad = root.grad + gradient
-        return
-    if create_graph:
+    elif create_graph:
         root.grad = gradient if isinstance(gradient, Value) else Value(gradient)
         _propagate_values(order)
     else:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
         _propagate_floats(order)
+    for leaf, before in hooked_leaves:
+        _run_leaf_hooks(leaf, before)
     if STATE.special:
         from autograd.anomaly import check_backward
 
@@ -135,8 +139,23 @@ def _run_hooks(node: Value, g: Any) -> Any:
     for hook in list(node._hooks or ()):
         replaced = hook(g)
         if replaced is not None:
+            if not isinstance(replaced, (Value, int, float)) or isinstance(replaced, bool):
+                raise TypeError(
+                    f"a gradient hook on node #{node._id}{where((node,))} returned "
+                    f"{type(replaced).__name__} {replaced!r:.60}; a hook returns None to keep "
+                    "the gradient, or a number (or Value) to replace it"
+                )
             g = replaced
     return g
+
+
+def _run_leaf_hooks(leaf: Value, before: Any) -> None:
+    """A leaf's hooks see the gradient of this pass, as in PyTorch, before it accumulates."""
+    unchanged = type(before) is float and before == 0.0
+    incoming = leaf.grad if unchanged else leaf.grad - before
+    replaced = _run_hooks(leaf, incoming)
+    if replaced is not incoming:
+        leaf.grad = replaced if unchanged else before + replaced
 
 
 def _backward_error(error: Exception, node: Value | None) -> Exception:
@@ -145,6 +164,11 @@ def _backward_error(error: Exception, node: Value | None) -> Exception:
     described = node._fn.describe(
         node._a.data, node._b.data if node._b is not None else None, node._k
     )
+    if isinstance(error, AnomalyError):  # create_graph: the derivative's own graph overflowed
+        return AnomalyError(
+            f"in backward, at the local derivative of {described} "
+            f"(node #{node._id}{where((node,))}): {error}"
+        )
     if isinstance(error, DomainError):
         reason = str(error)
     else:
