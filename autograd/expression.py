@@ -127,6 +127,8 @@ Instruction = tuple  # (kind, argument, argument)
 class Expression:
     """A compiled formula: call it with one number or Value per variable.
 
+    Pass them by name, f(x=1.5, y=0.3), or in the order of `variables`, f(1.5, 0.3).
+
     With only plain numbers it returns a float; if any variable is a Value it
     returns a Value whose backward() reaches those inputs.
     """
@@ -137,7 +139,17 @@ class Expression:
     """The variable names, in order of first appearance."""
     _program: tuple[Instruction, ...]
 
-    def __call__(self, **values: Any) -> Value | float:
+    def __call__(self, *args: Any, **values: Any) -> Value | float:
+        if args:
+            if len(args) > len(self.variables):
+                raise TypeError(
+                    f"the expression {self.text!r} has {len(self.variables)} variable(s) "
+                    f"({', '.join(self.variables) or 'none'}) but got {len(args)} values"
+                )
+            for name, value in zip(self.variables, args):
+                if name in values:
+                    raise TypeError(f"the expression got two values for {name}")
+                values[name] = value
         missing = [name for name in self.variables if name not in values]
         if missing:
             raise TypeError(

@@ -283,7 +283,8 @@ class Value:
         """Call hook(grad) when this node's gradient is ready in backward().
 
         The hook may return a replacement gradient, or None to keep it. As in
-        PyTorch, the returned handle's .remove() unregisters it.
+        PyTorch, the returned handle's .remove() unregisters it. On a leaf the
+        hook sees this pass's gradient before it is added to .grad.
         """
         if not callable(hook):
             raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
