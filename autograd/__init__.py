@@ -32,6 +32,7 @@ from autograd.check import (  # noqa: E402
     gradcheck,
     gradgradcheck,
 )
+from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -39,6 +40,7 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
@@ -54,6 +56,7 @@ from autograd.functions import (  # noqa: E402
 )
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
@@ -88,6 +91,13 @@ __all__ = [
     "compile_expression",
     "Expression",
     "ExpressionError",
+    "explain",
+    "Explanation",
+    "Step",
+    "draw",
+    "backward_steps",
+    "BackwardSteps",
+    "Frame",
     "gradcheck",
     "gradgradcheck",
     "check_gradients",

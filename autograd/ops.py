@@ -25,6 +25,7 @@ leaky_relu'(0) = k, abs'(0) = 0 (the subgradient PyTorch also picks).
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,9 +165,9 @@ def _sign(x: float) -> float:
 
 # fmt: off
 # One line per primitive: name, arity, forward, local derivatives, how to write it.
-ADD = Op("+", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
-SUB = Op("-", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
-MUL = Op("*", 2, lambda a, b: a * b, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
+ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
+SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
+MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
 DIV = Op(
     "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b")
 )

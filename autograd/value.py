@@ -171,25 +171,33 @@ class Value:
     # -- operators --------------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        return _record2(ops.ADD, self, _lift(other, "+"))
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        return _record2(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _record2(ops.ADD, _lift(other, "+"), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _record2(ops.SUB, self, _lift(other, "-"))
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        return _record2(ops.SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
         return _record2(ops.SUB, _lift(other, "-"), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _record2(ops.MUL, self, _lift(other, "*"))
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        return _record2(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _record2(ops.MUL, _lift(other, "*"), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _record2(ops.DIV, self, _lift(other, "/"))
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        return _record2(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _record2(ops.DIV, _lift(other, "/"), self)
@@ -292,7 +300,13 @@ class Value:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(handle)
+        if self._fn is None:
+            HOOKED_LEAVES.add(self)
         return handle
+
+
+HOOKED_LEAVES: weakref.WeakSet[Value] = weakref.WeakSet()
+"""Leaves that have hooks; backward() looks for them only while this is not empty."""
 
 
 class _HookHandle:
@@ -324,6 +338,7 @@ class _HookHandle:
                 break
         if not hooks:
             node._hooks = None
+            HOOKED_LEAVES.discard(node)
 
 
 def _lift(x: Any, symbol: str) -> Value:

@@ -46,15 +46,26 @@ def test_backward_on_a_leaf_accumulates_into_it():
     assert x.grad == 2.0
 
 
-def test_topological_order_puts_parents_first_and_is_creation_order():
+def test_topological_order_puts_parents_first_deterministically():
     a, b = Value(1.0), Value(2.0)
     c = a + b
     d = c * a
     e = d - c
-    order = topological_order(e)
-    assert order == [a, b, c, d, e]
+    assert topological_order(e) == [a, b, c, d, e]
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.booleans()), max_size=60))
+def test_topological_order_is_valid_on_random_graphs(wiring):
+    nodes = [Value(1.0), Value(2.0)]
+    for i, j, use_mul in wiring:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(a * b if use_mul else a + b)
+    root = nodes[-1]
+    order = topological_order(root)
     position = {id(n): i for i, n in enumerate(order)}
+    assert len(position) == len(order)
     assert all(position[id(p)] < position[id(n)] for n in order for p in n.parents)
+    assert order[-1] is root and order == topological_order(root)
 
 
 # -- deep and wide graphs at the default recursion limit ---------------------------
@@ -223,3 +234,14 @@ def test_hooks_see_and_may_replace_the_gradient():
     m.register_hook(lambda g: g * 0.5)
     y.backward()
     assert x.grad == 18.0
+
+
+def test_an_mlp_hidden_layer_far_wider_than_micrograd_manages():
+    from nn import MLP
+
+    model = MLP(3, [2000, 1])
+    out = model([Value(0.5), Value(-1.0), Value(2.0)])
+    out.backward()
+    w = model.layers[1].neurons[0].w
+    hidden = [n([0.5, -1.0, 2.0]).data for n in model.layers[0].neurons]
+    assert [p.grad for p in w] == pytest.approx(hidden)

@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -26,9 +24,9 @@ from autograd.check import (
     gradgradcheck,
 )
 from autograd.value import _record1, _record2
+from tests._golden import assert_golden
 from tests.reference import REFERENCES, TAKES_CONSTANT
 
-GOLDEN = Path(__file__).parent / "golden"
 TIGHT = {"rtol": 1e-4, "atol": 1e-6}
 """Ten times stricter than the defaults: still far above the numeric error of
 central differences on these domains, and strict enough to catch a 0.05% error."""
@@ -40,15 +38,6 @@ def record(op: Op, *operands: Value | float) -> Value:
         return _record2(op, *operands)
     a, *k = operands
     return _record1(op, a, *k)
-
-
-def golden(name: str, text: str) -> None:
-    """Compare with tests/golden/<name>; CHAINRULE_REGEN_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("CHAINRULE_REGEN_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text + "\n"
 
 
 def op_function(key: str):
@@ -228,7 +217,7 @@ def student_report() -> GradcheckReport:
 
 
 def test_report_text_is_golden() -> None:
-    golden("gradcheck_report.txt", str(student_report()))
+    assert_golden("gradcheck_report.txt", str(student_report()) + "\n")
 
 
 def test_report_rows_hold_the_numbers() -> None:
@@ -273,7 +262,7 @@ def test_html_marks_failing_rows() -> None:
 def test_passing_report_text_is_golden() -> None:
     report = gradcheck(lambda x, y: x * x * y + y / x, {"x": 1.5, "y": -2.0})
     assert report.ok
-    golden("gradcheck_pass.txt", str(report))
+    assert_golden("gradcheck_pass.txt", str(report) + "\n")
 
 
 # -- advice in words -------------------------------------------------------------------
@@ -450,7 +439,7 @@ def test_check_gradients_golden() -> None:
     report = check_gradients(
         "x**2*y + x/y", {"x": "2*x*y + 1/y", "y": "x**2 - 2*x/y**2"}, at={"x": 1.5, "y": 2.0}
     )
-    golden("check_gradients.txt", str(report))
+    assert_golden("check_gradients.txt", str(report) + "\n")
     assert report.first_wrong.name == "y"
     page = report._repr_html_()
     assert page.count('<tr style="background:#fdd;font-weight:bold">') == 1

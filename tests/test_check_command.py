@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograd.cli import main
-from tests.test_check import golden
+from tests._golden import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_EXAMPLE = [
@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_the_issue_example_passes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, *ISSUE_EXAMPLE)
     assert (code, err) == (0, "")
-    golden("check_command_pass.txt", out.rstrip("\n"))
+    assert_golden("check_command_pass.txt", out)
 
 
 def test_a_wrong_formula_exits_1_and_names_it(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +46,7 @@ def test_a_wrong_formula_exits_1_and_names_it(capsys: pytest.CaptureFixture[str]
     code, out, err = run(capsys, *argv, "--at", "x=1.5,y=0.3")
     assert (code, err) == (1, "")
     assert "first wrong partial: df/dy at x=1.5, y=0.3" in out
-    golden("check_command_fail.txt", out.rstrip("\n"))
+    assert_golden("check_command_fail.txt", out)
 
 
 def test_points_tries_more_points_reproducibly(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,262 @@
+"""Neuron, Layer and MLP, with micrograd's signatures and behaviour.
+
+    Neuron(nin)         act(w . x + b), weights w ~ U(-1, 1), bias b = 0
+    Layer(nin, nout)    nout neurons that all see the same inputs
+    MLP(nin, nouts)     layers of ReLU neurons and a linear last layer
+
+micrograd's demo and lecture code runs unchanged, and with `random.seed(s)`
+before building, the weights are the very numbers micrograd draws. Added:
+
+- `activation=`: 'relu', 'tanh', 'sigmoid', 'leaky_relu' (slope 0.01) or 'linear';
+- `init=`: 'uniform' (micrograd's U(-1, 1)), 'xavier' (U(-a, a) with
+  a = sqrt(6 / (fan_in + fan_out))) or 'he' (a = sqrt(6 / fan_in));
+- `seed=`: an int (or a random.Random) so that two models built with the same
+  seed are identical; None draws from Python's global `random`, as micrograd does.
+
+micrograd's one bug is fixed: a Layer of one neuron returns a bare Value,
+which crashed the next layer (MLP(2, [16, 1, 1])). Here the MLP hands a
+hidden layer's single Value on as a list of one, while a one-neuron last
+layer still returns a bare Value, as micrograd's does.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd import Value
+from nn.errors import ShapeError
+from nn.module import Module
+
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+
+Seed = int | random.Random | None
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "linear": None,
+}
+"""Activation name -> the Value method it applies (None for 'linear')."""
+
+INITS = ("uniform", "xavier", "he")
+"""The weight initialisations: U(-a, a) with a = 1, sqrt(6/(in+out)), sqrt(6/in)."""
+
+
+def _rng(seed: Seed) -> Any:
+    if seed is None or seed is random:
+        return random  # the global generator, so random.seed() works as in micrograd
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(
+            f"seed must be an int, a random.Random or None, got {type(seed).__name__} "
+            f"{seed!r:.40}; pass e.g. seed=0 for reproducible weights"
+        )
+    return random.Random(seed)
+
+
+def _check_choice(kind: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(
+            f"unknown {kind} {value!r}: it selects how neurons are built. "
+            f"Choose one of {', '.join(repr(c) for c in choices)}"
+        )
+    return value
+
+
+def _check_size(what: str, n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(
+            f"{what} must be a positive int, got {n!r:.40}: it counts inputs or neurons. "
+            "Pass e.g. 2 for two-dimensional points"
+        )
+    return n
+
+
+def _bound(init: str, fan_in: int, fan_out: int) -> float:
+    if init == "uniform":
+        return 1.0
+    if init == "xavier":
+        return math.sqrt(6.0 / (fan_in + fan_out))
+    return math.sqrt(6.0 / fan_in)
+
+
+class Neuron(Module):
+    """act(w . x + b): the weighted sum of the inputs, plus a bias, through an activation.
+
+    nonlin=True is ReLU and False is linear (micrograd's flag); `activation`
+    names any other. `fan_out` only matters for init='xavier'.
+
+    >>> n = Neuron(2, activation="tanh", seed=0)
+    >>> [p.label for p in n.parameters()]
+    ['w.0', 'w.1', 'b']
+    >>> round(n([1.0, -1.0]).data, 6)
+    0.171231
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+    ) -> None:
+        _check_size("nin", nin)
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        elif not nonlin and activation != "linear":
+            raise ValueError(
+                f"Neuron got nonlin=False and activation={activation!r}, which disagree: "
+                "nonlin=False means linear. Pass only activation="
+            )
+        _check_choice("activation", activation, tuple(ACTIVATIONS))
+        _check_choice("init", init, INITS)
+        rng = _rng(seed)
+        a = _bound(init, nin, fan_out)
+        self.w = [Value(rng.uniform(-a, a)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.nonlin = activation != "linear"
+        self._activation = activation
+        self._act = ACTIVATIONS[activation]
+
+    @property
+    def activation(self) -> str:
+        """The activation's name: 'relu', 'tanh', 'sigmoid', 'leaky_relu' or 'linear'."""
+        return self._activation
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        w = self.w
+        try:
+            n = len(x)
+        except TypeError:
+            x, n = [x], 1  # a lone number or Value for a one-input neuron
+        if n != len(w):
+            raise ShapeError(
+                f"Neuron got {n} inputs but has {len(w)} weights: each input needs its "
+                f"weight. Pass a list of {len(w)} numbers, or build Neuron({n})"
+            )
+        # micrograd's sum((wi*xi for ...), b), node for node, without the generator.
+        act = self.b
+        for wi, xi in zip(w, x, strict=False):
+            act = act + wi * xi
+        f = self._act
+        return act if f is None else f(act)
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def _config(self) -> dict[str, Any]:
+        return {"nin": len(self.w), "activation": self._activation}
+
+    def __repr__(self) -> str:
+        name = {"relu": "ReLU", "linear": "Linear"}.get(self._activation, self._activation)
+        return f"{name}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """nout neurons that each see the same inputs; one neuron gives a bare Value.
+
+    Keyword arguments go to every Neuron (nonlin=, activation=, init=, seed=).
+
+    >>> layer = Layer(2, 3, seed=0)
+    >>> len(layer([1.0, 2.0])), layer.neurons[2].b.label
+    (3, 'neurons.2.b')
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        _check_size("nout", nout)
+        kwargs["seed"] = _rng(kwargs.get("seed"))
+        kwargs.setdefault("fan_out", nout)
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def _config(self) -> dict[str, Any]:
+        first = self.neurons[0]
+        return {"nin": len(first.w), "nout": len(self.neurons), "activation": first.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers with `activation`, then a linear layer.
+
+    `activation` is one name for every hidden layer (the last stays linear),
+    or a list with one name per layer, last included.
+
+    >>> model = MLP(2, [16, 1, 1], seed=0)     # micrograd crashes on this one
+    >>> type(model([0.5, -0.5])).__name__
+    'Value'
+    >>> model.parameters()[-1].label
+    'layers.2.neurons.0.b'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str | Sequence[str] = "relu",
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        _check_size("nin", nin)
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError(
+                "MLP needs at least one layer size in nouts, got []: nouts lists the "
+                "neurons per layer. Pass e.g. MLP(2, [16, 16, 1])"
+            )
+        if isinstance(activation, str):
+            acts = [activation] * (len(nouts) - 1) + ["linear"]
+        else:
+            acts = list(activation)
+            if len(acts) != len(nouts):
+                raise ShapeError(
+                    f"MLP got {len(acts)} activations for {len(nouts)} layers: with a list, "
+                    "each layer (the last included) needs one. Pass one name per layer, or "
+                    "a single name for all hidden layers"
+                )
+        rng = _rng(seed)
+        sizes = [nin] + nouts
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, seed=rng)
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Sequence[Any]) -> Any:
+        layers = self.layers
+        last = len(layers) - 1
+        for i, layer in enumerate(layers):
+            x = layer(x)
+            if i != last and isinstance(x, Value):
+                x = [x]
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def _config(self) -> dict[str, Any]:
+        first = self.layers[0].neurons[0]
+        return {
+            "nin": len(first.w),
+            "nouts": [len(layer.neurons) for layer in self.layers],
+            "activation": [layer.neurons[0].activation for layer in self.layers],
+        }
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -1,0 +1,206 @@
+"""Loss functions: how far a model's outputs are from the targets, as one Value.
+
+Each takes `outputs` (one model output per sample: a Value, or a list of k
+Values for softmax_cross_entropy) and `targets` (one per sample), and returns
+the mean over the samples. A single sample may be passed without the list.
+
+Label conventions:
+
+    mse                     any real targets
+    hinge                   labels -1 and +1 (micrograd's demo: y = 2*y01 - 1)
+    binary_cross_entropy    labels 0 and 1 (or probabilities in [0, 1]), from logits
+    softmax_cross_entropy   class indices 0 .. k-1, from k logits per sample
+
+They are built from the engine's primitives, so backward() differentiates
+them like any other expression.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from autograd import Value
+from nn.errors import ShapeError
+
+__all__ = [
+    "mse",
+    "hinge",
+    "binary_cross_entropy",
+    "softmax_cross_entropy",
+    "l2",
+    "LOSSES",
+    "resolve",
+]
+
+
+def _number(x: Any, loss: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real) or (hasattr(x, "dtype") and getattr(x, "size", 0) == 1):
+        return float(x)
+    raise TypeError(
+        f"{loss} got target {type(x).__name__} {x!r:.40}; targets are plain numbers "
+        "(one per sample). Pass a list or a numpy array of numbers"
+    )
+
+
+def _samples(outputs: Any, targets: Any, loss: str, vector: bool = False) -> tuple[list, list]:
+    """outputs and targets as two lists of equal length, a lone sample wrapped."""
+    lone = isinstance(outputs, Value) or (
+        vector and isinstance(outputs, (list, tuple)) and outputs and isinstance(outputs[0], Value)
+    )
+    if lone:
+        outputs, targets = [outputs], [targets]
+    outputs = list(outputs)
+    if isinstance(targets, numbers.Real):
+        targets = [targets]
+    targets = list(targets)
+    if len(outputs) != len(targets):
+        raise ShapeError(
+            f"{loss} got {len(outputs)} outputs and {len(targets)} targets: each output "
+            "needs the target of its sample. Pass them in the same order and number"
+        )
+    if not outputs:
+        raise ShapeError(
+            f"{loss} got no samples: the mean over zero samples is undefined. "
+            "Pass at least one output and its target"
+        )
+    return outputs, targets
+
+
+def _mean(terms: list[Value]) -> Value:
+    # micrograd's sum(losses) * (1.0 / len(losses)), so results match it to the bit.
+    return sum(terms) * (1.0 / len(terms))
+
+
+def mse(outputs: Any, targets: Any) -> Value:
+    """Mean squared error, mean over samples (and outputs) of (output - target)**2.
+
+    >>> from autograd import Value
+    >>> mse([Value(1.0), Value(3.0)], [0.0, 1.0]).data      # (1 + 4) / 2
+    2.5
+    """
+    outputs, targets = _samples(outputs, targets, "mse")
+    terms = []
+    for out, t in zip(outputs, targets, strict=False):
+        if isinstance(out, Value):
+            terms.append((out - _number(t, "mse")) ** 2)
+        else:
+            out, t = list(out), list(t)
+            if len(out) != len(t):
+                raise ShapeError(
+                    f"mse got an output of {len(out)} values for a target of {len(t)}: "
+                    "each output needs its target. Match the model's outputs to the data"
+                )
+            terms.extend((o - _number(ti, "mse")) ** 2 for o, ti in zip(out, t, strict=False))
+    return _mean(terms)
+
+
+def hinge(outputs: Any, targets: Any) -> Value:
+    """Mean of max(0, 1 - y * score) with labels y in {-1, +1} (the SVM loss).
+
+    >>> from autograd import Value
+    >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data         # (0 + 0.5) / 2
+    0.25
+    """
+    outputs, targets = _samples(outputs, targets, "hinge")
+    terms = []
+    for score, y in zip(outputs, targets, strict=False):
+        y = _number(y, "hinge")
+        if y not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge got label {y!r}; it needs labels -1 and +1 (a label 0 would count "
+                "every score as right). Map {0, 1} labels with y = 2*y - 1, or ask the "
+                "dataset for them: nn.data.moons(..., signed=True)"
+            )
+        terms.append((1 + -y * score).relu())
+    return _mean(terms)
+
+
+def binary_cross_entropy(outputs: Any, targets: Any) -> Value:
+    """Mean of -[y log sigmoid(z) + (1-y) log(1 - sigmoid(z))] for logits z, y in [0, 1].
+
+    Computed as softplus(z) - y*z, which equals it and never overflows.
+
+    >>> from autograd import Value
+    >>> round(binary_cross_entropy([Value(0.0)], [1]).data, 6)   # log 2
+    0.693147
+    """
+    outputs, targets = _samples(outputs, targets, "binary_cross_entropy")
+    terms = []
+    for z, y in zip(outputs, targets, strict=False):
+        y = _number(y, "binary_cross_entropy")
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy got target {y!r}; it needs labels 0 and 1 (or a "
+                "probability between them). Map {-1, +1} labels with y = (y + 1) / 2"
+            )
+        terms.append(z.softplus() - y * z)
+    return _mean(terms)
+
+
+def softmax_cross_entropy(outputs: Any, targets: Any) -> Value:
+    """Mean of -log softmax(z)[y] = logsumexp(z) - z[y], for k logits z and class y.
+
+    logsumexp(z) = m + log(sum exp(z_i - m)) with m = max(z), so no exp overflows;
+    m is a constant, which leaves the gradient (softmax(z) - onehot(y)) unchanged.
+
+    >>> from autograd import Value
+    >>> z = [Value(1.0), Value(1.0)]
+    >>> round(softmax_cross_entropy([z], [0]).data, 6)          # log 2
+    0.693147
+    """
+    outputs, targets = _samples(outputs, targets, "softmax_cross_entropy", vector=True)
+    terms = []
+    for z, y in zip(outputs, targets, strict=False):
+        if isinstance(z, Value):
+            z = [z]
+        z = list(z)
+        k = len(z)
+        y_float = _number(y, "softmax_cross_entropy")
+        if not y_float.is_integer() or not 0 <= y_float < k:
+            raise ValueError(
+                f"softmax_cross_entropy got class {y!r} for {k} logits; a class is an "
+                f"index 0 .. {k - 1}. Give the model one output per class "
+                "(the last layer's size), and labels from 0"
+            )
+        m = max(zi.data for zi in z)
+        total = sum((zi - m).exp() for zi in z)
+        terms.append(total.log() + m - z[int(y_float)])
+    return _mean(terms)
+
+
+def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
+    """The weight penalty alpha * sum(p**2), added to a loss to keep weights small.
+
+    >>> from autograd import Value
+    >>> l2([Value(3.0), Value(4.0)], alpha=0.5).data
+    12.5
+    """
+    total = sum(p * p for p in params)
+    return alpha * total if isinstance(total, Value) else Value(0.0)
+
+
+LOSSES: dict[str, Callable[[Any, Any], Value]] = {
+    "mse": mse,
+    "hinge": hinge,
+    "binary_cross_entropy": binary_cross_entropy,
+    "bce": binary_cross_entropy,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "cross_entropy": softmax_cross_entropy,
+}
+"""The losses by name, for nn.fit(loss='hinge')."""
+
+
+def resolve(loss: str | Callable[[Any, Any], Value]) -> Callable[[Any, Any], Value]:
+    """The loss function for a name in LOSSES, or the callable itself."""
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(
+            f"unknown loss {loss!r}: fit needs a name it knows or a function "
+            f"loss(outputs, targets) -> Value. Names: {', '.join(LOSSES)}"
+        )
+    return LOSSES[loss]

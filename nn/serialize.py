@@ -1,0 +1,200 @@
+"""Saving a model to JSON and loading it back, bit for bit.
+
+The file holds a format name and version, the architecture (enough to rebuild
+a Neuron, Layer or MLP) and every weight by its dotted name:
+
+    {"format": "chainrule.nn", "version": 1,
+     "architecture": {"type": "MLP", "config": {"nin": 2, "nouts": [16, 16, 1], ...}},
+     "weights": {"layers.0.neurons.0.w.0": 0.2379..., ...}}
+
+Weights are written with Python's float repr, which reads back to the same
+float, so a reloaded model gives bit-identical outputs.
+
+`save` writes a temporary file next to the target and renames it over the
+target (os.replace is atomic), so an interrupted save never leaves a broken
+file or destroys the previous one. `load` checks everything before it builds
+or changes a model, and names the problem: a truncated file, a file that is not
+JSON, a wrong format or version, weights that do not fit the architecture, or
+NaN and infinite weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any
+
+from nn.errors import CheckpointError, ShapeError
+from nn.layers import MLP, Layer, Neuron
+from nn.module import Module
+
+__all__ = ["save", "load", "load_into", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "chainrule.nn"
+"""The value of the file's "format" key."""
+
+FORMAT_VERSION = 1
+"""The version this code writes and reads."""
+
+_BUILDERS: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+
+def _architecture(model: Module) -> dict[str, Any]:
+    config = model._config() if hasattr(model, "_config") else None
+    return {"type": type(model).__name__, "config": config}
+
+
+def save(model: Module, path: str | os.PathLike[str]) -> None:
+    """Write model's architecture and weights to `path` as JSON, atomically."""
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"save needs an nn.Module, got {type(model).__name__}; "
+            "pass the model, e.g. nn.save(model, 'model.json') or model.save('model.json')"
+        )
+    weights = model.state_dict()
+    for name, value in weights.items():
+        if not math.isfinite(value):
+            raise CheckpointError(
+                f"cannot save: weight {name!r} is {value!r}, and a file with non-finite "
+                "weights could not be loaded again. The run diverged; lower the learning "
+                "rate or clip gradients, and save a model with finite weights"
+            )
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "architecture": _architecture(model),
+        "weights": weights,
+    }
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The file's document, checked for format and version, or a CheckpointError."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no model file at {name!r}: nothing was saved there. Check the path, or save "
+            "one first with model.save(path)"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CheckpointError(
+            f"{name!r} is not JSON (it is not even text): a chainrule model file is JSON "
+            "written by model.save(). Check that the path points to one"
+        ) from None
+    if not text.strip():
+        raise CheckpointError(
+            f"{name!r} is empty (truncated): the save that wrote it did not finish. "
+            "Save the model again"
+        )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.pos >= len(text.rstrip()):
+            raise CheckpointError(
+                f"{name!r} is truncated: its JSON stops at byte {len(raw)} before the "
+                "document is complete, as when a copy or a save is cut short. "
+                "Save the model again, or restore the file"
+            ) from None
+        raise CheckpointError(
+            f"{name!r} is not JSON ({error.msg} at line {error.lineno}, column "
+            f"{error.colno}): a chainrule model file is JSON written by model.save(). "
+            "Check that the path points to one"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CheckpointError(
+            f'{name!r} is JSON but not a chainrule model file (no "format": {FORMAT!r}). '
+            "Load files written by model.save()"
+        )
+    version = document.get("version")
+    if version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        raise CheckpointError(
+            f"{name!r} has format version {version!r}, and this chainrule reads version "
+            f"{FORMAT_VERSION}. "
+            + (
+                "It was written by a newer chainrule; upgrade chainrule to load it"
+                if newer
+                else "Save the model again with this version of chainrule"
+            )
+        )
+    if not isinstance(document.get("weights"), dict):
+        raise CheckpointError(
+            f'{name!r} has no "weights" object: the file is damaged. Save the model again'
+        )
+    return document
+
+
+def _build(name: str, architecture: Any) -> Module:
+    kind = architecture.get("type") if isinstance(architecture, dict) else None
+    config = architecture.get("config") if isinstance(architecture, dict) else None
+    if kind not in _BUILDERS or not isinstance(config, dict):
+        raise CheckpointError(
+            f"{name!r} holds a {kind or 'model'} that nn.load cannot rebuild (it rebuilds "
+            f"{', '.join(_BUILDERS)}). Build the model yourself and call model.load(path)"
+        )
+    try:
+        if kind == "MLP":
+            return MLP(config["nin"], config["nouts"], activation=config["activation"], seed=0)
+        if kind == "Layer":
+            return Layer(config["nin"], config["nout"], activation=config["activation"], seed=0)
+        return Neuron(config["nin"], activation=config["activation"], seed=0)
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"{name!r} describes an impossible {kind} ({error}): the architecture is damaged. "
+            "Save the model again"
+        ) from None
+
+
+def _fill(model: Module, document: dict[str, Any], name: str) -> None:
+    try:
+        model.load_state_dict(document["weights"])
+    except ShapeError as error:
+        raise CheckpointError(f"{name!r} does not fit: shape mismatch: {error}") from None
+    except CheckpointError as error:
+        raise CheckpointError(f"{name!r}: {error}") from None
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """A new model rebuilt from a file written by save(): same architecture, same weights."""
+    document = _read(path)
+    name = os.fspath(path)
+    model = _build(name, document.get("architecture"))
+    _fill(model, document, name)
+    return model
+
+
+def load_into(model: Module, path: str | os.PathLike[str]) -> None:
+    """Set model's weights from a file written by save(); unchanged if anything is wrong."""
+    document = _read(path)
+    name = os.fspath(path)
+    saved = document.get("architecture")
+    mine = _architecture(model)
+    if isinstance(saved, dict) and mine["config"] is not None and saved != mine:
+        raise CheckpointError(
+            f"{name!r} does not fit: shape mismatch: it holds a {saved.get('type')} "
+            f"{saved.get('config')}, and this model is a {mine['type']} {mine['config']}. "
+            "Build the model with the saved architecture, or use nn.load(path)"
+        )
+    _fill(model, document, name)

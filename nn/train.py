@@ -1,0 +1,247 @@
+"""fit: the training loop, written once.
+
+Each epoch visits the samples in batches; for every batch it runs
+
+    outputs = [model(x) for x in batch]            the forward pass
+    loss = loss_fn(outputs, targets) + l2 penalty
+    optimizer.zero_grad(); loss.backward()         the backward pass
+    (optional gradient clipping)
+    optimizer.step()                               the update
+
+batch_size=None is full-batch gradient descent (one step per epoch, as in
+micrograd's demo), 1 is stochastic gradient descent, k is mini-batch. Batches
+are drawn from a shuffled order, seeded, so a run is reproducible.
+
+The history records, per epoch: the loss (mean over the epoch's samples, each
+measured before its step), the accuracy of those same outputs for a
+classification loss, the learning rate, and the gradient norm of each layer
+(the model's direct children, e.g. 'layers.0'), averaged over the steps.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from autograd import Value
+from nn.clip import clip_grad_norm
+from nn.errors import ShapeError
+from nn.losses import l2 as l2_penalty
+from nn.losses import resolve
+from nn.metrics import RULES, predict
+from nn.module import Module
+from nn.optim import Optimizer
+
+__all__ = ["fit", "History", "ENGINES"]
+
+
+@dataclass
+class History:
+    """What happened in each epoch of fit(); list i is epoch i."""
+
+    loss: list[float] = field(default_factory=list)
+    """Mean loss over the epoch's samples (the l2 penalty included)."""
+    accuracy: list[float] = field(default_factory=list)
+    """Fraction right, for a classification loss; empty otherwise."""
+    lr: list[float] = field(default_factory=list)
+    """The learning rate of the epoch's first step."""
+    grad_norm: dict[str, list[float]] = field(default_factory=dict)
+    """Layer name -> the L2 norm of its parameters' gradients, mean over the epoch's steps."""
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs have been recorded."""
+        return len(self.loss)
+
+
+def _rows(X: Any) -> list[list[float]]:
+    rows = X.tolist() if hasattr(X, "tolist") else [list(r) for r in X]
+    return [r if isinstance(r, list) else [r] for r in rows]
+
+
+def _groups(model: Module) -> list[tuple[str, list[Value]]]:
+    groups = [(name, child.parameters()) for name, child in model.named_children()]
+    return groups or [(type(model).__name__, model.parameters())]
+
+
+def _norm(params: list[Value]) -> float:
+    total = 0.0
+    for p in params:
+        g = p.grad
+        g = g.data if isinstance(g, Value) else g
+        total += g * g
+    return math.sqrt(total)
+
+
+def _scalar_epoch(
+    model: Module,
+    rows: list[list[float]],
+    targets: list[Any],
+    batches: list[list[int]],
+    loss_fn: Callable[[Any, Any], Value],
+    step: Callable[[Value], float],
+) -> tuple[list[float], list[Any]]:
+    """One epoch on the scalar engine: (each batch's loss, each sample's output).
+
+    Another engine takes the same arguments and returns the same, so fit() can
+    run it in this one's place.
+    """
+    losses = []
+    outputs: list[Any] = [None] * len(rows)
+    for batch in batches:
+        outs = [model(rows[i]) for i in batch]
+        losses.append(step(loss_fn(outs, [targets[i] for i in batch])))
+        for i, out in zip(batch, outs, strict=True):
+            outputs[i] = [o.data for o in out] if isinstance(out, list) else out.data
+    return losses, outputs
+
+
+ENGINES: dict[str, Callable[..., Any]] = {"scalar": _scalar_epoch}
+"""How an epoch is run, by name. 'scalar' builds a Value graph per sample."""
+
+
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | Callable[[Any, Any], Value],
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    clip_norm: float | None = None,
+    seed: int = 0,
+    log_every: int | None = None,
+    progress: bool = False,
+    callback: Callable[[int, History], Any] | None = None,
+    engine: str = "scalar",
+    file: TextIO | None = None,
+) -> History:
+    """Train `model` on (X, y) for `epochs` epochs; return the History.
+
+    - loss: a function loss(outputs, targets) -> Value, or a name from
+      nn.losses.LOSSES ('mse', 'hinge', 'binary_cross_entropy', 'softmax_cross_entropy');
+    - l2: adds l2 * sum(p**2) over the parameters to every batch's loss;
+    - clip_norm: clips the gradient norm to this before each step;
+    - log_every: print a progress line every N epochs (default: 10 lines per run,
+      0 for none); progress=True shows a tqdm bar instead when tqdm is installed;
+    - callback(epoch, history) runs after each epoch; returning False stops training.
+
+    >>> import nn
+    >>> X, y = nn.data.xor(signed=True)
+    >>> model = nn.MLP(2, [8, 1], seed=1)
+    >>> opt = nn.SGD(model.parameters(), lr=0.1)
+    >>> h = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=200, log_every=0)
+    >>> h.accuracy[-1]
+    1.0
+    """
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"fit needs an nn.Module as model, got {type(model).__name__}; "
+            "build one with nn.MLP(nin, nouts)"
+        )
+    if engine not in ENGINES:
+        raise ValueError(
+            f"unknown engine {engine!r}: it selects how each epoch is computed. "
+            f"Available: {', '.join(repr(e) for e in ENGINES)}"
+        )
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit needs an nn optimizer, got {type(optimizer).__name__}; "
+            "pass e.g. nn.SGD(model.parameters(), lr=0.1)"
+        )
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r:.40}; pass e.g. epochs=100")
+    loss_fn = resolve(loss)
+    rule = RULES.get(loss_fn)
+    rows = _rows(X)
+    targets = y.tolist() if hasattr(y, "tolist") else list(y)
+    n = len(rows)
+    if n != len(targets):
+        raise ShapeError(
+            f"fit got {n} samples in X and {len(targets)} targets in y: each sample needs "
+            "its target. Pass X and y of the same length"
+        )
+    if n == 0:
+        raise ShapeError("fit got no samples; pass at least one row in X and its target in y")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(
+            f"batch_size must be None (full batch) or an int >= 1, got {batch_size!r:.40}; "
+            "1 is stochastic gradient descent, k is mini-batch"
+        )
+    size = n if batch_size is None else min(batch_size, n)
+    if log_every is None:
+        log_every = max(1, epochs // 10)
+    out = file if file is not None else sys.stdout
+    bar = _bar(epochs) if progress else None
+    params = model.parameters()
+    groups = _groups(model)
+    history = History(grad_norm={name: [] for name, _ in groups})
+    rng = random.Random(seed)
+
+    norms: list[list[float]] = []
+
+    def step(batch_loss: Value) -> float:
+        """Backward and update for one batch's loss; returns the loss with its penalty."""
+        total = batch_loss + l2_penalty(params, l2) if l2 else batch_loss
+        optimizer.zero_grad()
+        total.backward()
+        norms.append([_norm(ps) for _, ps in groups])
+        if clip_norm is not None:
+            clip_grad_norm(params, clip_norm)
+        optimizer.step()
+        return total.data
+
+    epoch_fn = ENGINES[engine]
+    for epoch in range(epochs):
+        lr = optimizer.lr
+        order = list(range(n))
+        if size < n:
+            rng.shuffle(order)
+        batches = [order[i : i + size] for i in range(0, n, size)]
+        norms.clear()
+        losses, outputs = epoch_fn(model, rows, targets, batches, loss_fn, step)
+        if len(losses) == 1:
+            history.loss.append(losses[0])
+        else:
+            history.loss.append(
+                math.fsum(v * len(b) for v, b in zip(losses, batches, strict=False)) / n
+            )
+        history.lr.append(lr)
+        if rule is not None:
+            right = sum(predict(o, rule) == int(t) for o, t in zip(outputs, targets, strict=True))
+            history.accuracy.append(right / n)
+        for j, (name, _) in enumerate(groups):
+            history.grad_norm[name].append(sum(s[j] for s in norms) / len(norms))
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(_summary(history))
+        elif log_every and (epoch % log_every == 0 or epoch == epochs - 1):
+            print(f"epoch {epoch + 1:>4}/{epochs}  {_summary(history)}", file=out)
+        if callback is not None and callback(epoch, history) is False:
+            break
+    if bar is not None:
+        bar.close()
+    return history
+
+
+def _summary(history: History) -> str:
+    text = f"loss {history.loss[-1]:.6f}"
+    if history.accuracy:
+        text += f"  accuracy {100 * history.accuracy[-1]:.1f}%"
+    return text + f"  lr {history.lr[-1]:.4g}"
+
+
+def _bar(epochs: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, unit="epoch")
