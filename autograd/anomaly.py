@@ -3,7 +3,10 @@
 Inside `detect_anomaly()` every new node remembers the file and line (or the
 notebook cell) that created it, and the first non-finite value, in the forward
 pass or in a gradient of the backward pass, raises AnomalyError naming that
-node. Outside the mode nothing is recorded and nothing is checked.
+node. An input that is already NaN or inf is reported where it is first used.
+In backward, the error names the op whose local derivative overflowed, not
+only the node that received the bad gradient. Outside the mode nothing is
+recorded and nothing is checked: operations read one counter and move on.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from autograd.recording import STATE, _anomaly_enabled, is_anomaly_enabled
 __all__ = ["detect_anomaly", "creation_site", "record_site"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_NN_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "nn")
+"""Where chainrule's nn package lives: a node made there also names the user's line."""
 _sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
@@ -59,13 +64,27 @@ def record_site(node: Any) -> None:
 
 
 def _caller_site() -> str:
+    """The first line outside autograd; if that is inside nn, also the user's line calling it."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ).startswith(_PACKAGE_DIR):
+    while frame is not None and _directory(frame) == _PACKAGE_DIR:
         frame = frame.f_back
     if frame is None:
         return "an unknown place"
+    site = _where(frame)
+    if _directory(frame) == _NN_DIR:
+        caller = frame.f_back
+        while caller is not None and _directory(caller) in (_PACKAGE_DIR, _NN_DIR):
+            caller = caller.f_back
+        if caller is not None:
+            site += f" (called from {_where(caller)})"
+    return site
+
+
+def _directory(frame: Any) -> str:
+    return os.path.dirname(os.path.abspath(frame.f_code.co_filename))
+
+
+def _where(frame: Any) -> str:
     filename = frame.f_code.co_filename
     if "ipykernel" in filename or filename.startswith("<ipython-input"):
         return f"notebook cell {filename}, line {frame.f_lineno}"

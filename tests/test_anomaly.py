@@ -272,3 +272,16 @@ def test_a_hook_makes_no_reference_cycle() -> None:
     del m
     assert alive() is None  # freed by reference counting alone
     handle.remove()  # the node is gone: nothing to do
+
+
+def test_nodes_made_inside_nn_also_name_the_users_line() -> None:
+    from nn import Neuron
+
+    neuron = Neuron(1, activation="linear", seed=0)
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as caught:
+            where = line() + 1
+            neuron([1e308 / neuron.w[0].data * 10.0])
+    message = str(caught.value)
+    assert "nn" + os.sep + "layers.py:" in message
+    assert f"(called from {__file__}:{where})" in message
