@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import functions
+from autograd.errors import ExpressionError
 from autograd.recording import no_grad
 from autograd.value import Value
 
@@ -96,18 +97,6 @@ _FORBIDDEN_OPERATORS = {
     ast.BitXor: ("^", "write powers as **"),
     ast.BitAnd: ("&", "bit operations are not allowed"),
 }
-
-
-class ExpressionError(ValueError):
-    """An expression was rejected: the message names the token and its position.
-
-    `.position` is the 0-based column of the offending token and `.token` its text.
-    """
-
-    def __init__(self, message: str, position: int, token: str = "") -> None:
-        super().__init__(message)
-        self.position = position
-        self.token = token
 
 
 def _reject(token: str, position: int, why: str) -> ExpressionError:
@@ -516,7 +505,7 @@ def compile_expression(text: str) -> Expression:
     >>> compile_expression("x.__class__")
     Traceback (most recent call last):
     ...
-    autograd.expression.ExpressionError: '.__class__' at position 1: attribute access ...
+    autograd.errors.ExpressionError: '.__class__' at position 1: attribute access ...
     """
     if not isinstance(text, str):
         raise TypeError(
