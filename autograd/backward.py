@@ -14,6 +14,7 @@ recursion, so a graph a million nodes deep is fine.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -152,7 +153,7 @@ def _run_hooks(node: Value, g: Any) -> Any:
     for hook in list(node._hooks or ()):
         replaced = hook(g)
         if replaced is not None:
-            if not isinstance(replaced, (Value, int, float)) or isinstance(replaced, bool):
+            if not isinstance(replaced, (Value, numbers.Real)) or isinstance(replaced, bool):
                 raise TypeError(
                     f"a gradient hook on node #{node._id}{where((node,))} returned "
                     f"{type(replaced).__name__} {replaced!r:.60}; a hook returns None to keep "
