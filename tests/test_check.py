@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from autograd import OPS, ExpressionError, GradcheckError, Op, Value, functions
+from autograd import OPS, ExpressionError, GradcheckError, Op, Value, compile_expression, functions
 from autograd.check import (
     DEFAULT_TOLERANCES,
     GradcheckReport,
@@ -26,6 +27,7 @@ from autograd.check import (
 from autograd.value import _record1, _record2
 from tests._golden import assert_golden
 from tests.reference import REFERENCES, TAKES_CONSTANT
+from tests.test_expression import expressions
 
 TIGHT = {"rtol": 1e-4, "atol": 1e-6}
 """Ten times stricter than the defaults: still far above the numeric error of
@@ -82,6 +84,22 @@ def test_gradgradcheck_passes_on_every_op(key: str) -> None:
         assert all(row.passed is True for row in report.rows), str(report)
 
     check()
+
+
+@settings(max_examples=100)
+@given(expressions(depth=3), st.floats(0.3, 2.0), st.floats(-2.0, 2.0))
+def test_gradcheck_passes_on_random_compositions_of_ops(text: str, x: float, y: float) -> None:
+    """Whole formulas, not single ops: the engine and the checker agree on compositions."""
+    try:
+        f = compile_expression(text)  # constant parts such as log(0) are rejected here
+        inputs = {name: {"x": x, "y": y, "z": 0.7}[name] for name in f.variables}
+        assume(inputs)
+        out = f(**inputs)
+        assume(math.isfinite(out) and abs(out) < 1e6)
+        report = gradcheck(f, inputs)
+    except (ArithmeticError, ValueError):
+        assume(False)  # outside f's domain
+    assert all(row.status != "FAIL" for row in report.rows), f"{text}\n{report}"
 
 
 # -- and fails on a derivative wrong by 0.05% -------------------------------------------
