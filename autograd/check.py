@@ -95,7 +95,7 @@ class GradcheckRow:
     """What a student can do about a row that did not pass."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradcheckReport:
     """The rows of a gradcheck, printable as a text table and as HTML in notebooks.
 
@@ -152,6 +152,8 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
 
     def _repr_html_(self) -> str:
         states = [row.status for row in self.rows]
@@ -705,7 +707,7 @@ class HandRow:
         return {True: PASS, False: FAIL, None: PASS}[self.passed]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HandCheckReport:
     """Engine, central differences and hand formulas side by side, per input and point."""
 
@@ -794,6 +796,8 @@ class HandCheckReport:
 
     def __str__(self) -> str:
         return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
 
     def _repr_html_(self) -> str:
         states = [row.status for row in self.rows]
