@@ -95,7 +95,7 @@ class GradcheckRow:
     """What a student can do about a row that did not pass."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradcheckReport:
     """The rows of a gradcheck, printable as a text table and as HTML in notebooks.
 
@@ -152,6 +152,8 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
 
     def _repr_html_(self) -> str:
         states = [row.status for row in self.rows]
@@ -261,45 +263,50 @@ def render_html(
 
 
 def advice(got: float, expected: float, who: str = "analytic") -> str:
-    """A hint in words for `got` where `expected` was right: a sign, a factor, a missing path."""
+    """A hint in words for `got` where `expected` was right: a sign, a factor, a missing path.
+
+    `who` names what is wrong: 'analytic' (the engine) or a hand formula ('it').
+    """
+    engine = who == "analytic"
     if not math.isfinite(got):
         return f"{who} is {got}: a derivative overflowed or divided by zero"
-    if expected == 0.0 or abs(expected) < 1e-12:
+    if abs(expected) < 1e-12:
         return (
             f"f does not change with this input here, but {who} is {format_number(got)}: "
-            "a term that should vanish, or a derivative of a constant that is not 0?"
+            "a term that should vanish, or the derivative of a constant that is not 0?"
         )
     if got == 0.0:
-        return (
-            f"{who} is 0 but f does change with this input: the gradient does not reach it "
-            "(a detached value, no_grad, or a derivative rule that returns 0?)"
+        return f"{who} is 0 but f does change with this input: " + (
+            "the gradient does not reach it (a detached value, no_grad, or a derivative "
+            "rule that returns 0?)"
+            if engine
+            else "a term is missing (the chain rule's inner derivative?)"
         )
     ratio = got / expected
     if abs(ratio + 1.0) < 0.01:
         return f"sign is flipped: {who} is minus the numeric value (a - that should be +?)"
-    for factor, name in ((2.0, "2"), (3.0, "3"), (4.0, "4"), (10.0, "10")):
-        for r in (ratio, -ratio):
-            flipped = " and the sign is flipped" if r == -ratio else ""
+    for factor in (2, 3, 4, 10):
+        for r, flipped in ((ratio, ""), (-ratio, " and the sign is flipped")):
             if abs(r / factor - 1.0) < 0.01:
                 return (
-                    f"{who} is about {name}x the numeric value{flipped}: a missing factor 1/{name}?"
+                    f"{who} is about {factor}x the numeric value{flipped}: "
+                    f"a missing factor 1/{factor}?"
                 )
             if abs(r * factor - 1.0) < 0.01:
                 return (
-                    f"{who} is about 1/{name} of the numeric value{flipped}: "
-                    f"a missing factor {name}?"
+                    f"{who} is about 1/{factor} of the numeric value{flipped}: "
+                    f"a missing factor {factor}?"
                 )
     if abs(ratio - 1.0) < 0.05:
         return (
-            f"{who} is off by {100 * (ratio - 1.0):+.2g}%: a slightly wrong constant in a "
-            "derivative formula (or, if f is very noisy, try a larger eps)"
+            f"{who} is off by {100 * (ratio - 1.0):+.2g}%: a slightly wrong constant "
+            "(or, if f is very noisy, try a larger eps)"
         )
-    if who == "analytic":
-        return (
-            f"{who} is {ratio:.3g}x the numeric value: recheck the derivative rule of each "
-            "op this input flows through"
-        )
-    return f"{who} is {ratio:.3g}x the numeric value: recheck the derivation step by step"
+    return f"{who} is {ratio:.3g}x the numeric value: " + (
+        "recheck the derivative rule of each op this input flows through"
+        if engine
+        else "recheck the derivation step by step"
+    )
 
 
 # -- numbers at a point -----------------------------------------------------------
@@ -700,7 +707,7 @@ class HandRow:
         return {True: PASS, False: FAIL, None: PASS}[self.passed]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HandCheckReport:
     """Engine, central differences and hand formulas side by side, per input and point."""
 
@@ -789,6 +796,8 @@ class HandCheckReport:
 
     def __str__(self) -> str:
         return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
 
     def _repr_html_(self) -> str:
         states = [row.status for row in self.rows]
@@ -949,7 +958,9 @@ def _judge(
     if hand_ok and engine_ok:
         note = ""
     elif engine_ok:
-        note = advice(hand, numeric, "your formula")
+        note = "the engine agrees with the numeric value, your formula does not: " + advice(
+            hand, numeric, "it"
+        )
     elif hand_ok:
         note = (
             "your formula matches the numeric value but the engine does not: the derivative "
