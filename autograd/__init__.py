@@ -23,6 +23,7 @@ require_chainrule_package("nn")
 from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
+from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -30,6 +31,8 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.explain import Explanation, Step, explain  # noqa: E402
+from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
@@ -44,6 +47,7 @@ from autograd.functions import (  # noqa: E402
 )
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.trace import Tape, trace  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
@@ -75,6 +79,16 @@ __all__ = [
     "GradcheckError",
     "TraceError",
     "RenderError",
+    "compile_expression",
+    "Expression",
+    "ExpressionError",
+    "explain",
+    "Explanation",
+    "Step",
+    "draw",
+    "backward_steps",
+    "BackwardSteps",
+    "Frame",
     "trace",
     "Tape",
 ]

@@ -53,8 +53,10 @@ def main() -> None:
         for p in model.parameters():
             p.data -= lr * p.grad
         times.append(time.perf_counter() - t0)
-    print(f"median {1000 * statistics.median(times):.1f} ms/step over {steps} steps; "
-          f"final loss {total.data:.6f}")
+    print(
+        f"median {1000 * statistics.median(times):.1f} ms/step over {steps} steps; "
+        f"final loss {total.data:.6f}"
+    )
 
 
 if __name__ == "__main__":

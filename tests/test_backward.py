@@ -234,3 +234,14 @@ def test_hooks_see_and_may_replace_the_gradient():
     m.register_hook(lambda g: g * 0.5)
     y.backward()
     assert x.grad == 18.0
+
+
+def test_an_mlp_hidden_layer_far_wider_than_micrograd_manages():
+    from nn import MLP
+
+    model = MLP(3, [2000, 1])
+    out = model([Value(0.5), Value(-1.0), Value(2.0)])
+    out.backward()
+    w = model.layers[1].neurons[0].w
+    hidden = [n([0.5, -1.0, 2.0]).data for n in model.layers[0].neurons]
+    assert [p.grad for p in w] == pytest.approx(hidden)
