@@ -337,14 +337,18 @@ class Tape:
         self._backward_programs.clear()
         self._program = _forward_program(recording)
 
-    def _record(self, point: list[float], row: int | None = None) -> _Recording:
-        """Run f once on Values holding `point` and write its graph down as rows."""
+    def _record(
+        self, point: list[float], row: int | None = None, shape: tuple[int, ...] = ()
+    ) -> _Recording:
+        """Run f once on Values holding `point` (example `row` of a batch) and write it down."""
         if is_grad_enabled():
-            return self._record_now(point, row)
+            return self._record_now(point, row, shape)
         with enable_grad():
-            return self._record_now(point, row)
+            return self._record_now(point, row, shape)
 
-    def _record_now(self, point: list[float], batch_row: int | None) -> _Recording:
+    def _record_now(
+        self, point: list[float], batch_row: int | None, shape: tuple[int, ...]
+    ) -> _Recording:
         boundary = Value(0.0).creation_index
         placeholders = [Value(x, label=name) for x, name in zip(point, self._names)]
         try:
@@ -352,7 +356,8 @@ class Tape:
         except DomainError as error:
             if batch_row is None:
                 raise
-            raise DomainError(f"{error}, {self._at(batch_row, point)}") from None
+            where = self._at(batch_row, point, shape)
+            raise _at_index(DomainError(f"{error}, {where}"), batch_row) from None
         single = isinstance(result, Value)
         outs = (result,) if single else _as_outputs(result, self._f)
         stops = set(self._declared or ())  # membership only: order comes from creation
@@ -398,7 +403,7 @@ class Tape:
             point = [float(c[row]) for c in columns]
             if point == recording.point:
                 continue
-            other = self._record(point, row)
+            other = self._record(point, row, shape)
             difference = _difference(recording, other)
             if difference is not None:
                 raise TraceError(
@@ -440,7 +445,7 @@ class Tape:
                     )
                 self._adopt(self._record([]))
             else:
-                self._adopt(self._record([float(c[0]) for c in columns], 0))
+                self._adopt(self._record([float(c[0]) for c in columns], 0, shape))
         if self._check == "always" or (self._check == "first" and not self._checked):
             if columns and columns[0].size:
                 self._verify(columns, shape)
@@ -577,9 +582,12 @@ class Tape:
         if flat is None:
             return DomainError(f"{message}, at tape row #{i}, which is the same for every example")
         point = [float(c[flat]) for c in columns]
-        return DomainError(
-            f"{message}, at tape row #{i} {self._at(flat, point, shape)}. Remove that "
-            "example from the batch, or keep the inputs inside the function's domain"
+        return _at_index(
+            DomainError(
+                f"{message}, at tape row #{i} {self._at(flat, point, shape)}. Remove that "
+                "example from the batch, or keep the inputs inside the function's domain"
+            ),
+            flat,
         )
 
     def _backward_error(
@@ -600,7 +608,8 @@ class Tape:
         message = str(_backward_error(error, node))
         if flat is None:
             return DomainError(f"{message} (tape row #{i}, the same for every example)")
-        return DomainError(f"{message} (tape row #{i}, at batch index {_unravel(flat, shape)})")
+        where = f"(tape row #{i}, at batch index {_unravel(flat, shape)})"
+        return _at_index(DomainError(f"{message} {where}"), flat)
 
 
 # -- programs: the tape compiled to tuples the loops unpack ------------------------------
@@ -759,6 +768,12 @@ def _apply(op: Op, a: Value, b: Any) -> Value:
     from autograd.value import _record1, _record2
 
     return _record2(op, a, b) if op.arity == 2 else _record1(op, a, b)
+
+
+def _at_index(error: DomainError, flat: int) -> DomainError:
+    """The error, carrying the flat position of the failing example as `batch_index`."""
+    error.batch_index = flat  # type: ignore[attr-defined]
+    return error
 
 
 def _element(v: Any, flat: int | None) -> float:

@@ -44,9 +44,10 @@ def model_tape(model: Module, n_features: int) -> Tape:
         or len(tape.params) != len(params)
         or any(a is not b for a, b in zip(tape.params, params))
     ):
+        owner = weakref.ref(model)  # the tape must not keep its model (the cache's key) alive
 
         def model_of_one_sample(*x: Value) -> Any:
-            return model(list(x))
+            return owner()(list(x))
 
         tape = trace(model_of_one_sample, n_features, params=params)
         _TAPES[model] = tape

@@ -398,6 +398,15 @@ def test_a_domain_error_names_the_op_and_the_example():
     message = str(info.value)
     assert "log(-1.0) is undefined" in message
     assert "batch index 2 (x=1.0, y=2.0)" in message
+    assert info.value.batch_index == 2
+
+
+def test_a_domain_error_on_a_grid_names_the_grid_position():
+    tape = trace(lambda x, y: (x * y).sqrt(), example=[1.0, 1.0])
+    gx, gy = np.meshgrid([1.0, 2.0, 3.0], [1.0, -1.0])
+    with pytest.raises(DomainError, match=r"sqrt\(-1.0\).*batch index \(1, 0\)") as info:
+        tape(gx, gy)
+    assert info.value.batch_index == 3  # the flat position
 
 
 def test_a_domain_error_at_the_first_example_names_it_while_recording():
