@@ -5,10 +5,14 @@ without data-dependent choices the graph is the same every time: only the
 numbers change. So `trace(f, n)` runs f once on scalar Values and writes the
 graph down as a flat list of rows, a tape:
 
-    #0  x          input       per example
-    #1  w          parameter   per call
-    #2  #0 * #1                per example
-    #3  tanh(#2)               per example
+    >>> w = Value(2.0, label="w")
+    >>> print(trace(lambda x: (w * x).tanh(), example=[0.5]))
+    tape of <lambda>(x): 4 rows
+    #0    w         parameter  per call
+    #1    x         input      per example
+    #2    #0 * #1              per example
+    #3    tanh(#2)             per example
+    outputs: #3
 
 Replaying the tape on arrays instead of floats runs the same graph on every
 example at once: row #2 becomes one numpy multiplication over the whole batch.
@@ -25,7 +29,8 @@ such as `if v.data > 0:`. The tape holds the branch taken when it was recorded.
 So on its first batch the tape records f again at a few examples (the first,
 the smallest and largest of each input, and some spread between) and compares
 the graphs; if they differ it raises TraceError instead of replaying the wrong
-branch. `check="always"` repeats this on every call.
+branch. A branch that none of those examples takes goes unseen, and later
+batches are not checked unless `check="always"`.
 """
 
 from __future__ import annotations
@@ -211,6 +216,7 @@ class Tape:
 
     @property
     def n_inputs(self) -> int:
+        """How many inputs f takes: one array (or number) each."""
         return len(self._names)
 
     @property
@@ -313,12 +319,11 @@ class Tape:
         outputs over every example (weighted by grad_output) accumulates, as in
         PyTorch, so call zero_grad() between steps.
         """
+        values, pullback = self.vjp(*arrays)  # records f first if it has to
         params = list(self.params)
-        if not params:
-            return self(*arrays)
-        values, grads = self.value_and_grad(*arrays, wrt=params, grad_output=grad_output)
-        for p, g in zip(params, grads):
-            p.grad += g
+        if params:
+            for p, g in zip(params, pullback(grad_output, wrt=params)):
+                p.grad += g
         return values
 
     # -- recording --------------------------------------------------------------

@@ -325,6 +325,13 @@ def test_backward_accumulates_summed_gradients_into_grad():
     assert w.grad == pytest.approx(1.5 * 2 * 0.5 * 5)
 
 
+def test_backward_records_a_fresh_tape_and_finds_its_parameters():
+    w = Value(3.0)
+    tape = trace(lambda x: w * x)
+    np.testing.assert_array_equal(tape.backward(np.array([1.0, 2.0])), [3.0, 6.0])
+    assert w.grad == 3.0
+
+
 def test_recording_works_inside_no_grad():
     w = Value(2.0)
     tape = trace(lambda x: w * x)
