@@ -332,6 +332,29 @@ def test_backward_records_a_fresh_tape_and_finds_its_parameters():
     assert w.grad == 3.0
 
 
+def test_vjp_pulls_back_weights_chosen_after_the_forward_pass():
+    w = Value(0.5)
+    tape = trace(lambda x: (w * x).sin(), params=[w])
+    x = np.array([0.3, 1.0, 2.0])
+    y, pullback = tape.vjp(x)
+    weights = 2 * y  # the gradient of sum(y**2) with respect to y
+    dx, dw = pullback(weights)
+    np.testing.assert_allclose(dx, weights * w.data * np.cos(w.data * x), rtol=1e-14)
+    assert dw == pytest.approx(float(np.sum(weights * x * np.cos(w.data * x))), rel=1e-14)
+    assert pullback(weights, wrt=w) == dw
+
+
+def test_bad_arguments_to_trace_are_refused():
+    with pytest.raises(ValueError, match="example of 1 numbers for a function of 2 inputs"):
+        trace(f_xy, example=[1.0])
+    with pytest.raises(TypeError, match="n_inputs must be a whole number"):
+        trace(f_xy, -1)
+    with pytest.raises(TypeError, match="params must be Values"):
+        trace(f_xy, params=[1.0])
+    with pytest.raises(TypeError, match="needs a function"):
+        trace(3.0, 1)
+
+
 def test_recording_works_inside_no_grad():
     w = Value(2.0)
     tape = trace(lambda x: w * x)
