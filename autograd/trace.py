@@ -481,7 +481,10 @@ class Tape:
         for i in r.outputs:
             v = values[i]
             if type(v) is np.ndarray:
-                outs.append(v.reshape(shape))
+                # An output that is an input is the caller's own array: hand back a copy.
+                outs.append(
+                    v.reshape(shape).copy() if r.rows[i].kind == _INPUT else v.reshape(shape)
+                )
             else:
                 outs.append(np.full(shape, float(v)))
         return outs[0] if r.single else tuple(outs)
@@ -703,7 +706,7 @@ def _seeds(grad_output: Any, n_outputs: int, shape: tuple[int, ...], n: int) -> 
             seeds.append(float(a))
             continue
         try:
-            seeds.append(np.broadcast_to(a, shape).ravel())
+            seeds.append(np.array(np.broadcast_to(a, shape)).ravel())  # a copy, never a view
         except ValueError:
             raise ValueError(
                 f"grad_output has shape {a.shape}, but the batch has shape {shape}; give a "

@@ -355,6 +355,13 @@ def test_bad_arguments_to_trace_are_refused():
         trace(3.0, 1)
 
 
+def test_results_never_share_memory_with_the_arguments():
+    tape = trace(lambda x, y: (x, x * y))
+    x, weights = np.array([1.0, 2.0]), np.array([1.0, 1.0])
+    (same, _), (dx, _) = tape.value_and_grad(x, 2.0, grad_output=(weights, 0.0))
+    assert not np.shares_memory(same, x) and not np.shares_memory(dx, weights)
+
+
 def test_recording_works_inside_no_grad():
     w = Value(2.0)
     tape = trace(lambda x: w * x)
