@@ -43,7 +43,7 @@ def main() -> None:
         t0 = time.perf_counter()
         inputs = [list(map(Value, row)) for row in X]
         scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=False)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = 1e-4 * sum(p * p for p in model.parameters())
         total = data_loss + reg_loss
@@ -53,8 +53,10 @@ def main() -> None:
         for p in model.parameters():
             p.data -= lr * p.grad
         times.append(time.perf_counter() - t0)
-    print(f"median {1000 * statistics.median(times):.1f} ms/step over {steps} steps; "
-          f"final loss {total.data:.6f}")
+    print(
+        f"median {1000 * statistics.median(times):.1f} ms/step over {steps} steps; "
+        f"final loss {total.data:.6f}"
+    )
 
 
 if __name__ == "__main__":
