@@ -8,7 +8,7 @@ the chain rule to it in reverse. Start with:
 >>> y = (x * x).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)     # d tanh(x**2)/dx = 2x (1 - tanh(x**2)**2)
-0.002682
+0.005364
 
 Where things live: value.py (the node and its operators), ops.py (the table
 of every primitive and its derivative), backward.py (the traversal).
@@ -23,6 +23,7 @@ require_chainrule_package("nn")
 from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
+from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -30,6 +31,8 @@ from autograd.errors import (  # noqa: E402
     RenderError,
     TraceError,
 )
+from autograd.explain import Explanation, Step, explain  # noqa: E402
+from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
 from autograd.functions import (  # noqa: E402
     cos,
     exp,
@@ -44,6 +47,7 @@ from autograd.functions import (  # noqa: E402
 )
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
@@ -74,4 +78,14 @@ __all__ = [
     "GradcheckError",
     "TraceError",
     "RenderError",
+    "compile_expression",
+    "Expression",
+    "ExpressionError",
+    "explain",
+    "Explanation",
+    "Step",
+    "draw",
+    "backward_steps",
+    "BackwardSteps",
+    "Frame",
 ]

@@ -1,22 +1,21 @@
 """The backward pass: the chain rule applied to every node, in reverse order.
 
-For each node, last-created first, the gradient that has flowed into it is
+For each node, children before parents, the gradient that has flowed into it is
 multiplied by the local derivative d(node)/d(parent) from the op table and
 added to each parent's gradient:
 
     parent.grad += local_derivative * node.grad
 
-Every node is visited once, after all the nodes that use it, so by the time
-a node passes its gradient on, that gradient is complete. Visiting in reverse
-creation order guarantees this, because a node is always created after its
-parents. The order is built with a loop and a stack, never by recursion, so a
-graph a million nodes deep is fine.
+Every node is visited once, after all the nodes that use it (the reverse of
+a topological order), so by the time a node passes its gradient on, that
+gradient is complete. The order is built with a loop and a stack, never by
+recursion, so a graph a million nodes deep is fine.
 """
 
 from __future__ import annotations
 
-from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from autograd.errors import DomainError
 from autograd.recording import STATE
@@ -28,37 +27,53 @@ __all__ = ["backward", "grad", "topological_order"]
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, itself included, parents before children.
 
-    Nodes come in creation order, so the same code always gives the same list.
+    The order is depth-first from the root, parents in operand order, so the
+    same code always gives the same list; backward() runs it in reverse.
     """
-    seen = {root}
-    stack = [root]
+    return _collect(root, reset_inner_grads=False)
+
+
+_AFTER_PARENTS = object()
+"""Stack marker: the node beneath it goes into the order once its parents have."""
+
+
+def _collect(root: Value, reset_inner_grads: bool) -> list[Value]:
+    # Depth-first with an explicit stack, never recursion, so depth is unlimited.
+    # A node is marked when it is expanded, not when pushed: a parent pushed
+    # earlier but not yet expanded is pushed again, so it is emitted first.
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [root]
+    push, pop, mark_seen = stack.append, stack.pop, seen.add
     while stack:
-        node = stack.pop()
+        node = pop()
+        if node is _AFTER_PARENTS:
+            order.append(pop())
+            continue
+        if node in seen:
+            continue
+        mark_seen(node)
         a = node._a
-        if a is not None:
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-            b = node._b
-            if b is not None and b not in seen:
-                seen.add(b)
-                stack.append(b)
-    order = list(seen)
-    order.sort(key=_creation_index)
+        if a is None:
+            order.append(node)
+            continue
+        if reset_inner_grads:
+            node.grad = 0.0  # inner nodes show this pass only; leaves accumulate
+        push(node)
+        push(_AFTER_PARENTS)
+        b = node._b
+        if b is not None and b not in seen:
+            push(b)
+        if a not in seen:
+            push(a)
     return order
-
-
-_creation_index = attrgetter("_id")
 
 
 def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) -> None:
     """Fill .grad of every node `root` depends on; see Value.backward."""
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    for node in order:
-        if node._fn is not None:
-            node.grad = 0.0  # in-between nodes show this pass only; leaves accumulate
+    order = _collect(root, reset_inner_grads=True)
     if root._fn is None:
         root.grad = root.grad + gradient
         return

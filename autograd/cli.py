@@ -1,6 +1,7 @@
 """The `chainrule` command line: one subcommand per module.
 
     chainrule demo     train micrograd's moons demo and write pictures (autograd/demo.py)
+    chainrule graph    draw a formula's graph and gradients (autograd/graph_command.py)
 
 Each subcommand module has `add_arguments(parser)` and `run(args) -> int`.
 Exit codes: 0 success, 1 a check failed, 2 bad usage.
@@ -11,12 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
 COMMANDS = {
     "demo": ("autograd.demo", "train an MLP on two moons, as micrograd's demo does"),
+    "graph": ("autograd.graph_command", "draw the graph of a formula with its gradients"),
 }
 
 

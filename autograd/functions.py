@@ -17,7 +17,16 @@ from autograd.ops import Op
 from autograd.value import Number, Value, _as_float, _domain_error
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "sin",
+    "cos",
 ]
 
 

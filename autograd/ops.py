@@ -25,8 +25,10 @@ leaky_relu'(0) = k, abs'(0) = 0 (the subgradient PyTorch also picks).
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from autograd.errors import DomainError
 
@@ -161,9 +163,11 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
 
 
-ADD = Op("+", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
-SUB = Op("-", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
-MUL = Op("*", 2, lambda a, b: a * b, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
+# fmt: off
+# One line per primitive: name, arity, forward, local derivatives, how to write it.
+ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
+SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
+MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
 DIV = Op(
     "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b")
 )
@@ -200,9 +204,29 @@ SOFTPLUS = Op(
 SIN = Op("sin", 1, lambda a, k: math.sin(a), lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",))
 COS = Op("cos", 1, lambda a, k: math.cos(a), lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",))
 
+# fmt: on
+
 OPS: dict[str, Op] = {
     op.name if op is not POW_CONST else "**k": op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, POW_CONST, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU,
-               LEAKY_RELU, SOFTPLUS, SIN, COS)
+    for op in (
+        ADD,
+        SUB,
+        MUL,
+        DIV,
+        POW,
+        NEG,
+        POW_CONST,
+        ABS,
+        EXP,
+        LOG,
+        SQRT,
+        TANH,
+        SIGMOID,
+        RELU,
+        LEAKY_RELU,
+        SOFTPLUS,
+        SIN,
+        COS,
+    )
 }
 """Every primitive by a unique key: its name, and '**k' for a constant power."""

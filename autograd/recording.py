@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "module_scope"]
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 from autograd import ops
 from autograd.errors import DomainError
@@ -26,7 +27,7 @@ from autograd.recording import STATE, is_anomaly_enabled, is_grad_enabled
 
 __all__ = ["Value", "Number"]
 
-Number = Union[int, float]
+Number = int | float
 """Plain numbers a Value accepts: int, float, bool and numpy scalars."""
 
 _ACCEPTED = "int, float, bool or a numpy scalar"
@@ -50,7 +51,7 @@ def _as_float(x: Any, where: str) -> float:
             return float(x.item() if hasattr(x, "item") else x)
         if x.size != 1:
             raise TypeError(
-                f"{where} got an array of {x.size} elements; a Value holds one number "
+                f"{where} got an array of {x.size} elements; it accepts one number "
                 f"({_ACCEPTED}). For batches, record the graph once with autograd.trace "
                 "and replay it on arrays"
             )
@@ -70,8 +71,19 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_k", "_id", "_scope", "_hooks",
-                 "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "_fn",
+        "_a",
+        "_b",
+        "_k",
+        "_id",
+        "_scope",
+        "_hooks",
+        "__weakref__",
+    )
 
     # numpy must hand `array * value` to our reflected operators, not loop over us.
     __array_ufunc__ = None
@@ -154,25 +166,33 @@ class Value:
     # -- operators --------------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        return _record2(ops.ADD, self, _lift(other, "+"))
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        return _record2(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _record2(ops.ADD, _lift(other, "+"), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _record2(ops.SUB, self, _lift(other, "-"))
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        return _record2(ops.SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
         return _record2(ops.SUB, _lift(other, "-"), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _record2(ops.MUL, self, _lift(other, "*"))
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        return _record2(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _record2(ops.MUL, _lift(other, "*"), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _record2(ops.DIV, self, _lift(other, "/"))
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        return _record2(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _record2(ops.DIV, _lift(other, "/"), self)

@@ -1,0 +1,569 @@
+"""Draw a computation graph with data and gradient on every node.
+
+`draw(root)` returns a `graphviz.Digraph` (an `autograd.render.Drawing`), so
+`.source` gives the DOT text, `.render('graph', format='svg')` writes a file
+and a notebook shows the picture. Each Value is a record
+`{ name | data | grad }`; each operation is its own small node between its
+operands and its result, as in micrograd's lecture drawing:
+
+    x ──►(*)──► y_pred ──►(-)──► ...
+
+The DOT text is the same, byte for byte, every time the same code runs: nodes
+are numbered by their rank in creation order (v0, v1, ...), parents keep
+their operand order, and nothing depends on id() or on set order.
+
+A big graph is unreadable drawn node by node, so above `max_nodes` draw
+raises an error that says how to go on. `group='module'` draws every nn
+module (the Values tagged with the same `Value.scope`, such as
+`layers.0.neurons.3`) as a single box that says how many nodes it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from autograd.backward import topological_order
+from autograd.naming import format_number, node_names
+from autograd.render import Drawing
+from autograd.value import Value
+
+__all__ = ["draw", "grad_color"]
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_HIGHLIGHT = "#ff7f00"  # orange: apart from the red and blue of color='grad'
+_FOCUS_FILL = "#ffe08a"
+_NEGATIVE = (33, 102, 172)  # blue
+_POSITIVE = (178, 24, 43)  # red
+_FAILED = ("#f6c6c6", "#b2182b")
+_PASSED = ("#d9f0d3", "#1b7837")
+_UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
+_GROUP_FILL = "#eeeeee"
+_DONE_FILL = "#d9f0d3"
+
+
+def grad_color(g: float, scale: float) -> str:
+    """The fill colour for gradient g: blue below 0, red above, white at 0.
+
+    Darker means larger |g| relative to `scale` (the largest |grad| drawn);
+    the square root spreads small gradients so they stay visible.
+
+    >>> grad_color(0.0, 1.0), grad_color(-1.0, 1.0), grad_color(1.0, 1.0)
+    ('#ffffff', '#2166ac', '#b2182b')
+    """
+    if scale <= 0.0 or g != g:
+        return "#ffffff"
+    t = min(1.0, abs(g) / scale) ** 0.5
+    base = _POSITIVE if g > 0 else _NEGATIVE
+    r, gr, b = (round(255 + (c - 255) * t) for c in base)
+    return f"#{r:02x}{gr:02x}{b:02x}"
+
+
+def _record_text(text: str) -> str:
+    """text escaped for a field of a DOT record label."""
+    out = text.replace("\\", "\\\\")
+    for ch in '{}|<>"':
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _grad_number(g: Any) -> float:
+    return float(g.data if isinstance(g, Value) else g)
+
+
+def _row_passed(row: Any) -> bool | None:
+    """Whether a gradcheck report row passed; None when the row does not say."""
+    for attribute in ("passed", "ok", "pass_"):
+        flag = getattr(row, attribute, None)
+        if flag is not None:
+            return bool(flag)
+    return None
+
+
+def _row_status(row: Any) -> str | None:
+    """The verdict of a row that neither passed nor failed ('kink', 'undefined'), if any."""
+    status = getattr(row, "status", None)
+    return status if isinstance(status, str) and status else None
+
+
+def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool | None, str]]:
+    """Nodes named in a gradcheck report: passed? (None: not judged), and a line for the record.
+
+    Duck-typed on autograd.check's report: `report.rows`, each with `.name`,
+    `.passed` (True, False, or None at a kink) and optionally `.status` and
+    `.numeric`.
+    """
+    rows = getattr(report, "rows", None)
+    if rows is None:
+        raise TypeError(
+            f"draw(color=...) got {type(report).__name__}: it takes 'grad' or a gradcheck "
+            "report (an object with .rows, each row with .name and .passed); pass "
+            "color='grad', color=autograd.gradcheck(...), or nothing"
+        )
+    by_name = {name: node for node, name in names.items()}
+    marks: dict[Value, tuple[bool | None, str]] = {}
+    for row in rows:
+        node = by_name.get(str(getattr(row, "name", "")))
+        passed = _row_passed(row)
+        if node is None:
+            continue
+        if passed is None:
+            status = _row_status(row)
+            if status is not None:
+                marks[node] = (None, f"gradcheck: {status}")
+            continue
+        numeric = getattr(row, "numeric", None)
+        detail = "gradcheck passed" if passed else "gradcheck FAILED"
+        if not passed and isinstance(numeric, (int, float)):
+            detail += f" (numeric {format_number(numeric)})"
+        marks[node] = (passed, detail)
+    return marks
+
+
+def _on_paths(order: list[Value], sources: Iterable[Value]) -> set[Value]:
+    """Every node on some path from one of `sources` to the root (the last of order)."""
+    marked = set(sources)
+    for node in order:
+        if node not in marked and any(p in marked for p in node.parents):
+            marked.add(node)
+    return marked
+
+
+def _highlight_sources(highlight: Any, order: list[Value], root: Value) -> list[Value]:
+    sources = [highlight] if isinstance(highlight, Value) else list(highlight)
+    members = set(order)
+    for x in sources:
+        if not isinstance(x, Value):
+            raise TypeError(
+                f"draw(highlight=...) takes a Value or a list of Values, got "
+                f"{type(x).__name__} {x!r:.60}"
+            )
+        if x not in members:
+            name = f"'{x.label}'" if x.label else repr(x)
+            raise ValueError(
+                f"draw(highlight={name}): that node is not in the graph of the root, so no "
+                "path leads from it to the root; pass a node the root was computed from"
+            )
+    return sources
+
+
+def _check_options(root: Any, rankdir: str, max_nodes: int, digits: int, group: Any) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"draw needs the Value to draw the graph of, got {type(root).__name__} "
+            f"{root!r:.60}; pass the output node, e.g. draw(loss)"
+        )
+    if rankdir not in _RANKDIRS:
+        raise ValueError(
+            f"draw(rankdir={rankdir!r}): graphviz lays graphs out in the directions "
+            f"{', '.join(_RANKDIRS)}; pass one of them ('LR' is left to right)"
+        )
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw(max_nodes={max_nodes!r}) needs a positive whole number")
+    if not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"draw(digits={digits!r}) needs a whole number from 1 to 17")
+    if group not in (None, "module"):
+        raise ValueError(
+            f"draw(group={group!r}): the only grouping is group='module' (one box per nn "
+            "module); pass that, or nothing to draw every node"
+        )
+
+
+def _too_many(count: int, max_nodes: int, name: str, grouped: bool) -> ValueError:
+    if grouped:
+        return ValueError(
+            f"the grouped graph of {name} still has {count} boxes and nodes, more than "
+            f"max_nodes={max_nodes}: a drawing that big is unreadable and slow to lay out. "
+            f"Pass max_nodes={count} (or more) to draw it anyway"
+        )
+    return ValueError(
+        f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a drawing "
+        f"that big is unreadable and slow to lay out. Pass max_nodes={count} (or more) to "
+        "draw every node, or group='module' to draw each nn module as one box"
+    )
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    edge_labels: bool = False,
+    color: Any = None,
+    highlight: Value | Iterable[Value] | None = None,
+    max_nodes: int = 300,
+    group: str | None = None,
+    digits: int = 4,
+) -> Drawing:
+    """The graph that computed `root`, as a graphviz Digraph with data and grad on each node.
+
+    - show_grad: show each node's .grad (False: data only).
+    - edge_labels: write the local derivative d(out)/d(in) on each operand's edge.
+    - color: 'grad' shades nodes blue (negative) to red (positive) by gradient, with a
+      legend; a gradcheck report marks the inputs that failed (red) and passed (green).
+    - highlight: a Value (or several) whose paths to the root are drawn in bold red.
+    - max_nodes: the largest graph drawn; above it draw raises ValueError.
+    - group: 'module' draws each nn module (Values sharing a Value.scope) as one box.
+    - digits: significant digits of the numbers shown.
+
+    >>> from autograd import Value, draw
+    >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
+    >>> y = x * w; y.label = "y"
+    >>> y.backward()
+    >>> print(draw(y).source)  # doctest: +NORMALIZE_WHITESPACE
+    // chainrule graph of y
+    digraph y {
+        graph [rankdir=LR]
+        node [fontsize=11 shape=record]
+        v0 [label="{ x | data 2.0 | grad 0.5 }"]
+        v1 [label="{ w | data 0.5 | grad 2.0 }"]
+        v2 [label="{ y | data 1.0 | grad 1.0 }"]
+        v2_op [label="*" shape=ellipse]
+        v2_op -> v2
+        v0 -> v2_op
+        v1 -> v2_op
+    }
+    <BLANKLINE>
+    """
+    _check_options(root, rankdir, max_nodes, digits, group)
+    order = topological_order(root)
+    grads = {node: _grad_number(node.grad) for node in order}
+    return _draw(
+        root,
+        order,
+        grads,
+        rankdir=rankdir,
+        show_grad=show_grad,
+        edge_labels=edge_labels,
+        color=color,
+        highlight=highlight,
+        max_nodes=max_nodes,
+        group=group,
+        digits=digits,
+    )
+
+
+def _draw(
+    root: Value,
+    order: list[Value],
+    grads: Mapping[Value, float],
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    edge_labels: bool = False,
+    color: Any = None,
+    highlight: Any = None,
+    max_nodes: int = 300,
+    group: str | None = None,
+    digits: int = 4,
+    focus: Value | None = None,
+    done: frozenset[Value] = frozenset(),
+) -> Drawing:
+    """draw() with the gradients to show given, for the backward stepper.
+
+    `grads` are the gradients so far, `focus` the node being processed
+    (filled yellow, the edges to its parents in bold) and `done` the nodes
+    whose step has run (filled green).
+    """
+    # DOT ids and names follow creation order, so the same code gives byte-identical DOT
+    # whatever order backward walks the graph in.
+    order = sorted(order, key=_creation_index)
+    names = node_names(order)
+    root_name = names[root]
+    if color is not None and color != "grad":
+        marks = _report_marks(color, names)
+    else:
+        marks = {}
+    on_path: set[Value] = set()
+    if highlight is not None:
+        on_path = _on_paths(order, _highlight_sources(highlight, order, root))
+    scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
+    graph = Drawing(
+        name=root_name,
+        comment=f"chainrule graph of {root_name}",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "record", "fontsize": "11"},
+    )
+    fmt = lambda x: format_number(x, digits)  # noqa: E731
+
+    def value_node(node: Value, ident: str) -> None:
+        fields = [_record_text(names[node]), f"data {fmt(node.data)}"]
+        if show_grad:
+            fields.append(f"grad {fmt(grads[node])}")
+        attrs: dict[str, str] = {}
+        if node in marks:
+            passed, detail = marks[node]
+            fields.append(_record_text(detail))
+            fill, line = _PASSED if passed else _FAILED if passed is False else _UNJUDGED
+            attrs.update(style="filled", fillcolor=fill, color=line, penwidth="2")
+        elif color == "grad":
+            attrs.update(style="filled", fillcolor=grad_color(grads[node], scale))
+            if scale > 0.0 and abs(grads[node]) > 0.5 * scale:
+                attrs["fontcolor"] = "white"  # black text is unreadable on the darkest fills
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
+        if node is focus:
+            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+        if node in on_path:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        graph.node(ident, "{ " + " | ".join(fields) + " }", **attrs)
+
+    def op_node(node: Value, ident: str) -> None:
+        attrs = {"shape": "ellipse"}
+        if node in done:
+            attrs.update(style="filled", fillcolor=_DONE_FILL)
+        if node is focus:
+            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+        if node in on_path:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        graph.node(ident, node.op, **attrs)
+
+    def edge_attrs(parent: Value, node: Value, local: float | None) -> dict[str, str]:
+        attrs: dict[str, str] = {}
+        if edge_labels and local is not None:
+            attrs["label"] = fmt(local)
+        elif edge_labels:
+            attrs["label"] = "undefined"
+        if parent in on_path and node in on_path:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        if node is focus:
+            attrs.update(penwidth="2.5")
+        return attrs
+
+    rank = {node: i for i, node in enumerate(order)}
+    if group is None:
+        if len(order) > max_nodes:
+            raise _too_many(len(order), max_nodes, root_name, grouped=False)
+        for node in order:
+            value_node(node, f"v{rank[node]}")
+        for node in order:
+            _connect(graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels)
+    else:
+        _draw_grouped(
+            graph,
+            root,
+            order,
+            rank,
+            names,
+            value_node,
+            op_node,
+            edge_attrs,
+            edge_labels,
+            on_path,
+            max_nodes,
+        )
+    if color == "grad":
+        _grad_legend(graph, scale, digits)
+    elif marks:
+        _report_legend(graph)
+    return graph
+
+
+def _creation_index(node: Value) -> int:
+    return node.creation_index
+
+
+def _local_derivatives(node: Value) -> tuple[float | None, ...]:
+    op = node.operation
+    parents = node.parents
+    if op is None:
+        return ()
+    second = parents[1].data if len(parents) == 2 else node.constant
+    try:
+        return tuple(float(d) for d in op.local(node.data, parents[0].data, second))
+    except (ArithmeticError, ValueError):
+        return (None,) * len(parents)
+
+
+def _connect(
+    graph: Drawing,
+    node: Value,
+    ident: str,
+    rank: Mapping[Value, int],
+    op_node: Any,
+    edge_attrs: Any,
+    edge_labels: bool,
+    source_of: Any = None,
+) -> None:
+    """The op node of `node` and the edges operands -> op -> node."""
+    if node.is_leaf:
+        return
+    op_ident = f"{ident}_op"
+    op_node(node, op_ident)
+    graph.edge(op_ident, ident, **_result_edge_attrs(node, edge_attrs))
+    locals_ = _local_derivatives(node) if edge_labels else (None,) * len(node.parents)
+    for parent, local in zip(node.parents, locals_):
+        source = source_of(parent) if source_of else f"v{rank[parent]}"
+        graph.edge(source, op_ident, **edge_attrs(parent, node, local))
+
+
+def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
+    """The op -> result edge: highlighted like the result, never labelled."""
+    attrs = edge_attrs(node, node, None)
+    attrs.pop("label", None)
+    return attrs
+
+
+def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
+    with graph.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="gradient colour", fontsize="10", style="rounded")
+        top = format_number(scale, digits)
+        for ident, text, g in (
+            ("legend_negative", f"grad -{top}", -scale),
+            ("legend_zero", "grad 0", 0.0),
+            ("legend_positive", f"grad +{top}", scale),
+        ):
+            legend.node(
+                ident,
+                _record_text(text),
+                shape="box",
+                style="filled",
+                fillcolor=grad_color(g, scale),
+                fontsize="10",
+                fontcolor="white" if g else "black",
+            )
+
+
+def _report_legend(graph: Drawing) -> None:
+    with graph.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="gradcheck", fontsize="10", style="rounded")
+        for ident, text, (fill, line) in (
+            ("legend_passed", "input passed", _PASSED),
+            ("legend_failed", "input FAILED", _FAILED),
+            ("legend_unjudged", "not differentiable here", _UNJUDGED),
+        ):
+            legend.node(
+                ident,
+                text,
+                shape="box",
+                style="filled",
+                fillcolor=fill,
+                color=line,
+                fontsize="10",
+            )
+
+
+def _draw_grouped(
+    graph: Drawing,
+    root: Value,
+    order: list[Value],
+    rank: Mapping[Value, int],
+    names: Mapping[Value, str],
+    value_node: Any,
+    op_node: Any,
+    edge_attrs: Any,
+    edge_labels: bool,
+    on_path: set[Value],
+    max_nodes: int,
+) -> None:
+    """One box per nn module; the nodes outside modules drawn one by one, or in two boxes."""
+    group_of = _module_groups(order, root)
+    loose = [n for n in order if n not in group_of]
+    boxes = list(dict.fromkeys(group_of.values()))
+    if len(loose) + len(boxes) > max_nodes:
+        # Too many nodes outside any module (inputs, parameters, the loss): box them too.
+        for node in loose:
+            if node is not root:
+                group_of[node] = "(inputs and constants)" if node.is_leaf else "(outside modules)"
+        loose = [root]
+        boxes = list(dict.fromkeys(group_of.values()))
+    if len(loose) + len(boxes) > max_nodes:
+        raise _too_many(len(loose) + len(boxes), max_nodes, names[root], grouped=True)
+
+    box_id = {key: f"g{i}" for i, key in enumerate(boxes)}
+    counts: dict[str, int] = dict.fromkeys(boxes, 0)
+    lit: set[str] = set()
+    for node, key in group_of.items():
+        counts[key] += 1
+        if node in on_path:
+            lit.add(key)
+    clusters: dict[str, list[str]] = {}
+    for key in boxes:
+        parts = key.split(".")
+        outer = ".".join(parts[:-2]) if len(parts) > 2 else ""
+        clusters.setdefault(outer, []).append(key)
+    for index, (outer, keys) in enumerate(clusters.items()):
+        target = graph
+        if outer:
+            context = graph.subgraph(name=f"cluster_{index}")
+            target = context.__enter__()
+            target.attr(label=outer, style="rounded", fontsize="10")
+        for key in keys:
+            attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
+            if key in lit:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            label = f"{key}\\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
+            target.node(box_id[key], label, **attrs)
+        if outer:
+            context.__exit__(None, None, None)
+
+    for node in loose:
+        value_node(node, f"v{rank[node]}")
+
+    def source_of(parent: Value) -> str:
+        key = group_of.get(parent)
+        return box_id[key] if key is not None else f"v{rank[parent]}"
+
+    edges: dict[tuple[str, str], list[Any]] = {}
+    for node in order:
+        key = group_of.get(node)
+        if key is None:
+            _connect(
+                graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels, source_of
+            )
+            continue
+        target = box_id[key]
+        for parent in node.parents:
+            source = source_of(parent)
+            if source == target:
+                continue
+            entry = edges.setdefault((source, target), [0, False])
+            entry[0] += 1
+            entry[1] = entry[1] or (parent in on_path and node in on_path)
+    for (source, target), (count, highlighted) in edges.items():
+        attrs = {"tooltip": f"{count} connection{'s' if count != 1 else ''}"}
+        if highlighted:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        graph.edge(source, target, **attrs)
+
+
+def _module_groups(order: list[Value], root: Value) -> dict[Value, str]:
+    """The module box of each node that goes in one.
+
+    A node made inside a module goes in that module's box (its scope). A leaf
+    made outside any module goes in a module's box when its label says it
+    belongs there (nn labels a weight 'layers.0.neurons.3.w.1'), or else when
+    that module is the only one using it.
+    """
+    group_of: dict[Value, str] = {}
+    users: dict[Value, str | None] = {}
+    for node in order:
+        scope = node.scope or None
+        if scope is not None and node is not root:
+            group_of[node] = scope
+        for parent in node.parents:
+            if parent.is_leaf and not parent.scope:
+                if parent not in users:
+                    users[parent] = scope
+                elif users[parent] != scope:
+                    users[parent] = None
+    scopes = set(group_of.values())
+    for leaf, scope in users.items():
+        if leaf is root:
+            continue
+        owner = _owner_by_label(leaf.label, scopes) if leaf.label else None
+        if owner is not None:
+            group_of[leaf] = owner
+        elif scope is not None:
+            group_of[leaf] = scope
+    return group_of
+
+
+def _owner_by_label(label: str, scopes: set[str]) -> str | None:
+    """The longest module path that `label` starts with, as 'path.'; None if none does."""
+    parts = label.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:end])
+        if prefix in scopes:
+            return prefix
+    return None

@@ -1,0 +1,299 @@
+"""The chain rule, spelled out: the backward pass of a graph, step by step.
+
+`explain(y)` replays what `y.backward()` does, in the same order (the nodes
+in reverse creation order), and writes down every multiplication:
+
+    for each node, last created first:
+        for each parent:
+            parent.grad += d(node)/d(parent) * node.grad
+
+Each step names the node, its value, the gradient that has flowed into it,
+and for each parent the local derivative (as a formula in the node's own
+terms, from the op table, and as a number), the amount it adds and the
+parent's running total. It computes on its own floats, so the graph's .grad
+values are left as they are. It follows the op table alone: a hook that
+replaces a gradient (Value.register_hook) changes backward() but not this.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from autograd.backward import topological_order
+from autograd.errors import DomainError
+from autograd.naming import format_number, node_names, substitute
+from autograd.ops import Op
+from autograd.value import Value
+
+__all__ = ["explain", "Explanation", "Step", "Contribution"]
+
+_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one backward step adds to one parent's gradient."""
+
+    parent: str
+    """The parent's name: its label, or an automatic name like n3."""
+    parent_index: int
+    """The parent's creation_index, to find it in the graph."""
+    derivative: str
+    """d(node)/d(parent) as a formula in the node's own terms, e.g. 'x' or '1 - o**2'."""
+    local: float
+    """That derivative as a number."""
+    amount: float
+    """local * the node's gradient: what is added to parent.grad."""
+    total: float
+    """parent.grad after the addition (a running total: parents can receive several)."""
+    update: str
+    """The update written out: 'w.grad += x.data * y.grad = 2.0 * -6.0 = -12.0'."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node's chain-rule step, in the order backward runs."""
+
+    number: int
+    """1 for the first step (the root), counting up."""
+    node: str
+    """The node's name."""
+    node_index: int
+    """The node's creation_index, to find it in the graph."""
+    op: str
+    """The node's op as Value.op shows it: '*', 'tanh', '**2'."""
+    expression: str
+    """How the node was computed, in names: 'x * w'."""
+    value: float
+    """The node's data."""
+    grad: float
+    """The complete gradient d(root)/d(node) that flows in."""
+    contributions: tuple[Contribution, ...]
+    """One entry per parent, in operand order."""
+
+
+class Explanation:
+    """The steps of a backward pass; prints as a table, shows as HTML in notebooks.
+
+    Iterate over it, index it or take len() of it like the list of Steps it holds.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        value: float,
+        steps: tuple[Step, ...],
+        gradients: dict[str, float],
+        leaves: tuple[str, ...],
+    ) -> None:
+        self.root = root
+        """The name of the node explained."""
+        self.value = value
+        """The root's value."""
+        self.steps = steps
+        """Every Step, in the order backward runs."""
+        self.gradients = gradients
+        """d(root)/d(node) for every node, by name, in creation order."""
+        self.leaves = leaves
+        """The names of the leaves (inputs, parameters, constants), in creation order."""
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> Step:
+        return self.steps[i]
+
+    def __repr__(self) -> str:
+        return f"<Explanation of {self.root}: {len(self.steps)} steps>"
+
+    def _leaf_gradients(self) -> str:
+        return ", ".join(f"d{self.root}/d{n} = {_num(self.gradients[n])}" for n in self.leaves)
+
+    def _rows(self) -> list[list[str]]:
+        rows = []
+        for step in self.steps:
+            first = [
+                str(step.number),
+                f"{step.node} = {step.expression}",
+                _num(step.value),
+                _num(step.grad),
+            ]
+            for i, c in enumerate(step.contributions):
+                lead = first if i == 0 else ["", "", "", ""]
+                rows.append(
+                    lead
+                    + [
+                        c.parent,
+                        f"d{step.node}/d{c.parent} = {c.derivative}",
+                        _num(c.local),
+                        _num(c.amount),
+                        _num(c.total),
+                    ]
+                )
+        return rows
+
+    _HEADER = ["step", "node", "value", "grad", "parent", "local derivative", "=", "adds", "total"]
+
+    def __str__(self) -> str:
+        lines = [
+            f"backward pass of {self.root} = {_num(self.value)}, in the order backward runs; "
+            f"d{self.root}/d{self.root} = 1.0",
+            "each step: parent.grad += local derivative * node grad",
+        ]
+        rows = [self._HEADER] + self._rows()
+        if len(rows) > 1:
+            widths = [max(len(row[i]) for row in rows) for i in range(len(self._HEADER))]
+            numeric = {0, 2, 3, 6, 7, 8}
+            for row in rows:
+                cells = [
+                    cell.rjust(w) if i in numeric else cell.ljust(w)
+                    for i, (cell, w) in enumerate(zip(row, widths))
+                ]
+                lines.append("  ".join(cells).rstrip())
+        else:
+            lines.append(f"{self.root} is a leaf: there is nothing to propagate")
+        lines.append("gradients of the leaves: " + self._leaf_gradients())
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = "".join(f"<th>{e(h)}</th>" for h in self._HEADER)
+        body = []
+        for row in self._rows():
+            cells = "".join(f"<td>{e(cell)}</td>" for cell in row)
+            body.append(f"<tr>{cells}</tr>")
+        grads = e(self._leaf_gradients())
+        return (
+            f"<p>Backward pass of <b>{e(self.root)}</b> = {_num(self.value)}, "
+            "in the order backward runs: parent.grad += local derivative &times; node grad</p>"
+            f'<table class="chainrule-explain"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table><p>Gradients of the leaves: {grads}</p>"
+        )
+
+
+def _num(x: float) -> str:
+    return format_number(x, _DIGITS)
+
+
+def _constant_text(k: float) -> str:
+    return f"{k:g}" if k >= 0 else f"({k:g})"
+
+
+def _formula(op: Op, formula: str, names: dict[str, str], k: float | None) -> str:
+    """A derivative formula of the op table with the node's own names put in."""
+    if k is not None:
+        # Fold the constant's arithmetic, so x**3 reads 3 * x**2 rather than 3 * x**(3-1).
+        if k == 2.0:
+            formula = formula.replace("**(k-1)", "")
+        formula = formula.replace("(k-1)", _constant_text(k - 1.0))
+        names = {**names, "k": _constant_text(k)}
+    return substitute(formula, names)
+
+
+def _needs_parentheses(formula: str) -> bool:
+    return (
+        any(symbol in formula for symbol in " +-/")
+        and not formula.lstrip("-").replace(".", "").isdigit()
+    )
+
+
+def explain(y: Value) -> Explanation:
+    """The backward pass of y, one step per node, as records and as a table.
+
+    The single neuron of the teaching material: y_pred = x * w, squared error.
+
+    >>> from autograd import Value, explain
+    >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
+    >>> y_pred = x * w; y_pred.label = "y_pred"
+    >>> L = (y_pred - 4.0) ** 2; L.label = "L"
+    >>> e = explain(L)
+    >>> L.data, e.gradients["y_pred"], e.gradients["w"]
+    (9.0, -6.0, -12.0)
+    >>> e[-1].contributions[1].update
+    'w.grad += x.data * y_pred.grad = 2.0 * -6.0 = -12.0'
+    >>> round(w.data - 0.1 * e.gradients["w"], 12)    # one SGD step, learning rate 0.1
+    1.7
+    """
+    if not isinstance(y, Value):
+        raise TypeError(
+            f"explain needs the Value whose backward pass to show, got {type(y).__name__} "
+            f"{y!r:.60}; pass the output node, e.g. explain(loss)"
+        )
+    order = topological_order(y)
+    names = node_names(order)
+    grads: dict[Value, float] = {node: 0.0 for node in order}
+    grads[y] = 1.0
+    steps: list[Step] = []
+    for node in reversed(order):
+        op = node.operation
+        if op is None:
+            continue
+        parents = node.parents
+        name = names[node]
+        letters = {"out": name, "a": names[parents[0]]}
+        data_letters = {"out": f"{name}.data", "a": f"{names[parents[0]]}.data"}
+        second: float | None = node.constant
+        if len(parents) == 2:
+            letters["b"] = names[parents[1]]
+            data_letters["b"] = f"{names[parents[1]]}.data"
+            second = parents[1].data
+        try:
+            local = op.local(node.data, parents[0].data, second)
+        except (ArithmeticError, ValueError) as error:
+            b = second if len(parents) == 2 else None
+            raise DomainError(
+                f"explain cannot compute the local derivative of {name} = "
+                f"{op.describe(parents[0].data, b, node.constant)}"
+                f": {error}. backward() fails at the same node; move the input away from that point"
+            ) from None
+        g = grads[node]
+        contributions = []
+        for parent, formula, d in zip(parents, op.derivatives, local):
+            d = float(d)
+            amount = d * g
+            grads[parent] += amount
+            derivative = _formula(op, formula, letters, node.constant)
+            in_data = _formula(op, formula, data_letters, node.constant)
+            if _needs_parentheses(in_data):
+                in_data = f"({in_data})"
+            update = (
+                f"{names[parent]}.grad += {in_data} * {name}.grad = "
+                f"{_num(d)} * {_num(g)} = {_num(amount)}"
+            )
+            contributions.append(
+                Contribution(
+                    parent=names[parent],
+                    parent_index=parent.creation_index,
+                    derivative=derivative,
+                    local=d,
+                    amount=amount,
+                    total=grads[parent],
+                    update=update,
+                )
+            )
+        expression = op.expression.format(
+            a=letters["a"],
+            b=letters.get("b", ""),
+            k=_constant_text(node.constant) if node.constant is not None else "",
+        )
+        steps.append(
+            Step(
+                number=len(steps) + 1,
+                node=name,
+                node_index=node.creation_index,
+                op=node.op,
+                expression=expression,
+                value=node.data,
+                grad=g,
+                contributions=tuple(contributions),
+            )
+        )
+    by_creation = sorted(order, key=lambda node: node.creation_index)
+    gradients = {names[node]: grads[node] for node in by_creation}
+    leaves = tuple(names[node] for node in by_creation if node.is_leaf)
+    return Explanation(names[y], y.data, tuple(steps), gradients, leaves)

@@ -1,0 +1,303 @@
+"""Turn DOT text into SVG or PNG, with whatever renderer this machine has.
+
+The order of preference:
+
+1. `dot` from a system Graphviz, when it is on PATH;
+2. `graphviz-pure` (chainrule's `render` extra: a self-contained port of
+   Graphviz installed by pip), looked for next to the running Python, then
+   on PATH;
+3. neither: RenderError, which names both ways to get one. The DOT text
+   itself (`drawing.source`) never needs a renderer.
+
+`Drawing` is a `graphviz.Digraph` whose `.pipe()`, `.render()` and notebook
+display go through this choice, so users keep graphviz's whole API. The
+graphviz package itself only ever runs a program called `dot`, and would
+raise its bare ExecutableNotFound on a machine that has only graphviz-pure.
+
+Renderers print warnings on stderr (for example about the width of non-ASCII
+labels). They are logged at debug level on the `autograd.render` logger
+instead of being written to stderr, where a notebook would show them in red
+under every picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import graphviz
+from graphviz.backend import dot_command, rendering
+
+from autograd.errors import RenderError
+
+__all__ = ["Drawing", "find_renderer", "render_source", "render_many", "write_atomic"]
+
+log = logging.getLogger("autograd.render")
+
+_FIXES = (
+    "install Graphviz with your system package manager (apt install graphviz, "
+    "brew install graphviz, winget install graphviz), or install the pure renderer "
+    "with pip: pip install 'chainrule[render]'. The DOT text is available without "
+    "either, as .source"
+)
+
+
+def _pure_candidates() -> Iterator[Path]:
+    name = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
+    yield Path(sys.executable).parent / name
+    found = shutil.which("graphviz-pure")
+    if found:
+        yield Path(found)
+
+
+def find_renderer(prefer: str | None = None) -> str:
+    """The path of the program that will render DOT: a system `dot`, else graphviz-pure.
+
+    `prefer` ('dot' or 'graphviz-pure') asks for one of them only.
+    Raises RenderError naming both fixes when none is found.
+    """
+    if prefer not in (None, "dot", "graphviz-pure"):
+        raise ValueError(
+            f"find_renderer(prefer={prefer!r}): the renderers are 'dot' and 'graphviz-pure'; "
+            "pass one of them, or None for the first one available"
+        )
+    if prefer in (None, "dot"):
+        dot = shutil.which("dot")
+        if dot:
+            return dot
+    if prefer in (None, "graphviz-pure"):
+        for candidate in _pure_candidates():
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    wanted = "a Graphviz renderer" if prefer is None else f"the {prefer} renderer"
+    raise RenderError(
+        f"no program to turn the graph into a picture: {wanted} was not found "
+        "(looked for `dot` on PATH and `graphviz-pure` next to Python and on PATH). "
+        f"To draw, {_FIXES}"
+    )
+
+
+def _run(cmd: list[Any], data: bytes, *, cwd: str | None = None) -> bytes:
+    executable = cmd[0]
+    try:
+        proc = subprocess.run(cmd, input=data, capture_output=True, cwd=cwd, check=False)
+    except OSError as error:
+        raise RenderError(
+            f"could not run the renderer {executable}: {error}. To draw, {_FIXES}"
+        ) from None
+    stderr = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise RenderError(
+            f"the renderer {Path(executable).name} failed (exit code {proc.returncode}) "
+            f"on this graph: {stderr[:500] or 'no message'}. The DOT text (.source) "
+            "shows what was sent; a graph from autograd.draw that fails is a bug to report"
+        )
+    if stderr:
+        log.debug("%s: %s", Path(executable).name, stderr)
+    return proc.stdout
+
+
+def render_source(
+    source: str, format: str = "svg", *, engine: str = "dot", renderer: str | None = None
+) -> bytes:
+    """DOT text rendered to `format` ('svg', 'png', ...) by find_renderer(renderer).
+
+    >>> svg = render_source("digraph { a -> b }")        # doctest: +SKIP
+    >>> svg[:5]                                          # doctest: +SKIP
+    b'<?xml'
+    """
+    cmd = [find_renderer(renderer), f"-K{engine}", f"-T{format}"]
+    return _run(cmd, source.encode("utf-8"))
+
+
+def render_many(
+    sources: list[str], format: str = "svg", *, renderer: str | None = None
+) -> list[bytes]:
+    """Several DOT graphs rendered to 'svg' or 'png' with one run of the renderer.
+
+    dot and graphviz-pure both accept a file of several graphs and write one
+    picture after another; starting the program once per graph would cost
+    more than the layouts themselves for a stepper's many small frames.
+    """
+    if format not in ("svg", "png"):
+        raise ValueError(f"render_many(format={format!r}) writes 'svg' or 'png'")
+    if not sources:
+        return []
+    data = render_source("\n".join(sources), format, renderer=renderer)
+    pictures = _split_svgs(data) if format == "svg" else _split_pngs(data)
+    if len(pictures) != len(sources):  # a renderer that wrote them otherwise: one by one
+        pictures = [render_source(s, format, renderer=renderer) for s in sources]
+    return pictures
+
+
+def _split_svgs(data: bytes) -> list[bytes]:
+    return [d for d in re.split(rb"(?=<\?xml )", data) if d.strip()]
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _split_pngs(data: bytes) -> list[bytes]:
+    """Concatenated PNG files, cut apart by walking their chunks up to each IEND."""
+    pictures = []
+    start = 0
+    while start < len(data):
+        if data[start : start + 8] != _PNG_SIGNATURE:
+            return []
+        position = start + 8
+        while True:
+            if position + 8 > len(data):
+                return []
+            length = int.from_bytes(data[position : position + 4], "big")
+            kind = data[position + 4 : position + 8]
+            position += 12 + length  # length, type, data, CRC
+            if kind == b"IEND":
+                break
+        pictures.append(data[start:position])
+        start = position
+    return pictures
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write data to path through a temporary file, so no half-written file is ever seen."""
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)  # mkstemp makes it private; give it a normal file's mode
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _command(
+    engine: str,
+    format: str,
+    renderer: str | None,
+    formatter: str | None,
+    neato_no_op: Any,
+    prefer: str | None,
+) -> list[Any]:
+    cmd = dot_command.command(
+        engine, format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
+    )
+    cmd[0] = find_renderer(prefer)
+    return cmd
+
+
+class Drawing(graphviz.Digraph):
+    """A graphviz.Digraph that renders with a system `dot` or, failing that, graphviz-pure.
+
+    Everything of graphviz.Digraph works (`.source`, `.pipe()`, `.render()`,
+    `.save()`); only the program that does the rendering is chosen by
+    chainrule. In a notebook it shows as SVG, with a PNG copy in the same
+    output so that viewers which refuse SVG from an untrusted notebook still
+    show the picture.
+    """
+
+    program: str | None = None
+    """'dot' or 'graphviz-pure' to insist on one; None takes the first available."""
+
+    @property
+    def _pipe_lines(self) -> Any:
+        prefer = self.program
+
+        def pipe_lines(
+            engine: str,
+            format: str,
+            input_lines: Iterable[str],
+            *,
+            input_encoding: str,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: Any = None,
+            quiet: bool = False,
+        ) -> bytes:
+            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
+            return _run(cmd, "".join(input_lines).encode(input_encoding))
+
+        return pipe_lines
+
+    @property
+    def _pipe_lines_string(self) -> Any:
+        pipe_lines = self._pipe_lines
+
+        def pipe_lines_string(
+            engine: str, format: str, input_lines: Iterable[str], *, encoding: str, **kwargs: Any
+        ) -> str:
+            raw = pipe_lines(engine, format, input_lines, input_encoding=encoding, **kwargs)
+            return raw.decode(encoding)
+
+        return pipe_lines_string
+
+    @property
+    def _render(self) -> Any:
+        prefer = self.program
+
+        def render(
+            engine: str,
+            format: str | None = None,
+            filepath: Any = None,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: Any = None,
+            quiet: bool = False,
+            *,
+            outfile: Any = None,
+            raise_if_result_exists: bool = False,
+            overwrite_filepath: bool = False,
+        ) -> str:
+            filepath = Path(filepath)
+            if outfile is not None:
+                outfile = Path(outfile)
+                format = rendering.get_format(outfile, format=format)
+            else:
+                outfile = rendering.get_outfile(
+                    filepath, format=format, renderer=renderer, formatter=formatter
+                )
+            if raise_if_result_exists and outfile.exists():
+                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
+            data = _run(cmd, filepath.read_bytes(), cwd=str(filepath.parent) or None)
+            write_atomic(outfile, data)
+            return os.fspath(outfile)
+
+        return render
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+    ) -> dict[str, Any]:
+        wanted = set(include) if include is not None else {"image/svg+xml", "image/png"}
+        wanted -= set(exclude or ())
+        bundle: dict[str, Any] = {}
+        if "image/svg+xml" in wanted:
+            bundle["image/svg+xml"] = self.pipe(format="svg", encoding="utf-8")
+        if "image/png" in wanted:
+            bundle["image/png"] = self.pipe(format="png")
+        if "image/jpeg" in wanted:
+            bundle["image/jpeg"] = self.pipe(format="jpeg")
+        return bundle
+
+    def png_data_uri(self) -> str:
+        """The picture as a data: URI of a PNG, for embedding in HTML."""
+        return "data:image/png;base64," + base64.b64encode(self.pipe(format="png")).decode()

@@ -1,0 +1,351 @@
+"""Tests for autograd/check.py: the tester is tested.
+
+- it passes on every op of the table, at random points of each op's domain
+  (one property per op, generated from autograd.OPS and tests/reference.py);
+- it fails on an op whose derivative is wrong by 0.05%, first or second order;
+- at kinks it says "not differentiable here" and does not fail;
+- its report, its notes, its error and its HTML say what a student needs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from autograd import OPS, GradcheckError, Op, Value, functions
+from autograd.check import (
+    DEFAULT_TOLERANCES,
+    GradcheckReport,
+    advice,
+    gradcheck,
+    gradgradcheck,
+)
+from autograd.value import _record1, _record2
+from tests.reference import REFERENCES, TAKES_CONSTANT
+
+GOLDEN = Path(__file__).parent / "golden"
+TIGHT = {"rtol": 1e-4, "atol": 1e-6}
+"""Ten times stricter than the defaults: still far above the numeric error of
+central differences on these domains, and strict enough to catch a 0.05% error."""
+
+
+def record(op: Op, *operands: Value | float) -> Value:
+    """Test-only: record any op-table entry (a custom one too) on Values."""
+    if op.arity == 2:
+        return _record2(op, *operands)
+    a, *k = operands
+    return _record1(op, a, *k)
+
+
+def golden(name: str, text: str) -> None:
+    """Compare with tests/golden/<name>; CHAINRULE_REGEN_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    if os.environ.get("CHAINRULE_REGEN_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text + "\n"
+
+
+def op_function(key: str):
+    """f(*values) recording op `key`; a constant (the k of x**k) is fixed in f."""
+
+    def build(args: tuple[float, ...]):
+        if key in TAKES_CONSTANT:
+            point, k = [args[0]], args[1]
+            return (lambda a: record(OPS[key], a, k)), point
+        return (lambda *xs: record(OPS[key], *xs)), list(args)
+
+    return build
+
+
+# -- the tester passes on every op of the engine -------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(OPS))
+def test_gradcheck_passes_on_every_op(key: str) -> None:
+    build = op_function(key)
+
+    @settings(max_examples=60)
+    @given(REFERENCES[key].arguments)
+    def check(args: tuple[float, ...]) -> None:
+        f, point = build(args)
+        report = gradcheck(f, point, **TIGHT)
+        assert report.ok, str(report)
+        assert all(row.passed is True for row in report.rows), str(report)
+
+    check()
+
+
+@pytest.mark.parametrize("key", sorted(OPS))
+def test_gradgradcheck_passes_on_every_op(key: str) -> None:
+    build = op_function(key)
+
+    @settings(max_examples=25)
+    @given(REFERENCES[key].arguments)
+    def check(args: tuple[float, ...]) -> None:
+        f, point = build(args)
+        report = gradgradcheck(f, point, **TIGHT)
+        assert all(row.passed is True for row in report.rows), str(report)
+
+    check()
+
+
+# -- and fails on a derivative wrong by 0.05% -------------------------------------------
+
+SLIGHTLY_WRONG_SIN = Op(
+    "sin_wrong", 1, lambda a, k: math.sin(a),
+    lambda out, a, k: (1.0005 * functions.cos(a),), "sin_wrong({a})", ("1.0005 * cos(a)",),
+)  # fmt: skip
+
+
+def _cos_wrong_second(a):
+    # cos(a) exactly on floats, but on Values an op whose own derivative is 0.05% off.
+    return math.cos(a) if isinstance(a, float) else record(SLIGHTLY_WRONG_COS, a)
+
+
+SLIGHTLY_WRONG_COS = Op(
+    "cos_wrong", 1, lambda a, k: math.cos(a),
+    lambda out, a, k: (-1.0005 * functions.sin(a),), "cos_wrong({a})", ("-1.0005 * sin(a)",),
+)  # fmt: skip
+SIN_WITH_WRONG_SECOND = Op(
+    "sin2", 1, lambda a, k: math.sin(a),
+    lambda out, a, k: (_cos_wrong_second(a),), "sin2({a})", ("cos(a)",),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("x", [-2.0, -0.7, 0.3, 1.0, 2.5])
+def test_gradcheck_fails_on_a_derivative_wrong_by_five_hundredths_of_a_percent(x: float) -> None:
+    report = gradcheck(lambda a, b: record(SLIGHTLY_WRONG_SIN, a) * b, [x, 2.0], **TIGHT)
+    assert not report.ok
+    wrong, right = report.rows
+    assert wrong.passed is False and wrong.status == "FAIL"
+    assert wrong.rel_error == pytest.approx(5e-4, rel=1e-3)
+    assert "off by +0.05%" in wrong.note
+    assert right.passed is True
+
+
+def test_gradgradcheck_fails_when_only_the_second_derivative_is_wrong() -> None:
+    f = lambda a: record(SIN_WITH_WRONG_SECOND, a)  # noqa: E731
+    assert gradcheck(f, [0.8], **TIGHT).ok
+    report = gradgradcheck(f, [0.8], **TIGHT)
+    assert not report.ok
+    (row,) = report.rows
+    assert row.name == "x0, x0"
+    assert row.analytic == pytest.approx(-1.0005 * math.sin(0.8), rel=1e-12)
+    assert row.numeric == pytest.approx(-math.sin(0.8), rel=1e-7)
+
+
+def test_default_tolerance_is_torchs_and_lets_a_tenth_of_a_percent_through() -> None:
+    assert (DEFAULT_TOLERANCES.eps, DEFAULT_TOLERANCES.atol, DEFAULT_TOLERANCES.rtol) == (
+        1e-6,
+        1e-5,
+        1e-3,
+    )
+    f = lambda a: record(SLIGHTLY_WRONG_SIN, a)  # noqa: E731
+    assert gradcheck(f, [0.3]).ok  # 0.05% < rtol = 0.1%: as documented
+    assert not gradcheck(f, [0.3], rtol=1e-4).ok
+
+
+# -- kinks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [
+        (lambda x: x.relu(), 0.0),
+        (lambda x: x.relu(), 3e-7),
+        (lambda x: x.relu(), -5e-7),
+        (lambda x: abs(x), 0.0),
+        (lambda x: x.leaky_relu(0.1), 0.0),
+        (lambda x: (x * x - 1.0).relu(), 1.0),
+        (lambda x: x.relu() - (-x).relu(), 0.0),  # smooth f, but backward uses relu'(0) = 0
+        (lambda x: abs(x) * 3.0 + x, 0.0),
+    ],
+)
+def test_kinks_are_not_differentiable_and_not_failures(f, x: float) -> None:
+    report = gradcheck(f, {"x": x}, **TIGHT)
+    (row,) = report.rows
+    assert report.ok
+    assert row.passed is None and row.status == "kink"
+    assert row.note.startswith("not differentiable here")
+    assert "Move the point" in row.note
+    assert "kink" in str(report)
+
+
+def test_a_kink_elsewhere_in_the_graph_does_not_taint_other_inputs() -> None:
+    # relu(x*y) at x = 0: moving y does not move relu's input, so y is checked normally.
+    report = gradcheck(lambda x, y: (x * y).relu() + y, {"x": 0.0, "y": 2.0})
+    x_row, y_row = report.rows
+    assert x_row.status == "kink"
+    assert y_row.passed is True and y_row.analytic == 1.0
+
+
+def test_just_beyond_a_kink_is_checked_normally() -> None:
+    report = gradcheck(lambda x: x.relu(), [1e-5], **TIGHT)
+    assert report.rows[0].passed is True
+
+
+def test_kinks_of_the_second_derivative() -> None:
+    report = gradgradcheck(lambda x: x.relu() * x, {"x": 0.0})
+    assert report.ok and report.rows[0].status == "kink"
+
+
+def test_backward_that_cannot_run_is_a_kink() -> None:
+    report = gradcheck(lambda x: x.sqrt(), [0.0])
+    (row,) = report.rows
+    assert row.status == "kink" and "sqrt" in row.note and report.ok
+
+
+def test_undefined_nearby_fails_and_says_why() -> None:
+    report = gradcheck(lambda x: x.sqrt(), {"x": 5e-7})
+    (row,) = report.rows
+    assert not report.ok and row.status == "undefined"
+    assert "cannot be evaluated at x - eps" in row.note
+    with pytest.raises(GradcheckError, match="x = 5e-07: could not be checked"):
+        report.raise_if_failed()
+
+
+# -- the report ----------------------------------------------------------------------
+
+SIGN_FLIPPED = Op("sq_neg", 1, lambda a, k: a * a, lambda out, a, k: (-2.0 * a,), "sq({a})", ("",))
+HALF = Op("sq_half", 1, lambda a, k: a * a, lambda out, a, k: (a,), "sq({a})", ("",))
+DOUBLE = Op("sq_double", 1, lambda a, k: a * a, lambda out, a, k: (4.0 * a,), "sq({a})", ("",))
+
+
+def student_function(a: Value, b: Value, c: Value, d: Value, e: Value) -> Value:
+    """Five inputs, five situations: sign flipped, factor 1/2, factor 2, right, kink."""
+    return record(SIGN_FLIPPED, a) + record(HALF, b) + record(DOUBLE, c) + d + e.relu()
+
+
+def student_report() -> GradcheckReport:
+    inputs = {"a": 1.5, "b": 0.5, "c": 2.0, "d": -3.0, "e": 0.0}
+    return gradcheck(lambda a, b, c, d, e: student_function(a, b, c, d, e), inputs)
+
+
+def test_report_text_is_golden() -> None:
+    golden("gradcheck_report.txt", str(student_report()))
+
+
+def test_report_rows_hold_the_numbers() -> None:
+    report = student_report()
+    assert [row.name for row in report.rows] == ["a", "b", "c", "d", "e"]
+    a, b, c, d, e = report.rows
+    assert (a.value, a.analytic) == (1.5, -3.0)
+    assert a.numeric == pytest.approx(3.0, rel=1e-9)
+    assert a.abs_error == pytest.approx(6.0, rel=1e-9)
+    assert a.rel_error == pytest.approx(2.0, rel=1e-9)
+    assert "sign is flipped" in a.note
+    assert "a missing factor 2?" in b.note and "1/2 of the numeric" in b.note
+    assert "about 2x the numeric value" in c.note and "a missing factor 1/2?" in c.note
+    assert d.passed is True and d.note == "" and d.analytic == 1.0
+    assert e.status == "kink"
+    assert [r.passed for r in report.rows] == [False, False, False, True, None]
+    assert not report.ok and not bool(report)
+    assert report.failures == (a, b, c)
+
+
+def test_raise_if_failed_names_each_failing_input_with_both_numbers() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        student_report().raise_if_failed()
+    message = str(caught.value)
+    assert message.startswith("gradcheck failed for 3 of 5 inputs:")
+    assert "a = 1.5: analytic -3 but numeric 3 (" in message
+    assert "b = 0.5: analytic 0.5 but numeric 1 (" in message
+    assert "c = 2.0: analytic 8 but numeric 4 (" in message
+    assert "d = " not in message and "e = " not in message
+    passing = gradcheck(lambda x: x * x, [3.0])
+    assert passing.raise_if_failed() is passing
+
+
+def test_html_marks_failing_rows() -> None:
+    page = student_report()._repr_html_()
+    assert page.count('<tr style="background:#fdd;font-weight:bold">') == 3
+    assert page.count('<tr style="background:#ffd">') == 1
+    assert page.count("<tr>") == 2  # the header and d
+    assert "<td>sign is flipped" not in page and "<li>a: sign is flipped" in page
+
+
+def test_passing_report_text_is_golden() -> None:
+    report = gradcheck(lambda x, y: x * x * y + y / x, {"x": 1.5, "y": -2.0})
+    assert report.ok
+    golden("gradcheck_pass.txt", str(report))
+
+
+# -- advice in words -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "words"),
+    [
+        (-2.0, 2.0, "sign is flipped"),
+        (4.0, 2.0, "about 2x the numeric value: a missing factor 1/2?"),
+        (1.0, 2.0, "about 1/2 of the numeric value: a missing factor 2?"),
+        (-4.0, 2.0, "about 2x the numeric value and the sign is flipped"),
+        (6.0, 2.0, "about 3x"),
+        (0.0, 2.0, "the gradient does not reach it"),
+        (1.0, 0.0, "f does not change with this input here"),
+        (2.002, 2.0, "off by +0.1%"),
+        (7.0, 2.0, "3.5x the numeric value"),
+        (math.inf, 2.0, "overflowed"),
+    ],
+)
+def test_advice(got: float, expected: float, words: str) -> None:
+    assert words in advice(got, expected)
+
+
+# -- inputs ---------------------------------------------------------------------------
+
+
+def test_names_from_labels_else_positions_and_inputs_untouched() -> None:
+    x = Value(1.5, label="x")
+    y = Value(0.3)
+    w1, w2 = Value(1.0, label="w"), Value(2.0, label="w")
+    report = gradcheck(lambda a, b, c, d: a * b * c * d, [x, y, w1, w2])
+    assert [row.name for row in report.rows] == ["x", "x1", "w", "w[3]"]
+    assert report.ok
+    assert (x.grad, y.grad, w1.grad) == (0.0, 0.0, 0.0)
+
+
+def test_dict_inputs_are_passed_by_keyword() -> None:
+    report = gradcheck(lambda *, y, x: x - 2 * y, {"x": 1.0, "y": 2.0})
+    assert [(r.name, r.analytic) for r in report.rows] == [("x", 1.0), ("y", -2.0)]
+
+
+def test_a_single_number_and_a_constant_output() -> None:
+    assert gradcheck(lambda x: x * 3, 2.0).rows[0].analytic == 3.0
+    report = gradcheck(lambda x: 7.0, [2.0])
+    assert report.ok and report.rows[0].analytic == 0.0
+
+
+def test_gradgradcheck_gives_the_hessian() -> None:
+    x, y = 1.5, 0.3
+    report = gradgradcheck(lambda x, y: x**2 * y.sin(), {"x": x, "y": y})
+    expected = {
+        "x, x": 2 * math.sin(y),
+        "x, y": 2 * x * math.cos(y),
+        "y, x": 2 * x * math.cos(y),
+        "y, y": -(x**2) * math.sin(y),
+    }
+    assert {r.name: pytest.approx(r.analytic) for r in report.rows} == expected
+    assert all(r.passed for r in report.rows)
+    assert str(report).startswith("gradgradcheck: 4 inputs")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: gradcheck(lambda x: x, []), TypeError, "non-empty list"),
+        (lambda: gradcheck(lambda x: x, ["1"]), TypeError, "got str '1'"),
+        (lambda: gradcheck(lambda x: x, [math.nan]), TypeError, "finite numbers"),
+        (lambda: gradcheck(lambda x: "y", [1.0]), TypeError, "must return one Value"),
+        (lambda: gradcheck(lambda x: x, [1.0], eps=0), ValueError, "eps=0"),
+        (lambda: gradcheck(lambda x: x, [1.0], rtol=-1), ValueError, "rtol=-1"),
+    ],
+)
+def test_bad_usage_says_what_to_pass(call, error, words: str) -> None:
+    with pytest.raises(error, match=words):
+        call()

@@ -1,0 +1,315 @@
+"""draw(): golden DOT for small graphs, and the options, checked on the DOT text."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import graphviz
+import pytest
+
+from autograd import Value, draw, topological_order
+from autograd.draw import grad_color
+from autograd.recording import module_scope
+from autograd.render import Drawing
+from tests._golden import assert_golden
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def single_neuron() -> tuple[Value, Value, Value]:
+    x, w = Value(2.0, label="x"), Value(0.5, label="w")
+    y_pred = x * w
+    y_pred.label = "y_pred"
+    L = (y_pred - 4.0) ** 2
+    L.label = "L"
+    L.backward()
+    return x, w, L
+
+
+def lecture_neuron() -> tuple[Value, dict[str, Value]]:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
+
+
+def node_lines(source: str) -> dict[str, str]:
+    """DOT node id -> its attribute text, for node statements."""
+    found = {}
+    for line in source.splitlines():
+        m = re.match(r"\s*(\w+) \[(.*)\]$", line)
+        if m and m.group(1) not in ("graph", "node", "edge"):
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def edge_lines(source: str) -> list[tuple[str, str, str]]:
+    found = []
+    for line in source.splitlines():
+        m = re.match(r"\s*(\w+) -> (\w+)(?: \[(.*)\])?$", line)
+        if m:
+            found.append((m.group(1), m.group(2), m.group(3) or ""))
+    return found
+
+
+def test_returns_a_graphviz_digraph():
+    *_, L = single_neuron()
+    d = draw(L)
+    assert isinstance(d, graphviz.Digraph) and isinstance(d, Drawing)
+
+
+def test_golden_single_neuron():
+    *_, L = single_neuron()
+    assert_golden("draw_single_neuron.dot", draw(L).source)
+
+
+def test_golden_lecture_neuron_with_every_option():
+    o, v = lecture_neuron()
+    assert_golden("draw_lecture_neuron_edge_labels.dot", draw(o, edge_labels=True).source)
+    assert_golden("draw_lecture_neuron_color_grad.dot", draw(o, color="grad").source)
+    assert_golden("draw_lecture_neuron_highlight_w1.dot", draw(o, highlight=v["w1"]).source)
+    assert_golden(
+        "draw_lecture_neuron_tb_no_grad.dot",
+        draw(o, rankdir="TB", show_grad=False, digits=2).source,
+    )
+
+
+def test_record_per_value_and_op_node_per_operation():
+    o, _ = lecture_neuron()
+    order = topological_order(o)
+    nodes = node_lines(draw(o).source)
+    values = [k for k in nodes if not k.endswith("_op")]
+    ops = [k for k in nodes if k.endswith("_op")]
+    assert len(values) == len(order)
+    assert len(ops) == sum(not n.is_leaf for n in order)
+    assert 'label="{ o | data 0.7071 | grad 1.0 }"' in nodes["v9"]
+    assert 'label="{ x1 | data 2.0 | grad -1.5 }"' in nodes["v0"]
+    assert nodes["v9_op"].startswith("label=tanh")
+
+
+def test_edge_labels_are_local_derivatives():
+    o, v = lecture_neuron()
+    edges = edge_lines(draw(o, edge_labels=True).source)
+    # n1 = x1 * w1: d/dx1 = w1 = -3, d/dw1 = x1 = 2; o = tanh(n): 1 - o**2 = 0.5
+    assert ("v0", "v5_op", "label=-3.0") in edges
+    assert ("v2", "v5_op", "label=2.0") in edges
+    assert ("v8", "v9_op", "label=0.5") in edges
+    # the op -> result edges carry no label
+    assert ("v9_op", "v9", "") in edges
+
+
+def test_digits_controls_significant_digits():
+    x = Value(3.14159265, label="pi")
+    y = x * 1.0
+    assert "data 3.14 " in draw(y, digits=3).source
+    assert "data 3.141593 " in draw(y, digits=7).source
+
+
+def test_highlight_marks_exactly_the_paths_to_the_root():
+    o, v = lecture_neuron()
+    source = draw(o, highlight=v["w1"]).source
+    nodes = node_lines(source)
+    lit = {k for k, attrs in nodes.items() if "penwidth=2.5" in attrs}
+    # w1 -> (*) -> n1 -> (+) -> n3 -> (+) -> n -> (tanh) -> o
+    assert lit == {"v2", "v5_op", "v5", "v7_op", "v7", "v8_op", "v8", "v9_op", "v9"}
+    lit_edges = {(a, b) for a, b, attrs in edge_lines(source) if "penwidth" in attrs}
+    assert ("v2", "v5_op") in lit_edges and ("v0", "v5_op") not in lit_edges
+    assert len(lit_edges) == 8
+
+
+def test_highlight_of_a_node_outside_the_graph_is_refused():
+    o, _ = lecture_neuron()
+    stranger = Value(1.0, label="stranger")
+    with pytest.raises(ValueError, match="'stranger'.*not in the graph"):
+        draw(o, highlight=stranger)
+
+
+def test_color_grad_shades_by_sign_and_magnitude_with_legend():
+    o, v = lecture_neuron()
+    source = draw(o, color="grad").source
+    nodes = node_lines(source)
+    assert f'fillcolor="{grad_color(-1.5, 1.5)}"' in nodes["v0"]  # x1: the largest |grad|
+    assert 'fillcolor="#ffffff"' in nodes["v3"]  # w2: grad 0
+    assert "cluster_legend" in source and "grad -1.5" in source and "grad +1.5" in source
+
+
+def test_grad_color_is_monotone_in_magnitude():
+    def channels(g: float) -> tuple[int, int, int]:
+        c = grad_color(g, 1.0)
+        return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+    magnitudes = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0)
+    # darker with |g|: the green channel falls from white for both signs
+    for sign in (1.0, -1.0):
+        greens = [channels(sign * m)[1] for m in magnitudes]
+        assert greens == sorted(greens, reverse=True) and greens[0] == 255
+        assert greens[-2] == greens[-1]  # clipped at the scale
+    r, _, b = channels(0.5)
+    assert r > b  # positive: red
+    r, _, b = channels(-0.5)
+    assert b > r  # negative: blue
+    assert grad_color(float("nan"), 1.0) == "#ffffff"
+    assert grad_color(3.0, 0.0) == "#ffffff"
+
+
+def test_color_report_marks_failed_and_passed_inputs():
+    o, v = lecture_neuron()
+    report = SimpleNamespace(
+        rows=[
+            SimpleNamespace(name="x1", passed=True, numeric=-1.5),
+            SimpleNamespace(name="w1", passed=False, numeric=0.93),
+            SimpleNamespace(name="not_in_graph", passed=False),
+        ]
+    )
+    nodes = node_lines(draw(o, color=report).source)
+    assert "gradcheck FAILED (numeric 0.93)" in nodes["v2"] and "#b2182b" in nodes["v2"]
+    assert "gradcheck passed" in nodes["v0"] and "#1b7837" in nodes["v0"]
+    assert "gradcheck" not in nodes["v1"]
+
+
+def test_color_must_be_grad_or_a_report():
+    o, _ = lecture_neuron()
+    with pytest.raises(TypeError, match="color='grad'"):
+        draw(o, color="red")
+
+
+def test_max_nodes_error_gives_count_and_both_ways_out():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(200):
+        y = y * 1.0001
+    count = len(topological_order(y))
+    with pytest.raises(ValueError) as info:
+        draw(y)
+    message = str(info.value)
+    assert f"{count} nodes" in message
+    assert f"max_nodes={count}" in message and "group='module'" in message
+    assert draw(y, max_nodes=count).source.count("_op [") == 200
+
+
+def test_same_code_twice_gives_the_same_dot():
+    o1, _ = lecture_neuron()
+    o2, _ = lecture_neuron()
+    assert (
+        draw(o1, edge_labels=True, color="grad").source
+        == draw(o2, edge_labels=True, color="grad").source
+    )
+
+
+def test_dot_is_byte_identical_across_processes():
+    script = textwrap.dedent(
+        """
+        from autograd import Value, draw
+        junk = [Value(float(i)) for i in range(37)]  # shifts creation counters and ids
+        a, b = Value(1.5, label="a"), Value(-2.0)
+        c = (a * b + a).tanh() * b
+        c.backward()
+        print(draw(c, edge_labels=True, color="grad").source)
+        """
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, env=env, check=True
+        )
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1] and b"digraph" in outputs[0]
+
+
+def test_labels_with_record_characters_are_escaped():
+    x = Value(1.0, label='a{b|c}<d>"e')
+    y = x * 2
+    y.label = "y"
+    assert '{ a\\{b\\|c\\}\\<d\\>\\"e | data 1.0' in draw(y).source
+
+
+def test_grads_from_create_graph_are_shown_as_numbers():
+    x = Value(3.0, label="x")
+    y = x**3
+    y.label = "y"
+    y.backward(create_graph=True)
+    assert "grad 27.0" in draw(y).source
+
+
+def test_bad_options_get_clear_errors():
+    o, _ = lecture_neuron()
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(o, rankdir="left")
+    with pytest.raises(ValueError, match="group='module'"):
+        draw(o, group="layer")
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw(o, max_nodes=0)
+    with pytest.raises(TypeError, match="draw needs the Value"):
+        draw(3.0)  # type: ignore[arg-type]
+
+
+def two_neuron_model() -> Value:
+    """Two 'neurons' tagged with module paths, as nn's Module.__call__ tags them."""
+    w = [Value(0.5, label="layers.0.neurons.0.w.0"), Value(-1.0, label="layers.0.neurons.1.w.0")]
+    xs = [Value(1.0, label="x"), Value(2.0, label="x2")]
+    outs = []
+    for i in range(2):
+        with module_scope(f"layers.0.neurons.{i}"):
+            outs.append(sum((wi * xi for wi, xi in zip([w[i]] * 2, xs)), Value(0.0)).tanh())
+    loss = outs[0] + outs[1]
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def test_group_module_draws_one_box_per_module():
+    loss = two_neuron_model()
+    source = draw(loss, group="module").source
+    assert_golden("draw_grouped_two_neurons.dot", source)
+    nodes = node_lines(source)
+    boxes = {k: a for k, a in nodes.items() if "shape=box" in a}
+    assert len(boxes) == 2
+    # each neuron: 2 muls, 2 adds, 1 tanh, the 0.0 start, and its weight (by its label)
+    assert all("\\n7 nodes" in a for a in boxes.values())
+    assert "subgraph cluster_0 {" in source and 'label="layers.0"' in source
+    # the inputs feed both neurons, so they stay outside, drawn as records
+    assert any("{ x | data 1.0" in a for a in nodes.values())
+
+
+def test_group_module_collapses_many_loose_nodes_into_boxes():
+    loss = two_neuron_model()
+    total = loss
+    for i in range(20):
+        total = total + Value(float(i))
+    source = draw(total, group="module", max_nodes=10).source
+    assert "(inputs and constants)" in source and "(outside modules)" in source
+    with pytest.raises(ValueError, match="grouped graph .* still has 5 boxes and nodes"):
+        draw(total, group="module", max_nodes=4)
+
+
+def test_group_module_highlight_lights_the_boxes_on_the_path():
+    loss = two_neuron_model()
+    w0 = next(n for n in topological_order(loss) if n.label == "layers.0.neurons.0.w.0")
+    nodes = node_lines(draw(loss, group="module", highlight=w0).source)
+    lit = [a for a in nodes.values() if "penwidth=2.5" in a and "shape=box" in a]
+    assert len(lit) == 1 and "layers.0.neurons.0\\n" in lit[0]
+
+
+def test_color_takes_a_real_gradcheck_report_with_a_kink():
+    from autograd.check import gradcheck
+
+    report = gradcheck(lambda x, y: (x * y).relu(), {"x": 0.0, "y": 2.0})
+    x, y = Value(0.0, label="x"), Value(2.0, label="y")
+    z = (x * y).relu()
+    z.label = "z"
+    z.backward()
+    nodes = node_lines(draw(z, color=report).source)
+    assert "gradcheck: kink" in nodes["v0"] and "#b35806" in nodes["v0"]
+    assert "gradcheck passed" in nodes["v1"] and "#1b7837" in nodes["v1"]

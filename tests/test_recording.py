@@ -1,0 +1,70 @@
+"""no_grad, enable_grad and detach."""
+
+from __future__ import annotations
+
+import threading
+
+from autograd import Value, enable_grad, is_grad_enabled, no_grad
+from autograd.recording import STATE
+
+
+def test_no_grad_records_leaves_and_restores_recording():
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * 3).tanh()
+        assert y.parents == () and y.is_leaf and y.op == ""
+        with enable_grad():
+            z = x * 2
+            assert z.parents[0] is x and len(z.parents) == 2
+    assert is_grad_enabled() and STATE.special == 0
+    assert (x * 3).parents[0] is x
+
+
+def test_no_grad_as_a_decorator():
+    @no_grad()
+    def update(p):
+        return p - 0.1
+
+    p = Value(1.0)
+    assert update(p).is_leaf
+    assert not (p - 0.1).is_leaf
+
+
+def test_no_grad_restores_recording_after_an_exception():
+    try:
+        with no_grad():
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert is_grad_enabled() and STATE.special == 0
+
+
+def test_no_grad_in_one_thread_does_not_leak_into_another():
+    inside = threading.Event()
+    release = threading.Event()
+    seen = {}
+
+    def paused():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=paused)
+    worker.start()
+    inside.wait(5)
+    x = Value(1.0)
+    seen["main records"] = not (x * 2).is_leaf
+    release.set()
+    worker.join()
+    assert seen == {"main records": True}
+
+
+def test_detach_is_a_new_leaf_with_the_same_data_and_label():
+    x = Value(2.0, label="x")
+    y = (x * 3).tanh()
+    y.label = "y"
+    d = y.detach()
+    assert d.is_leaf and d.data == y.data and d.label == "y" and d is not y
+    (d * 2).backward()
+    assert x.grad == 0.0

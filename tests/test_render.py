@@ -1,0 +1,201 @@
+"""Rendering: with a system dot, through the graphviz-pure fallback, and with neither."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import RenderError, Value, draw
+from autograd.render import find_renderer, render_source, write_atomic
+
+SVG = "{http://www.w3.org/2000/svg}"
+HAS_DOT = shutil.which("dot") is not None
+
+
+def _has_pure() -> bool:
+    try:
+        find_renderer("graphviz-pure")
+    except RenderError:
+        return False
+    return True
+
+
+HAS_PURE = _has_pure()
+RENDERERS = [
+    pytest.param(
+        "dot", marks=pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz dot on PATH")
+    ),
+    pytest.param(
+        "graphviz-pure",
+        marks=pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing"),
+    ),
+]
+
+
+def lecture_neuron() -> Value:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def parse_svg(svg: str) -> tuple[int, int, list[str]]:
+    """(number of nodes, number of edges, every text) of a Graphviz SVG."""
+    tree = ET.fromstring(svg.encode("utf-8"))
+    groups = list(tree.iter(f"{SVG}g"))
+    nodes = sum(1 for g in groups if g.get("class") == "node")
+    edges = sum(1 for g in groups if g.get("class") == "edge")
+    texts = ["".join(t.itertext()).strip() for t in tree.iter(f"{SVG}text")]
+    return nodes, edges, texts
+
+
+def check_lecture_svg(svg: str) -> None:
+    nodes, edges, texts = parse_svg(svg)
+    assert nodes == 10 + 5  # ten Values, five operations
+    assert edges == 5 + 9  # op -> result, and one per operand
+    for text in ("x1", "data 2.0", "grad -1.5", "o", "data 0.7071", "tanh", "*", "+"):
+        assert text in texts, text
+
+
+@pytest.fixture
+def no_dot_on_path(tmp_path, monkeypatch):
+    """PATH without any Graphviz: only graphviz-pure next to sys.executable is left."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    return empty
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_svg_from_each_renderer_has_every_node_edge_and_label(renderer):
+    d = draw(lecture_neuron())
+    d.program = renderer
+    check_lecture_svg(d.pipe(format="svg", encoding="utf-8"))
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_without_dot_on_path_renders_through_graphviz_pure(no_dot_on_path, tmp_path):
+    assert shutil.which("dot") is None
+    assert Path(find_renderer()).name.startswith("graphviz-pure")
+    d = draw(lecture_neuron())
+    check_lecture_svg(d.pipe(format="svg", encoding="utf-8"))
+    assert d.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    out = d.render(tmp_path / "neuron", format="svg")
+    assert out.endswith("neuron.svg")
+    check_lecture_svg(Path(out).read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_notebook_bundle_has_svg_and_png(no_dot_on_path):
+    bundle = draw(lecture_neuron())._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    check_lecture_svg(bundle["image/svg+xml"])
+    assert bundle["image/png"][:4] == b"\x89PNG"
+    assert set(draw(lecture_neuron())._repr_mimebundle_(include=["image/png"])) == {"image/png"}
+
+
+def test_with_no_renderer_at_all_the_error_names_both_fixes(no_dot_on_path, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
+    d = draw(lecture_neuron())
+    assert "digraph" in d.source  # DOT needs no renderer
+    with pytest.raises(RenderError) as info:
+        d.pipe(format="svg")
+    message = str(info.value)
+    assert "package manager" in message
+    assert "pip install 'chainrule[render]'" in message
+    with pytest.raises(RenderError):
+        d._repr_mimebundle_()
+    with pytest.raises(RenderError):
+        d.render(tmp_path / "x", format="svg")
+    assert not (tmp_path / "x.svg").exists()
+
+
+DRAIN = "while read -r line; do :; done; "  # read stdin, like a renderer, without `cat`
+
+
+def fake_renderer(directory: Path, body: str) -> None:
+    """A `dot` in `directory` that runs the shell `body`."""
+    script = directory / "dot"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="shell script renderer")
+def test_renderer_warnings_do_not_reach_stderr(no_dot_on_path, capfd):
+    fake_renderer(
+        no_dot_on_path,
+        DRAIN + "echo 'Warning: no width for non-ASCII label' >&2; echo '<svg/>'",
+    )
+    out = render_source("digraph { a }", "svg")
+    assert out.strip() == b"<svg/>"
+    d = draw(lecture_neuron())
+    d.pipe(format="svg")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="shell script renderer")
+def test_a_failing_renderer_is_a_render_error_with_its_message(no_dot_on_path, tmp_path):
+    fake_renderer(
+        no_dot_on_path,
+        "while read -r line; do :; done; echo 'Error: syntax error in line 1' >&2; exit 1",
+    )
+    with pytest.raises(RenderError, match="exit code 1.*syntax error in line 1"):
+        render_source("digraph { a }", "svg")
+    d = draw(lecture_neuron())
+    with pytest.raises(RenderError):
+        d.render(tmp_path / "half", format="svg")
+    assert not (tmp_path / "half.svg").exists()
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_non_ascii_labels_render_quietly(capfd):
+    x = Value(2.0, label="x₁")
+    y = x * x
+    y.label = "ŷ"
+    y.backward()
+    draw(y).pipe(format="svg", encoding="utf-8")
+    assert capfd.readouterr().err == ""
+
+
+def test_prefer_must_name_a_renderer():
+    with pytest.raises(ValueError, match="'dot' and 'graphviz-pure'"):
+        find_renderer("neato")
+
+
+def test_write_atomic_replaces_whole_files(tmp_path):
+    target = tmp_path / "f.bin"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("format", ["svg", "png"])
+def test_render_many_cuts_one_picture_per_graph(renderer, format):
+    from autograd.render import render_many
+
+    sources = ["digraph { a -> b }", "digraph { p -> q -> r }", "digraph { z }"]
+    pictures = render_many(sources, format, renderer=renderer)
+    assert len(pictures) == 3
+    if format == "svg":
+        counts = [parse_svg(p.decode("utf-8"))[0] for p in pictures]
+        assert counts == [2, 3, 1]
+    else:
+        assert all(
+            p[:8] == b"\x89PNG\r\n\x1a\n" and p.endswith(b"IEND\xaeB`\x82") for p in pictures
+        )
+        one_by_one = [render_source(s, "png", renderer=renderer) for s in sources]
+        assert pictures == one_by_one
