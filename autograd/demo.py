@@ -182,6 +182,7 @@ def _neuron_graph(model: Any, x: list[float]) -> Value:
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
     out = neuron(inputs)
     out.label = "out"
+    model.zero_grad()  # leaves accumulate: show this pass's gradients, not training's last step
     out.backward()
     return out
 

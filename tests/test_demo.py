@@ -48,3 +48,17 @@ def test_unknown_dataset_is_rejected_by_the_parser(capsys):
     with pytest.raises(SystemExit) as info:
         main(["demo", "--dataset", "iris"])
     assert info.value.code == 2
+
+
+def test_the_neuron_picture_shows_this_pass_gradients_only():
+    import nn
+    from autograd.demo import _neuron_graph
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.grad = 100.0  # left over from training
+    out = _neuron_graph(model, [0.5, -0.25])
+    neuron = model.layers[0].neurons[0]
+    relu_slope = 1.0 if out.data > 0 else 0.0
+    assert [w.grad for w in neuron.w] == [0.5 * relu_slope, -0.25 * relu_slope]
+    assert neuron.b.grad == relu_slope
