@@ -3,13 +3,15 @@
 The very same training code (micrograd's demo loop: `model(x)` per point,
 hinge loss with `sum(...)`, 1e-4 L2, `p.data -= lr * p.grad`) runs once with
 chainrule's Value and MLP here, and once with micrograd's in a subprocess, on
-the same 100 two-moons points. micrograd is not a dependency: install it in a
-separate environment and point --micrograd-python at it:
+the same 100 two-moons points. micrograd comes from the `bench` extra
+(`make bench`), or from any Python given as --micrograd-python:
 
     python3 -m venv /tmp/mgvenv && /tmp/mgvenv/bin/pip install micrograd==0.1.0 numpy
-    PYTHONPATH=. python bench/demo_vs_micrograd.py --micrograd-python /tmp/mgvenv/bin/python
+    PYTHONPATH=. python bench/bench_demo.py --micrograd-python /tmp/mgvenv/bin/python
 
-Prints seconds for the 100 steps, the final accuracy of each, and the ratio.
+Prints a markdown table: seconds for the 100 steps and final accuracy of each,
+and the ratio. micrograd runs in its own process, so chainrule's collector
+policy (autograd/collector.py) does not touch it.
 """
 
 from __future__ import annotations
@@ -74,22 +76,24 @@ def main() -> None:
 
     X, y = nn.data.moons(100, 0.1, seed=0, signed=True, as_lists=True)
     seconds, accuracy = _chainrule(X, y, args.steps)
-    print(f"chainrule  {seconds:6.2f} s for {args.steps} steps, accuracy {100 * accuracy:.0f}%")
-    if not args.micrograd_python:
-        print("micrograd  not measured (pass --micrograd-python)")
+    print(f"| {args.steps} steps of micrograd's demo | seconds | training accuracy |")
+    print("| --- | ---: | ---: |")
+    print(f"| chainrule | {seconds:.2f} | {100 * accuracy:.0f}% |")
+    python = args.micrograd_python or sys.executable
+    has = subprocess.run([python, "-c", "import micrograd"], capture_output=True).returncode == 0
+    if not has:
+        print(f"\nmicrograd not measured: {python} has no micrograd (pass --micrograd-python)")
         return
     result = subprocess.run(
-        [args.micrograd_python, "-c", MICROGRAD],
+        [python, "-c", MICROGRAD],
         input=json.dumps([X, y, args.steps]),
         capture_output=True,
         text=True,
         check=True,
     )
     mg_seconds, mg_accuracy = json.loads(result.stdout)
-    print(
-        f"micrograd  {mg_seconds:6.2f} s for {args.steps} steps, accuracy {100 * mg_accuracy:.0f}%"
-    )
-    print(f"chainrule is {mg_seconds / seconds:.1f}x faster")
+    print(f"| micrograd 0.1.0 | {mg_seconds:.2f} | {100 * mg_accuracy:.0f}% |")
+    print(f"\nchainrule is {mg_seconds / seconds:.1f}x faster")
 
 
 if __name__ == "__main__":
