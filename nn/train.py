@@ -106,6 +106,12 @@ def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
     for batch in epoch.batches:
         outs = [model(rows[i]) for i in batch]
         total = epoch.loss(outs, [targets[i] for i in batch])
+        if not isinstance(total, Value):
+            raise TypeError(
+                f"the loss returned {type(total).__name__} {total!r:.40}, not a Value, so "
+                "there is no graph to run backward on. Build the loss from the outputs "
+                "with Value operations (nn.losses has mse, hinge, cross-entropies)"
+            )
         if epoch.l2:
             total = total + l2_penalty(params, epoch.l2)
         for p in params:

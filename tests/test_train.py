@@ -215,6 +215,7 @@ def test_progress_bar_falls_back_to_lines_without_tqdm(monkeypatch):
         ({"loss": "mae"}, ValueError, "unknown loss"),
         ({"optimizer": "sgd"}, TypeError, "nn optimizer"),
         ({"y": [1, -1]}, nn.ShapeError, "4 samples in X and 2 targets"),
+        ({"loss": lambda outs, ts: 0.5}, TypeError, "the loss returned float"),
     ],
 )
 def test_bad_arguments_are_explained(kwargs, error, words):
