@@ -97,7 +97,7 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()):
+        if _cut_short(text, error):
             raise CheckpointError(
                 f"{name!r} is truncated: its JSON stops at byte {len(raw)} before the "
                 "document is complete, as when a copy or a save is cut short. "
@@ -130,6 +130,17 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
             f'{name!r} has no "weights" object: the file is damaged. Save the model again'
         )
     return document
+
+
+def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """True when the JSON reads fine up to where the text stops: a truncated file."""
+    if error.msg.startswith("Unterminated string"):
+        return True  # the string runs to the end of the text
+    if error.msg.startswith("Extra data"):
+        return False
+    tail = text.rstrip()[error.pos :]
+    # The parser stopped at the end, or inside a last token cut in half ('-', 'tr', '1e').
+    return len(tail) <= 8 and not any(c in tail for c in ",:[]{}\n")
 
 
 def _build(name: str, architecture: Any) -> Module:

@@ -1,0 +1,75 @@
+"""`chainrule demo`: micrograd's recipe reaches 100% and the pictures are written."""
+
+import pytest
+
+from autograd.cli import main
+
+
+def test_moons_demo_reaches_100_percent_and_writes_its_files(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code = main(["demo", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "MLP(2, [16, 16, 1]) with 337 parameters" in out
+    assert "epoch  100/100" in out
+    assert "training accuracy 100.0%" in out
+    for name in ("decision_boundary.png", "loss.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+    try:
+        from autograd import backward_steps, draw  # noqa: F401
+    except ImportError:
+        assert "neuron.svg, backward_steps.html: skipped" in out
+    else:
+        if "skipped" not in out:  # skipped only when no renderer is installed
+            assert b"<svg" in (tmp_path / "neuron.svg").read_bytes()
+            assert (tmp_path / "backward_steps.html").read_text().lstrip().startswith("<!")
+
+
+def test_xor_demo_with_its_own_defaults(tmp_path, capsys):
+    code = main(["demo", "--dataset", "xor", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "xor, 40 points" in out and "binary cross-entropy" in out
+    assert "training accuracy 100.0%" in out
+    assert code == 0
+
+
+def test_a_run_short_of_its_target_exits_1(tmp_path, capsys):
+    code = main(["demo", "--dataset", "xor", "--out", str(tmp_path), "--epochs", "1"])
+    assert code == 1
+    assert "stopped short of 100%" in capsys.readouterr().out
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path, capsys):
+    assert main(["demo", "--engine", "gpu", "--out", str(tmp_path)]) == 2
+    assert "unknown engine 'gpu'" in capsys.readouterr().out
+
+
+def test_unknown_dataset_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--dataset", "iris"])
+    assert info.value.code == 2
+
+
+def test_the_neuron_picture_shows_this_pass_gradients_only():
+    import nn
+    from autograd.demo import _neuron_graph
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.grad = 100.0  # left over from training
+    out = _neuron_graph(model, [0.5, -0.25])
+    neuron = model.layers[0].neurons[0]
+    relu_slope = 1.0 if out.data > 0 else 0.0
+    assert [w.grad for w in neuron.w] == [0.5 * relu_slope, -0.25 * relu_slope]
+    assert neuron.b.grad == relu_slope
+
+
+@pytest.mark.parametrize("dataset, about", [("spiral", "softmax cross-entropy"),
+                                            ("circles", "two circles")])  # fmt: skip
+def test_other_datasets_run_with_their_defaults(dataset, about, tmp_path, capsys):
+    # Two steps only (the full runs take seconds each and are run by hand).
+    code = main(["demo", "--dataset", dataset, "--out", str(tmp_path), "--epochs", "2"])
+    out = capsys.readouterr().out
+    assert about in out and "epoch    2/2" in out
+    assert code == 1 and "stopped short" in out  # two steps do not reach the target
+    assert (tmp_path / "loss.png").exists() or "skipped" in out

@@ -1,0 +1,54 @@
+"""Plots: each writes a real PNG or SVG; without matplotlib the error names the extra."""
+
+import sys
+
+import pytest
+
+import nn
+
+pytest.importorskip("matplotlib")
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, y = nn.data.spiral(30, classes=3, seed=0)
+    model = nn.MLP(2, [6, 3], seed=0)
+    history = nn.fit(model, X, y, loss="softmax_cross_entropy", epochs=3, log_every=0,
+                     optimizer=nn.Adam(model.parameters(), lr=0.05))  # fmt: skip
+    return model, X, y, history
+
+
+def test_decision_boundary_for_k_classes_and_for_a_score(trained, tmp_path):
+    model, X, y, _ = trained
+    fig = nn.plot.decision_boundary(model, X, y, path=tmp_path / "b.png", resolution=8)
+    assert (tmp_path / "b.png").read_bytes().startswith(PNG)
+    assert fig.axes[0].get_title() == "decision boundary (3 classes)"
+    Xb, yb = nn.data.moons(20, seed=0, signed=True)
+    fig = nn.plot.decision_boundary(nn.MLP(2, [4, 1], seed=0), Xb, yb, resolution=8)
+    assert len(fig.axes[0].collections) >= 2  # regions, the zero line, the points
+
+
+def test_loss_curve_and_grad_norms(trained, tmp_path):
+    *_, history = trained
+    fig = nn.plot.loss_curve(history, path=tmp_path / "loss.svg")
+    assert b"<svg" in (tmp_path / "loss.svg").read_bytes()[:400]
+    assert [line.get_ydata().tolist() for line in fig.axes[0].lines] == [history.loss]
+    fig = nn.plot.grad_norms(history, path=tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes().startswith(PNG)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["layers.0", "layers.1"]
+
+
+def test_decision_boundary_needs_2d_points(trained):
+    model, *_ = trained
+    with pytest.raises(ValueError, match="2 coordinates"):
+        nn.plot.decision_boundary(model, [[1.0, 2.0, 3.0]], [0])
+
+
+def test_without_matplotlib_the_error_names_the_extra(trained, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    *_, history = trained
+    with pytest.raises(nn.MissingExtraError, match=r"pip install 'chainrule\[plot\]'"):
+        nn.plot.loss_curve(history)

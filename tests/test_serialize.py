@@ -1,0 +1,206 @@
+"""save / load: bit-identical round trip, atomic writes, every corrupted-file case."""
+
+import json
+import math
+import os
+
+import pytest
+
+import nn
+from autograd import Value
+from nn.serialize import FORMAT_VERSION
+
+
+@pytest.fixture
+def model():
+    m = nn.MLP(2, [5, 3, 1], activation=["tanh", "relu", "linear"], seed=4)
+    m.layers[0].neurons[0].b.data = -0.0
+    m.layers[1].neurons[2].b.data = 1e-310  # a subnormal survives too
+    return m
+
+
+def _outputs(model, points=((0.1, -0.2), (1.5, 3.0), (-7.25, 0.003))):
+    return [model(list(p)).data.hex() for p in points]
+
+
+def test_round_trip_is_bit_identical(model, tmp_path):
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = nn.load(path)
+    assert type(loaded) is nn.MLP
+    assert [p.data.hex() for p in loaded.parameters()] == [p.data.hex() for p in model.parameters()]
+    assert _outputs(loaded) == _outputs(model)
+    assert [p.label for p in loaded.parameters()] == [p.label for p in model.parameters()]
+    other = nn.MLP(2, [5, 3, 1], activation=["tanh", "relu", "linear"], seed=9)
+    other.load(path)
+    assert _outputs(other) == _outputs(model)
+
+
+def test_file_is_readable_json_with_version_and_architecture(model, tmp_path):
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    document = json.loads(path.read_text())
+    assert document["format"] == "chainrule.nn" and document["version"] == FORMAT_VERSION
+    assert document["architecture"] == {
+        "type": "MLP",
+        "config": {"nin": 2, "nouts": [5, 3, 1], "activation": ["tanh", "relu", "linear"]},
+    }
+    assert list(document["weights"]) == [name for name, _ in model.named_parameters()]
+    assert oct(os.stat(path).st_mode & 0o777) != oct(0o600)  # not mkstemp's private mode
+
+
+@pytest.mark.parametrize("build", [lambda: nn.Neuron(3, activation="sigmoid", seed=1),
+                                   lambda: nn.Layer(3, 2, activation="tanh", seed=1)])  # fmt: skip
+def test_neurons_and_layers_round_trip(build, tmp_path):
+    original = build()
+    original.save(tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json")
+    assert type(loaded) is type(original)
+    x = [0.3, -0.7, 1.1]
+    a, b = original(x), loaded(x)
+    assert [v.data for v in (a if isinstance(a, list) else [a])] == [
+        v.data for v in (b if isinstance(b, list) else [b])
+    ]
+
+
+def test_an_interrupted_save_keeps_the_previous_file(model, tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    model.save(path)
+    before = path.read_bytes()
+    model.layers[0].neurons[0].w[0].data = 123.0
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
+
+
+def test_save_refuses_nan_weights(model, tmp_path):
+    model.layers[2].neurons[0].b.data = math.nan
+    with pytest.raises(nn.CheckpointError, match="cannot save.*nan"):
+        model.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def _corrupt(tmp_path, model, edit):
+    path = tmp_path / "bad.json"
+    model.save(path)
+    text = path.read_text()
+    result = edit(text)
+    if isinstance(result, bytes):
+        path.write_bytes(result)
+    else:
+        path.write_text(result)
+    return path
+
+
+def _edit_json(change):
+    def edit(text):
+        document = json.loads(text)
+        change(document)
+        return json.dumps(document)
+
+    return edit
+
+
+def _set_weight(value):
+    def change(document):
+        document["weights"]["layers.1.neurons.1.w.2"] = value
+
+    return change
+
+
+CORRUPTIONS = [
+    ("truncated", lambda t: t[: len(t) // 2], "is truncated"),
+    ("truncated at the very end", lambda t: t.rstrip()[:-1], "is truncated"),
+    ("empty", lambda t: "", "is empty"),
+    ("not JSON", lambda t: "weights: [1, 2, 3]\n" + t, "is not JSON"),
+    ("binary", lambda t: b"\x89PNG\r\n\x1a\n\xff\xfe", "is not JSON"),
+    ("other JSON", lambda t: '{"hello": 1}', "not a chainrule model file"),
+    ("wrong version", _edit_json(lambda d: d.update(version=0)), "format version 0"),
+    ("newer version", _edit_json(lambda d: d.update(version=99)), "upgrade chainrule"),
+    (
+        "missing weight",
+        _edit_json(lambda d: d["weights"].pop("layers.0.neurons.4.b")),
+        "shape mismatch.*1 missing",
+    ),  # fmt: skip
+    (
+        "extra weight",
+        _edit_json(lambda d: d["weights"].update({"layers.3.neurons.0.b": 1.0})),
+        "shape mismatch.*1 unexpected",
+    ),  # fmt: skip
+    (
+        "architecture",
+        _edit_json(lambda d: d["architecture"]["config"].update(nouts=[5, 4, 1])),
+        "shape mismatch",
+    ),  # fmt: skip
+    (
+        "NaN weight",
+        lambda t: t.replace(
+            t[t.index('"layers.1.neurons.1.w.2": ') + 26 :].split(",")[0], "NaN", 1
+        ),
+        "is nan",
+    ),  # fmt: skip
+    ("infinite weight", _edit_json(_set_weight(math.inf)), "is inf"),
+    ("string weight", _edit_json(_set_weight("0.5")), "not a number"),
+    ("no weights", _edit_json(lambda d: d.pop("weights")), 'no "weights"'),
+]
+
+
+@pytest.mark.parametrize("case, edit, words", CORRUPTIONS, ids=[c[0] for c in CORRUPTIONS])
+def test_load_rejects_each_corruption_and_leaves_the_model_untouched(
+    case, edit, words, model, tmp_path
+):
+    path = _corrupt(tmp_path, model, edit)
+    with pytest.raises(nn.CheckpointError, match=words) as info:
+        nn.load(path)
+    assert "bad.json" in str(info.value)
+    target = nn.MLP(2, [5, 3, 1], activation=["tanh", "relu", "linear"], seed=11)
+    before = target.state_dict()
+    with pytest.raises(nn.CheckpointError, match=words):
+        target.load(path)
+    assert target.state_dict() == before
+
+
+def test_loading_into_a_different_architecture_is_a_shape_mismatch(model, tmp_path):
+    model.save(tmp_path / "m.json")
+    other = nn.MLP(2, [4, 1], seed=0)
+    before = other.state_dict()
+    with pytest.raises(nn.CheckpointError, match="shape mismatch.*nouts.*\\[5, 3, 1\\]"):
+        other.load(tmp_path / "m.json")
+    assert other.state_dict() == before
+
+
+def test_a_custom_module_saves_and_loads_into_itself(tmp_path):
+    class Line(nn.Module):
+        def __init__(self, w):
+            self.w = Value(w)
+
+        def forward(self, x):
+            return self.w * x
+
+    Line(2.5).save(tmp_path / "line.json")
+    with pytest.raises(nn.CheckpointError, match="cannot rebuild.*model.load"):
+        nn.load(tmp_path / "line.json")
+    line = Line(0.0)
+    line.load(tmp_path / "line.json")
+    assert line.w.data == 2.5
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        nn.load(tmp_path / "nothing.json")
+
+
+def test_every_truncation_is_reported_as_truncated(tmp_path):
+    path = tmp_path / "n.json"
+    nn.Neuron(2, seed=0).save(path)
+    text = path.read_text()
+    for cut in range(1, len(text.rstrip())):
+        path.write_text(text[:cut])
+        with pytest.raises(nn.CheckpointError, match="truncated"):
+            nn.load(path)

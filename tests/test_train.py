@@ -1,0 +1,248 @@
+"""fit: micrograd's loop to the bit, batch modes, history, XOR, progress, errors."""
+
+import io
+import math
+import random
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+from autograd import Value
+
+
+def test_micrograds_demo_code_runs_unchanged_and_reaches_100_percent():
+    # micrograd's demo.ipynb, with only the imports changed (data: our moons, no sklearn).
+    from autograd import Value
+    from nn import MLP
+
+    np_X, np_y = nn.data.moons(n=100, noise=0.1, seed=0)
+    X, y = np_X, np_y * 2 - 1  # make y be -1 or 1
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])  # 2-layer neural network
+
+    def loss(batch_size=None):
+        Xb, yb = X, y
+        inputs = [list(map(Value, xrow)) for xrow in Xb]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]  # noqa: B905
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]  # noqa: B905
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    for k in range(100):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+    total_loss, acc = loss()
+    assert acc == 1.0
+    assert total_loss.data < 0.05
+
+
+def test_fit_is_micrograds_loop_to_the_bit():
+    X, y = nn.data.moons(20, seed=1, signed=True)
+    hand = nn.MLP(2, [4, 4, 1], seed=3)
+    losses = []
+    for k in range(4):
+        scores = [hand(list(map(Value, row))) for row in X.tolist()]
+        data_loss = sum((1 + -yi * s).relu() for yi, s in zip(y.tolist(), scores, strict=True))
+        total = data_loss * (1.0 / 20) + 1e-4 * sum(p * p for p in hand.parameters())
+        losses.append(total.data)
+        hand.zero_grad()
+        total.backward()
+        for p in hand.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    model = nn.MLP(2, [4, 4, 1], seed=3)
+    opt = nn.SGD(model.parameters(), lr=nn.LinearDecay(1.0, 0.1, 100))
+    history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=4, log_every=0)
+    assert history.loss == losses
+    assert model.state_dict() == hand.state_dict()
+
+
+@pytest.mark.parametrize("batch_size, steps_per_epoch", [(None, 1), (1, 10), (3, 4), (10, 1)])
+def test_full_batch_stochastic_and_mini_batch(batch_size, steps_per_epoch):
+    X, y = nn.data.moons(10, seed=0, signed=True)
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    history = nn.fit(
+        model, X, y, loss="hinge", optimizer=opt, epochs=3, batch_size=batch_size, log_every=0
+    )
+    assert opt.steps == 3 * steps_per_epoch
+    assert len(history.loss) == len(history.accuracy) == len(history.lr) == 3
+
+
+def _train(seed, batch_size=2):
+    X, y = nn.data.moons(12, seed=0, signed=True)
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=2, batch_size=batch_size, seed=seed,
+           log_every=0)  # fmt: skip
+    return model.state_dict()
+
+
+def test_shuffling_is_seeded():
+    assert _train(5) == _train(5)
+    assert _train(5) != _train(6)
+    assert _train(5, batch_size=None) == _train(6, batch_size=None)  # full batch: no shuffle
+
+
+def test_history_records_loss_accuracy_lr_and_layer_gradient_norms():
+    X, y = nn.data.moons(16, seed=0, signed=True)
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    before = nn.MLP(2, [4, 4, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=nn.StepDecay(0.5, every=2, gamma=0.5))
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=4, log_every=0)
+    assert list(history.grad_norm) == ["layers.0", "layers.1", "layers.2"]
+    assert history.lr == [0.5, 0.5, 0.25, 0.25]
+    assert history.epochs == 4
+    # Epoch 1's numbers, recomputed by hand on the untrained copy.
+    scores = [before(row) for row in X.tolist()]
+    loss = nn.hinge(scores, y.tolist())
+    loss.backward()
+    assert history.loss[0] == loss.data
+    assert history.accuracy[0] == nn.accuracy(scores, y.tolist())
+    for i, layer in enumerate(before.layers):
+        norm = math.sqrt(sum(p.grad**2 for p in layer.parameters()))
+        assert history.grad_norm[f"layers.{i}"][0] == pytest.approx(norm, rel=1e-12)
+
+
+def test_regression_has_no_accuracy_and_recovers_the_line():
+    X, y, w, b = nn.data.linear_regression(30, features=2, noise=0.0, seed=1, return_coef=True)
+    model = nn.Neuron(2, nonlin=False, seed=0)
+    opt = nn.Adam(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="mse", optimizer=opt, epochs=150, log_every=0)
+    assert history.accuracy == []
+    assert list(history.grad_norm) == ["Neuron"]
+    assert history.loss[-1] < 1e-4
+    assert [p.data for p in model.w] == pytest.approx(w.tolist(), abs=0.02)
+    assert model.b.data == pytest.approx(b, abs=0.02)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_is_learned_with_a_hidden_layer(seed):
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=seed)
+    opt = nn.Adam(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="binary_cross_entropy", optimizer=opt, epochs=200,
+                     log_every=0)  # fmt: skip
+    assert history.accuracy[-1] == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_is_not_learned_without_a_hidden_layer(seed):
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [1], seed=seed)  # one linear neuron: a straight line
+    opt = nn.Adam(model.parameters(), lr=0.05)
+    history = nn.fit(model, X, y, loss="binary_cross_entropy", optimizer=opt, epochs=150,
+                     log_every=0)  # fmt: skip
+    assert max(history.accuracy) <= 0.75
+
+
+@settings(max_examples=200)
+@given(st.floats(-10, 10), st.floats(-10, 10), st.floats(-10, 10))
+def test_no_line_separates_xor(w1, w2, b):
+    X, y = nn.data.xor()
+    right = sum((w1 * x1 + w2 * x2 + b > 0) == bool(t) for (x1, x2), t in zip(X, y, strict=True))
+    assert right <= 3
+
+
+def test_clip_norm_bounds_every_step():
+    X, y = nn.data.moons(10, seed=0, signed=True)
+    model = nn.MLP(2, [4, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=1, clip_norm=0.01,
+                     log_every=0)  # fmt: skip
+    moved = math.sqrt(
+        sum((p.data - a) ** 2 for p, a in zip(model.parameters(), before, strict=True))
+    )
+    assert moved <= 0.01
+    assert sum(v[0] ** 2 for v in history.grad_norm.values()) > 0.01**2  # it did clip
+
+
+def test_callback_sees_each_epoch_and_can_stop():
+    X, y = nn.data.xor()
+    seen = []
+
+    def callback(epoch, history):
+        seen.append((epoch, history.epochs))
+        return epoch < 2 and None  # False at epoch 2 stops
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="bce", optimizer=opt, epochs=10, callback=callback,
+                     log_every=0)  # fmt: skip
+    assert seen == [(0, 1), (1, 2), (2, 3)]
+    assert history.epochs == 3
+
+
+def test_progress_lines_every_n_epochs():
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=10,
+           log_every=4, file=out)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/10", "5/10", "9/10", "10/10"]
+    assert all("loss" in line and "accuracy" in line for line in lines)
+
+
+def test_progress_bar_falls_back_to_lines_without_tqdm(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=3,
+           progress=True, file=out)  # fmt: skip
+    assert len(out.getvalue().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"engine": "batched"}, ValueError, "unknown engine 'batched'.*'scalar'"),
+        ({"batch_size": 0}, ValueError, "batch_size must be None"),
+        ({"epochs": -1}, ValueError, "epochs must be an int"),
+        ({"loss": "mae"}, ValueError, "unknown loss"),
+        ({"optimizer": "sgd"}, TypeError, "nn optimizer"),
+        ({"y": [1, -1]}, nn.ShapeError, "4 samples in X and 2 targets"),
+        ({"loss": lambda outs, ts: 0.5}, TypeError, "the loss returned float"),
+    ],
+)
+def test_bad_arguments_are_explained(kwargs, error, words):
+    X, y = nn.data.xor(signed=True)
+    model = nn.MLP(2, [2, 1], seed=0)
+    args = {"loss": "hinge", "optimizer": nn.SGD(model.parameters(), lr=0.1), "epochs": 1,
+            "y": y}  # fmt: skip
+    args.update(kwargs)
+    with pytest.raises(error, match=words):
+        nn.fit(model, X, args.pop("y"), **args)
+
+
+def test_an_engine_registered_in_engines_runs_each_epoch(monkeypatch):
+    from nn.train import ENGINES, Epoch
+
+    seen = []
+
+    def counting(epoch):
+        assert isinstance(epoch, Epoch)
+        seen.append([len(b) for b in epoch.batches])
+        return ENGINES["scalar"](epoch)
+
+    monkeypatch.setitem(ENGINES, "counting", counting)
+    X, y = nn.data.xor(signed=True)
+    model = nn.MLP(2, [2, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=2, batch_size=3,
+                     engine="counting", log_every=0)  # fmt: skip
+    assert seen == [[3, 1], [3, 1]]
+    assert opt.steps == 4 and history.epochs == 2
