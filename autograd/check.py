@@ -350,6 +350,14 @@ def _slopes(evaluate: Evaluate, point: list[float], j: int, eps: float, name: st
                 continue  # only the kink test uses 2 eps; it does without
             where = f"{name} {'+' if steps > 0 else '-'} eps" if steps else f"{name} = {point[j]!r}"
             raise _Undefined(where, str(error)) from None
+    return _differences(values, eps)
+
+
+def _differences(values: dict[int, Any], eps: float) -> _Slopes:
+    """The slopes from f at x + s*eps, s in (1, -1, 0) and maybe (2, -2), for each output.
+
+    values[s][k] is output k; for the points of gradcheck(points=N), k is the point.
+    """
     outputs = range(len(values[0]))
     wide = 2 in values and -2 in values
     return _Slopes(
@@ -545,6 +553,8 @@ def gradcheck(
     eps: float = DEFAULT_TOLERANCES.eps,
     atol: float = DEFAULT_TOLERANCES.atol,
     rtol: float = DEFAULT_TOLERANCES.rtol,
+    points: int = 0,
+    seed: int = 0,
 ) -> GradcheckReport:
     """Compare backward()'s gradient of f with central differences, input by input.
 
@@ -556,16 +566,98 @@ def gradcheck(
     A row passes when |analytic - numeric| <= atol + rtol * |numeric|, with
     numeric = (f(x + eps) - f(x - eps)) / (2 eps).
 
+    `points=N` checks N more points scattered around the one given (random_points,
+    the same for a given seed), all at once: f is recorded as a tape
+    (autograd.trace) that computes f, its gradient and every step of the
+    differences on arrays holding all the points. There is one row per input, for
+    the point where it did worst, and a note with the point and the counts.
+    Random points where f is undefined are left out.
+
     >>> report = gradcheck(lambda x: x ** 3, [2.0])      # 3x**2 = 12
     >>> report.rows[0].analytic, round(report.rows[0].numeric, 6)
     (12.0, 12.0)
+    >>> gradcheck(lambda x, y: (x * y).sin(), [1.0, 2.0], points=1000).title
+    'gradcheck at 1001 points'
     """
     tolerances = _tolerances(eps, atol, rtol)
     spec = _inputs(inputs, "gradcheck")
-    # A `points=N` option (more random points) plugs in here: call _check_point once
-    # per point and concatenate the rows.
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise ValueError(
+            f"gradcheck got points={points!r}; it must be a whole number >= 0: how many "
+            "random points to check besides the one given"
+        )
+    if points:
+        rows, title = _check_points(f, spec, tolerances, points, seed)
+        return GradcheckReport(tuple(rows), tolerances, title)
     rows = _check_point(f, spec, tolerances, order=1)
     return GradcheckReport(tuple(rows), tolerances, "gradcheck")
+
+
+_STEPS = (1, -1, 0, 2, -2)
+"""Where the differences evaluate f: x + s * eps along one input."""
+
+
+def _check_points(
+    f: Callable[..., Any], spec: _Inputs, tolerances: Tolerances, points: int, seed: int
+) -> tuple[list[GradcheckRow], str]:
+    """gradcheck at the point given and `points` more, on the tape: (rows, title)."""
+    import numpy as np
+
+    from autograd.errors import DomainError
+    from autograd.trace import trace
+
+    names, n = spec.names, len(spec.names)
+    around = random_points(dict(zip(names, spec.point)), points, seed)
+    cloud = np.array([spec.point] + [list(p.values()) for p in around])
+
+    def f_of_positions(*xs: Value) -> Any:
+        return spec.call(f, list(xs))
+
+    tape = trace(f_of_positions, n, check="always")
+    left_out = 0
+    while True:
+        try:
+            _, analytic = tape.value_and_grad(*cloud.T, wrt=list(range(n)))
+            moved: dict[tuple[int, int], Any] = {}
+            for j in range(n):
+                for s in _STEPS:
+                    shifted = cloud.copy()
+                    shifted[:, j] += s * tolerances.eps
+                    moved[j, s] = tape(*shifted.T)
+            break
+        except DomainError as error:
+            # f (or a step of the differences) is undefined at one point: leave it out.
+            index = getattr(error, "batch_index", None)
+            if index is None or index == 0:  # the point given stays first: f must work there
+                raise
+            cloud = np.delete(cloud, index, axis=0)
+            left_out += 1
+    rows = []
+    for j, name in enumerate(names):
+        slopes = _differences({s: moved[j, s].tolist() for s in _STEPS}, tolerances.eps)
+        judged = [
+            _row(name, float(cloud[p, j]), float(analytic[j][p]), slopes, p, tolerances, None)
+            for p in range(len(cloud))
+        ]
+        failed = [p for p, row in enumerate(judged) if row.passed is False]
+        kinks = sum(row.status == KINK for row in judged)
+        candidates = failed or [p for p, row in enumerate(judged) if row.passed] or [0]
+        worst = max(
+            candidates,
+            key=lambda p: judged[p].abs_error / tolerances.allowed(judged[p].numeric),
+        )
+        counts = f"{len(failed)} of {len(cloud)} points failed" if failed else "all passed"
+        if kinks:
+            counts += f", {kinks} at a kink"
+        at = ", ".join(f"{m}={cloud[worst, i]:.6g}" for i, m in enumerate(names))
+        note = f"{counts}; {'worst' if failed else 'closest call'} at ({at})"
+        if judged[worst].note:
+            note += f": {judged[worst].note}"
+        rows.append(dataclasses.replace(judged[worst], note=note))
+    title = f"gradcheck at {len(cloud)} points"
+    if left_out:
+        title += f" ({left_out} random points outside f's domain left out)"
+    return rows, title
 
 
 def gradgradcheck(

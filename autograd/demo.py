@@ -53,44 +53,44 @@ def _recipes() -> dict[str, Recipe]:
 
     return {
         "moons": Recipe(
-            lambda seed: nn.data.moons(100, 0.1, seed=seed, signed=True),
-            (16, 16, 1),
-            "hinge",
-            micrograd_sgd,
-            100,
-            1e-4,
-            1.0,
-            "micrograd's demo: hinge loss + 1e-4 L2, SGD with lr = 1 - 0.9*k/100",
+            data=lambda seed: nn.data.moons(100, 0.1, seed=seed, signed=True),
+            sizes=(16, 16, 1),
+            loss="hinge",
+            optimizer=micrograd_sgd,
+            epochs=100,
+            l2=1e-4,
+            target=1.0,
+            about="micrograd's demo: hinge loss + 1e-4 L2, SGD with lr = 1 - 0.9*k/100",
         ),
         "circles": Recipe(
-            lambda seed: nn.data.circles(100, 0.05, seed=seed, signed=True),
-            (16, 16, 1),
-            "hinge",
-            micrograd_sgd,
-            100,
-            1e-4,
-            1.0,
-            "micrograd's recipe on two circles",
+            data=lambda seed: nn.data.circles(100, 0.05, seed=seed, signed=True),
+            sizes=(16, 16, 1),
+            loss="hinge",
+            optimizer=micrograd_sgd,
+            epochs=100,
+            l2=1e-4,
+            target=1.0,
+            about="micrograd's recipe on two circles",
         ),
         "xor": Recipe(
-            lambda seed: nn.data.xor(40, 0.1, seed=seed),
-            (8, 8, 1),
-            "binary_cross_entropy",
-            lambda params: nn.Adam(params, lr=0.05),
-            100,
-            0.0,
-            1.0,
-            "binary cross-entropy from logits, Adam with lr 0.05",
+            data=lambda seed: nn.data.xor(40, 0.1, seed=seed),
+            sizes=(8, 8, 1),
+            loss="binary_cross_entropy",
+            optimizer=lambda params: nn.Adam(params, lr=0.05),
+            epochs=100,
+            l2=0.0,
+            target=1.0,
+            about="binary cross-entropy from logits, Adam with lr 0.05",
         ),
         "spiral": Recipe(
-            lambda seed: nn.data.spiral(90, 3, 0.1, seed=seed),
-            (16, 16, 3),
-            "softmax_cross_entropy",
-            lambda params: nn.Adam(params, lr=nn.Cosine(0.05, 150, 0.005)),
-            150,
-            0.0,
-            0.95,
-            "three classes, softmax cross-entropy, Adam with a cosine schedule",
+            data=lambda seed: nn.data.spiral(90, 3, 0.1, seed=seed),
+            sizes=(16, 16, 3),
+            loss="softmax_cross_entropy",
+            optimizer=lambda params: nn.Adam(params, lr=nn.Cosine(0.05, 100, 0.005)),
+            epochs=100,
+            l2=0.0,
+            target=0.95,
+            about="three classes, softmax cross-entropy, Adam with a cosine schedule",
         ),
     }
 
@@ -186,6 +186,7 @@ def _neuron_graph(model: Any, x: list[float]) -> Value:
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
     out = neuron(inputs)
     out.label = "out"
+    model.zero_grad()  # leaves accumulate: show this pass's gradients, not training's last step
     out.backward()
     return out
 

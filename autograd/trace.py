@@ -5,10 +5,14 @@ without data-dependent choices the graph is the same every time: only the
 numbers change. So `trace(f, n)` runs f once on scalar Values and writes the
 graph down as a flat list of rows, a tape:
 
-    #0  x          input       per example
-    #1  w          parameter   per call
-    #2  #0 * #1                per example
-    #3  tanh(#2)               per example
+    >>> w = Value(2.0, label="w")
+    >>> print(trace(lambda x: (w * x).tanh(), example=[0.5]))
+    tape of <lambda>(x): 4 rows
+    #0    w         parameter  per call
+    #1    x         input      per example
+    #2    #0 * #1              per example
+    #3    tanh(#2)             per example
+    outputs: #3
 
 Replaying the tape on arrays instead of floats runs the same graph on every
 example at once: row #2 becomes one numpy multiplication over the whole batch.
@@ -25,7 +29,8 @@ such as `if v.data > 0:`. The tape holds the branch taken when it was recorded.
 So on its first batch the tape records f again at a few examples (the first,
 the smallest and largest of each input, and some spread between) and compares
 the graphs; if they differ it raises TraceError instead of replaying the wrong
-branch. `check="always"` repeats this on every call.
+branch. A branch that none of those examples takes goes unseen, and later
+batches are not checked unless `check="always"`.
 """
 
 from __future__ import annotations
@@ -211,6 +216,7 @@ class Tape:
 
     @property
     def n_inputs(self) -> int:
+        """How many inputs f takes: one array (or number) each."""
         return len(self._names)
 
     @property
@@ -313,12 +319,11 @@ class Tape:
         outputs over every example (weighted by grad_output) accumulates, as in
         PyTorch, so call zero_grad() between steps.
         """
+        values, pullback = self.vjp(*arrays)  # records f first if it has to
         params = list(self.params)
-        if not params:
-            return self(*arrays)
-        values, grads = self.value_and_grad(*arrays, wrt=params, grad_output=grad_output)
-        for p, g in zip(params, grads):
-            p.grad += g
+        if params:
+            for p, g in zip(params, pullback(grad_output, wrt=params)):
+                p.grad += g
         return values
 
     # -- recording --------------------------------------------------------------
@@ -337,14 +342,18 @@ class Tape:
         self._backward_programs.clear()
         self._program = _forward_program(recording)
 
-    def _record(self, point: list[float], row: int | None = None) -> _Recording:
-        """Run f once on Values holding `point` and write its graph down as rows."""
+    def _record(
+        self, point: list[float], row: int | None = None, shape: tuple[int, ...] = ()
+    ) -> _Recording:
+        """Run f once on Values holding `point` (example `row` of a batch) and write it down."""
         if is_grad_enabled():
-            return self._record_now(point, row)
+            return self._record_now(point, row, shape)
         with enable_grad():
-            return self._record_now(point, row)
+            return self._record_now(point, row, shape)
 
-    def _record_now(self, point: list[float], batch_row: int | None) -> _Recording:
+    def _record_now(
+        self, point: list[float], batch_row: int | None, shape: tuple[int, ...]
+    ) -> _Recording:
         boundary = Value(0.0).creation_index
         placeholders = [Value(x, label=name) for x, name in zip(point, self._names)]
         try:
@@ -352,7 +361,8 @@ class Tape:
         except DomainError as error:
             if batch_row is None:
                 raise
-            raise DomainError(f"{error}, {self._at(batch_row, point)}") from None
+            where = self._at(batch_row, point, shape)
+            raise _at_index(DomainError(f"{error}, {where}"), batch_row) from None
         single = isinstance(result, Value)
         outs = (result,) if single else _as_outputs(result, self._f)
         stops = set(self._declared or ())  # membership only: order comes from creation
@@ -398,7 +408,7 @@ class Tape:
             point = [float(c[row]) for c in columns]
             if point == recording.point:
                 continue
-            other = self._record(point, row)
+            other = self._record(point, row, shape)
             difference = _difference(recording, other)
             if difference is not None:
                 raise TraceError(
@@ -440,7 +450,7 @@ class Tape:
                     )
                 self._adopt(self._record([]))
             else:
-                self._adopt(self._record([float(c[0]) for c in columns], 0))
+                self._adopt(self._record([float(c[0]) for c in columns], 0, shape))
         if self._check == "always" or (self._check == "first" and not self._checked):
             if columns and columns[0].size:
                 self._verify(columns, shape)
@@ -471,7 +481,10 @@ class Tape:
         for i in r.outputs:
             v = values[i]
             if type(v) is np.ndarray:
-                outs.append(v.reshape(shape))
+                # An output that is an input is the caller's own array: hand back a copy.
+                outs.append(
+                    v.reshape(shape).copy() if r.rows[i].kind == _INPUT else v.reshape(shape)
+                )
             else:
                 outs.append(np.full(shape, float(v)))
         return outs[0] if r.single else tuple(outs)
@@ -577,9 +590,12 @@ class Tape:
         if flat is None:
             return DomainError(f"{message}, at tape row #{i}, which is the same for every example")
         point = [float(c[flat]) for c in columns]
-        return DomainError(
-            f"{message}, at tape row #{i} {self._at(flat, point, shape)}. Remove that "
-            "example from the batch, or keep the inputs inside the function's domain"
+        return _at_index(
+            DomainError(
+                f"{message}, at tape row #{i} {self._at(flat, point, shape)}. Remove that "
+                "example from the batch, or keep the inputs inside the function's domain"
+            ),
+            flat,
         )
 
     def _backward_error(
@@ -600,7 +616,8 @@ class Tape:
         message = str(_backward_error(error, node))
         if flat is None:
             return DomainError(f"{message} (tape row #{i}, the same for every example)")
-        return DomainError(f"{message} (tape row #{i}, at batch index {_unravel(flat, shape)})")
+        where = f"(tape row #{i}, at batch index {_unravel(flat, shape)})"
+        return _at_index(DomainError(f"{message} {where}"), flat)
 
 
 # -- programs: the tape compiled to tuples the loops unpack ------------------------------
@@ -689,7 +706,7 @@ def _seeds(grad_output: Any, n_outputs: int, shape: tuple[int, ...], n: int) -> 
             seeds.append(float(a))
             continue
         try:
-            seeds.append(np.broadcast_to(a, shape).ravel())
+            seeds.append(np.array(np.broadcast_to(a, shape)).ravel())  # a copy, never a view
         except ValueError:
             raise ValueError(
                 f"grad_output has shape {a.shape}, but the batch has shape {shape}; give a "
@@ -759,6 +776,12 @@ def _apply(op: Op, a: Value, b: Any) -> Value:
     from autograd.value import _record1, _record2
 
     return _record2(op, a, b) if op.arity == 2 else _record1(op, a, b)
+
+
+def _at_index(error: DomainError, flat: int) -> DomainError:
+    """The error, carrying the flat position of the failing example as `batch_index`."""
+    error.batch_index = flat  # type: ignore[attr-defined]
+    return error
 
 
 def _element(v: Any, flat: int | None) -> float:

@@ -1,4 +1,28 @@
-"""chainrule's nn: neurons, layers and MLPs built on autograd.Value."""
+"""chainrule's nn: neurons, layers and MLPs built on autograd.Value, and training them.
+
+micrograd's demo runs with only the import changed:
+
+>>> import random
+>>> from nn import MLP
+>>> random.seed(1337)
+>>> model = MLP(2, [16, 16, 1])
+>>> len(model.parameters())
+337
+
+Where things live (one idea per file):
+
+    module.py      Module: parameters, dotted names, state_dict, scope tags
+    layers.py      Neuron, Layer, MLP
+    losses.py      mse, hinge, binary_cross_entropy, softmax_cross_entropy, l2
+    metrics.py     accuracy
+    optim.py       SGD, RMSProp, Adam
+    schedules.py   learning-rate schedules
+    clip.py        clip_grad_norm, clip_grad_value
+    train.py       fit and its History
+    data.py        seeded toy datasets
+    plot.py        decision boundary, loss curve, gradient norms (matplotlib, optional)
+    serialize.py   save and load
+"""
 
 __chainrule__ = True
 

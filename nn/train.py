@@ -37,7 +37,7 @@ from nn.metrics import RULES, predict
 from nn.module import Module
 from nn.optim import Optimizer
 
-__all__ = ["fit", "History", "ENGINES"]
+__all__ = ["fit", "History", "Epoch", "ENGINES"]
 
 
 @dataclass
@@ -78,32 +78,63 @@ def _norm(params: list[Value]) -> float:
     return math.sqrt(total)
 
 
-def _scalar_epoch(
-    model: Module,
-    rows: list[list[float]],
-    targets: list[Any],
-    batches: list[list[int]],
-    loss_fn: Callable[[Any, Any], Value],
-    step: Callable[[Value], float],
-) -> tuple[list[float], list[Any]]:
-    """One epoch on the scalar engine: (each batch's loss, each sample's output).
+@dataclass
+class Epoch:
+    """What an engine gets to run one epoch; see ENGINES."""
 
-    Another engine takes the same arguments and returns the same, so fit() can
-    run it in this one's place.
-    """
+    model: Module
+    rows: list[list[float]]
+    """Every sample's inputs, as floats."""
+    targets: list[Any]
+    """Every sample's target."""
+    batches: list[list[int]]
+    """The epoch's batches, as lists of sample indices, in order."""
+    loss: Callable[[Any, Any], Value]
+    """loss(outputs, targets) -> Value, the mean over a batch."""
+    l2: float
+    """Add l2 * sum(p**2) over `params` to each batch's loss (0: none)."""
+    params: list[Value]
+    update: Callable[[], None]
+    """Call once per batch, when p.grad holds the batch's gradient: records the
+    layer gradient norms, clips, and steps the optimizer."""
+
+
+def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
+    """One epoch on Values: (each batch's loss with its penalty, each sample's output)."""
     losses = []
-    outputs: list[Any] = [None] * len(rows)
-    for batch in batches:
+    outputs: list[Any] = [None] * len(epoch.rows)
+    model, rows, targets, params = epoch.model, epoch.rows, epoch.targets, epoch.params
+    for batch in epoch.batches:
         outs = [model(rows[i]) for i in batch]
-        losses.append(step(loss_fn(outs, [targets[i] for i in batch])))
+        total = epoch.loss(outs, [targets[i] for i in batch])
+        if not isinstance(total, Value):
+            raise TypeError(
+                f"the loss returned {type(total).__name__} {total!r:.40}, not a Value, so "
+                "there is no graph to run backward on. Build the loss from the outputs "
+                "with Value operations (nn.losses has mse, hinge, cross-entropies)"
+            )
+        if epoch.l2:
+            total = total + l2_penalty(params, epoch.l2)
+        for p in params:
+            p.grad = 0.0
+        total.backward()
+        epoch.update()
+        losses.append(total.data)
         for i, out in zip(batch, outs, strict=True):
             outputs[i] = [o.data for o in out] if isinstance(out, list) else out.data
     return losses, outputs
 
 
-ENGINES: dict[str, Callable[..., Any]] = {"scalar": _scalar_epoch, "batched": batched_epoch}
+ENGINES: dict[str, Callable[[Epoch], tuple[list[float], list[Any]]]] = {
+    "scalar": _scalar_epoch,
+    "batched": batched_epoch,
+}
 """How an epoch is run, by name. 'scalar' builds a Value graph per sample; 'batched'
-replays the model's recorded graph on the whole batch with numpy (nn/batched.py)."""
+replays the model's graph, recorded once, on the whole batch with numpy (nn/batched.py).
+
+An engine takes an Epoch and returns (each batch's loss, each sample's output:
+a float, or a list of floats for several outputs). It must leave each batch's
+gradient in p.grad and call epoch.update() once per batch, in order."""
 
 
 def fit(
@@ -190,16 +221,11 @@ def fit(
 
     norms: list[list[float]] = []
 
-    def step(batch_loss: Value) -> float:
-        """Backward and update for one batch's loss; returns the loss with its penalty."""
-        total = batch_loss + l2_penalty(params, l2) if l2 else batch_loss
-        optimizer.zero_grad()
-        total.backward()
+    def update() -> None:
         norms.append([_norm(ps) for _, ps in groups])
         if clip_norm is not None:
             clip_grad_norm(params, clip_norm)
         optimizer.step()
-        return total.data
 
     epoch_fn = ENGINES[engine]
     for epoch in range(epochs):
@@ -209,7 +235,9 @@ def fit(
             rng.shuffle(order)
         batches = [order[i : i + size] for i in range(0, n, size)]
         norms.clear()
-        losses, outputs = epoch_fn(model, rows, targets, batches, loss_fn, step)
+        losses, outputs = epoch_fn(
+            Epoch(model, rows, targets, batches, loss_fn, l2, params, update)
+        )
         if len(losses) == 1:
             history.loss.append(losses[0])
         else:

@@ -48,3 +48,28 @@ def test_unknown_dataset_is_rejected_by_the_parser(capsys):
     with pytest.raises(SystemExit) as info:
         main(["demo", "--dataset", "iris"])
     assert info.value.code == 2
+
+
+def test_the_neuron_picture_shows_this_pass_gradients_only():
+    import nn
+    from autograd.demo import _neuron_graph
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.grad = 100.0  # left over from training
+    out = _neuron_graph(model, [0.5, -0.25])
+    neuron = model.layers[0].neurons[0]
+    relu_slope = 1.0 if out.data > 0 else 0.0
+    assert [w.grad for w in neuron.w] == [0.5 * relu_slope, -0.25 * relu_slope]
+    assert neuron.b.grad == relu_slope
+
+
+@pytest.mark.parametrize("dataset, about", [("spiral", "softmax cross-entropy"),
+                                            ("circles", "two circles")])  # fmt: skip
+def test_other_datasets_run_with_their_defaults(dataset, about, tmp_path, capsys):
+    # Two steps only (the full runs take seconds each and are run by hand).
+    code = main(["demo", "--dataset", dataset, "--out", str(tmp_path), "--epochs", "2"])
+    out = capsys.readouterr().out
+    assert about in out and "epoch    2/2" in out
+    assert code == 1 and "stopped short" in out  # two steps do not reach the target
+    assert (tmp_path / "loss.png").exists() or "skipped" in out

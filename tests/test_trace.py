@@ -325,6 +325,43 @@ def test_backward_accumulates_summed_gradients_into_grad():
     assert w.grad == pytest.approx(1.5 * 2 * 0.5 * 5)
 
 
+def test_backward_records_a_fresh_tape_and_finds_its_parameters():
+    w = Value(3.0)
+    tape = trace(lambda x: w * x)
+    np.testing.assert_array_equal(tape.backward(np.array([1.0, 2.0])), [3.0, 6.0])
+    assert w.grad == 3.0
+
+
+def test_vjp_pulls_back_weights_chosen_after_the_forward_pass():
+    w = Value(0.5)
+    tape = trace(lambda x: (w * x).sin(), params=[w])
+    x = np.array([0.3, 1.0, 2.0])
+    y, pullback = tape.vjp(x)
+    weights = 2 * y  # the gradient of sum(y**2) with respect to y
+    dx, dw = pullback(weights)
+    np.testing.assert_allclose(dx, weights * w.data * np.cos(w.data * x), rtol=1e-14)
+    assert dw == pytest.approx(float(np.sum(weights * x * np.cos(w.data * x))), rel=1e-14)
+    assert pullback(weights, wrt=w) == dw
+
+
+def test_bad_arguments_to_trace_are_refused():
+    with pytest.raises(ValueError, match="example of 1 numbers for a function of 2 inputs"):
+        trace(f_xy, example=[1.0])
+    with pytest.raises(TypeError, match="n_inputs must be a whole number"):
+        trace(f_xy, -1)
+    with pytest.raises(TypeError, match="params must be Values"):
+        trace(f_xy, params=[1.0])
+    with pytest.raises(TypeError, match="needs a function"):
+        trace(3.0, 1)
+
+
+def test_results_never_share_memory_with_the_arguments():
+    tape = trace(lambda x, y: (x, x * y))
+    x, weights = np.array([1.0, 2.0]), np.array([1.0, 1.0])
+    (same, _), (dx, _) = tape.value_and_grad(x, 2.0, grad_output=(weights, 0.0))
+    assert not np.shares_memory(same, x) and not np.shares_memory(dx, weights)
+
+
 def test_recording_works_inside_no_grad():
     w = Value(2.0)
     tape = trace(lambda x: w * x)
@@ -398,6 +435,15 @@ def test_a_domain_error_names_the_op_and_the_example():
     message = str(info.value)
     assert "log(-1.0) is undefined" in message
     assert "batch index 2 (x=1.0, y=2.0)" in message
+    assert info.value.batch_index == 2
+
+
+def test_a_domain_error_on_a_grid_names_the_grid_position():
+    tape = trace(lambda x, y: (x * y).sqrt(), example=[1.0, 1.0])
+    gx, gy = np.meshgrid([1.0, 2.0, 3.0], [1.0, -1.0])
+    with pytest.raises(DomainError, match=r"sqrt\(-1.0\).*batch index \(1, 0\)") as info:
+        tape(gx, gy)
+    assert info.value.batch_index == 3  # the flat position
 
 
 def test_a_domain_error_at_the_first_example_names_it_while_recording():

@@ -215,6 +215,7 @@ def test_progress_bar_falls_back_to_lines_without_tqdm(monkeypatch):
         ({"loss": "mae"}, ValueError, "unknown loss"),
         ({"optimizer": "sgd"}, TypeError, "nn optimizer"),
         ({"y": [1, -1]}, nn.ShapeError, "4 samples in X and 2 targets"),
+        ({"loss": lambda outs, ts: 0.5}, TypeError, "the loss returned float"),
     ],
 )
 def test_bad_arguments_are_explained(kwargs, error, words):
@@ -225,3 +226,23 @@ def test_bad_arguments_are_explained(kwargs, error, words):
     args.update(kwargs)
     with pytest.raises(error, match=words):
         nn.fit(model, X, args.pop("y"), **args)
+
+
+def test_an_engine_registered_in_engines_runs_each_epoch(monkeypatch):
+    from nn.train import ENGINES, Epoch
+
+    seen = []
+
+    def counting(epoch):
+        assert isinstance(epoch, Epoch)
+        seen.append([len(b) for b in epoch.batches])
+        return ENGINES["scalar"](epoch)
+
+    monkeypatch.setitem(ENGINES, "counting", counting)
+    X, y = nn.data.xor(signed=True)
+    model = nn.MLP(2, [2, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=2, batch_size=3,
+                     engine="counting", log_every=0)  # fmt: skip
+    assert seen == [[3, 1], [3, 1]]
+    assert opt.steps == 4 and history.epochs == 2

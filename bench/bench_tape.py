@@ -1,0 +1,375 @@
+"""The batched tape against micrograd, the scalar engine and PyTorch: medians and ratios.
+
+    make bench                                # installs the `bench` extra (micrograd)
+    .venv/bin/python bench/bench_tape.py [--repeat 7]
+
+Workloads (issue 7):
+  (a) micrograd's demo step: MLP(2, [16, 16, 1]) on 100 two-moons points, full
+      batch, hinge loss + 1e-4 L2, forward + backward + SGD update. The tape
+      replays the per-point loss recorded once (autograd.trace); it is set
+      against micrograd 0.1.0 (target: at least 100x faster), chainrule's
+      scalar engine, nn.fit's two engines, and a batched float64 PyTorch MLP
+      doing the same step (target: within 10x), when torch is importable;
+  (b) the same model and step on 10,000 points: one epoch as one full batch,
+      and as 100 shuffled batches of 100 (target: under 1 s);
+  (c) value and gradient of f(x, y) = sin(xy) + tanh(x - y) exp(-(x^2 + y^2)/4)
+      on a 100 x 100 grid: the tape against a Python loop of the scalar engine
+      over the grid (target: at least 200x faster).
+
+micrograd and torch are optional: a missing one is reported as "not installed".
+Every engine starts from the same weights, and the script checks that they
+compute the same loss before timing them. PyTorch runs on one thread, as the
+tape does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import autograd  # noqa: E402
+import nn  # noqa: E402
+from autograd import collector, trace  # noqa: E402
+
+try:
+    import micrograd.engine as mg_engine
+    import micrograd.nn as mg_nn
+except ImportError:  # the `bench` extra is not installed
+    mg_engine = mg_nn = None
+
+try:
+    import torch
+except ImportError:  # torch is never a dependency: compared only when present
+    torch = None
+
+SIZES = [16, 16, 1]
+L2 = 1e-4
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def learning_rate(k: int) -> float:
+    return 1.0 - 0.9 * k / 100
+
+
+# -- one demo step per engine ---------------------------------------------------------
+
+
+def value_step(value_cls, model, xs, ys, k: int) -> float:
+    """micrograd's demo step, written as micrograd's demo writes it."""
+    inputs = [list(map(value_cls, row)) for row in xs]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = L2 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= learning_rate(k) * p.grad
+    return total.data
+
+
+class TapeStep:
+    """The same step on the tape: the per-point hinge loss, recorded once, on arrays."""
+
+    def __init__(self, model) -> None:
+        self.params = model.parameters()
+
+        def hinge_of_one_point(x0, x1, label):
+            return (1 + -label * model([x0, x1])).relu()
+
+        self.tape = trace(hinge_of_one_point, params=self.params)
+
+    def __call__(self, X: np.ndarray, y: np.ndarray, k: int) -> float:
+        params = self.params
+        for p in params:
+            p.grad = 0.0
+        losses = self.tape.backward(X[:, 0], X[:, 1], y, grad_output=1.0 / len(y))
+        reg = 0.0
+        for p in params:
+            reg += p.data * p.data
+            p.grad += 2 * L2 * p.data
+        lr = learning_rate(k)
+        for p in params:
+            p.data -= lr * p.grad
+        return float(np.sum(losses) / len(y) + L2 * reg)
+
+
+class TorchStep:
+    """The same step as a batched float64 PyTorch MLP."""
+
+    def __init__(self, model) -> None:
+        layers = []
+        for i, layer in enumerate(model.layers):
+            linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons)).double()
+            with torch.no_grad():
+                linear.weight.copy_(
+                    torch.tensor(
+                        [[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64
+                    )
+                )
+                linear.bias.copy_(
+                    torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+                )
+            layers.append(linear)
+            if i < len(model.layers) - 1:
+                layers.append(torch.nn.ReLU())
+        self.net = torch.nn.Sequential(*layers)
+
+    def __call__(self, X, y, k: int) -> float:
+        net = self.net
+        scores = net(X).squeeze(1)
+        data_loss = torch.relu(1 - y * scores).mean()
+        total = data_loss + L2 * sum((p * p).sum() for p in net.parameters())
+        net.zero_grad()
+        total.backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= learning_rate(k) * p.grad
+        return float(total.detach())
+
+
+def copy_weights(source, target) -> None:
+    for src, dst in zip(source.parameters(), target.parameters(), strict=True):
+        dst.data = src.data
+
+
+def fresh_model(seed: int = 1337):
+    return nn.MLP(2, SIZES, seed=seed)
+
+
+# -- (c): a function of two inputs on a grid ---------------------------------------------
+
+
+def surface(x, y):
+    return (x * y).sin() + (x - y).tanh() * (-(x * x + y * y) * 0.25).exp()
+
+
+def scalar_grid(gx: np.ndarray, gy: np.ndarray):
+    z, dx, dy = (np.empty(gx.shape) for _ in range(3))
+    for index in np.ndindex(gx.shape):
+        x, y = autograd.Value(float(gx[index])), autograd.Value(float(gy[index]))
+        out = surface(x, y)
+        out.backward()
+        z[index], dx[index], dy[index] = out.data, x.grad, y.grad
+    return z, dx, dy
+
+
+# -- the table -----------------------------------------------------------------------------
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "not installed"
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
+def ratio(reference: float | None, tape: float) -> str:
+    return "" if reference is None else f"{reference / tape:.1f}x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    repeat = args.repeat
+    if torch is not None:
+        torch.set_num_threads(1)
+    rows: list[tuple[str, ...]] = []
+
+    # (a) micrograd's demo step on 100 points.
+    X, y = nn.data.moons(100, 0.1, seed=0, signed=True)
+    xs, ys = X.tolist(), y.astype(float).tolist()
+    reference = fresh_model()
+    losses = {}
+
+    tape_model = fresh_model()
+    tape_step = TapeStep(tape_model)
+    losses["tape"] = tape_step(X, y.astype(float), 0)  # records and checks the tape
+    scalar_model = fresh_model()
+    losses["scalar"] = value_step(autograd.Value, scalar_model, xs, ys, 0)
+    mg_model = mg_step_time = None
+    if mg_nn is not None:
+        mg_model = mg_nn.MLP(2, SIZES)
+        copy_weights(reference, mg_model)
+        losses["micrograd"] = value_step(mg_engine.Value, mg_model, xs, ys, 0)
+    torch_step = None
+    if torch is not None:
+        torch_step = TorchStep(reference)
+        Xt, yt = torch.tensor(X), torch.tensor(y.astype(float))
+        losses["torch"] = torch_step(Xt, yt, 0)
+    spread = max(losses.values()) - min(losses.values())
+    if spread > 1e-9:
+        raise SystemExit(f"the engines disagree on the first step's loss: {losses}")
+
+    tape_time = median_seconds(lambda k: tape_step(X, y.astype(float), k), repeat * 5)
+    scalar_time = median_seconds(
+        lambda k: value_step(autograd.Value, scalar_model, xs, ys, k), repeat
+    )
+    if mg_model is not None:
+        collector.use_python_default()  # micrograd as its users run it
+        mg_step_time = median_seconds(
+            lambda k: value_step(mg_engine.Value, mg_model, xs, ys, k), repeat
+        )
+        collector.relax()
+    torch_time = None
+    if torch_step is not None:
+        torch_time = median_seconds(lambda k: torch_step(Xt, yt, k), repeat * 5)
+
+    def fit_epoch(engine: str):
+        model = fresh_model()
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        options = dict(loss="hinge", optimizer=optimizer, epochs=1, l2=L2, log_every=0)
+        nn.fit(model, X, y, engine=engine, **options)  # records the tape once
+        return lambda k: nn.fit(model, X, y, engine=engine, **options)
+
+    fit_batched = median_seconds(fit_epoch("batched"), repeat * 3)
+    fit_scalar = median_seconds(fit_epoch("scalar"), repeat)
+
+    rows.append(
+        (
+            "(a) demo step vs micrograd 0.1.0",
+            ms(tape_time),
+            ms(mg_step_time),
+            ratio(mg_step_time, tape_time),
+            ">= 100x",
+        )
+    )
+    rows.append(
+        (
+            "(a) demo step vs chainrule's scalar engine",
+            ms(tape_time),
+            ms(scalar_time),
+            ratio(scalar_time, tape_time),
+            "",
+        )
+    )
+    rows.append(
+        (
+            "(a) demo step vs batched PyTorch (float64, 1 thread)",
+            ms(tape_time),
+            ms(torch_time),
+            ratio(torch_time, tape_time),
+            ">= 0.1x (within 10x)",
+        )
+    )
+    rows.append(
+        (
+            "(a) nn.fit epoch, engine='batched' vs 'scalar'",
+            ms(fit_batched),
+            ms(fit_scalar),
+            ratio(fit_scalar, fit_batched),
+            "",
+        )
+    )
+
+    # (b) the same model on 10,000 points.
+    X10, y10 = nn.data.moons(10_000, 0.1, seed=1, signed=True)
+    y10 = y10.astype(float)
+    big_step = TapeStep(fresh_model())
+    big_step(X10[:100], y10[:100], 0)
+    rng = np.random.default_rng(0)
+
+    def tape_batches(k: int) -> None:
+        order = rng.permutation(len(y10))
+        for start in range(0, len(y10), 100):
+            batch = order[start : start + 100]
+            big_step(X10[batch], y10[batch], k)
+
+    full = median_seconds(lambda k: big_step(X10, y10, k), repeat)
+    batches = median_seconds(tape_batches, repeat)
+    torch_full = torch_batches = None
+    if torch is not None:
+        big_torch = TorchStep(fresh_model())
+        X10t, y10t = torch.tensor(X10), torch.tensor(y10)
+        torch_full = median_seconds(lambda k: big_torch(X10t, y10t, k), repeat)
+
+        def torch_epoch(k: int) -> None:
+            order = torch.from_numpy(rng.permutation(len(y10)))
+            for start in range(0, len(y10), 100):
+                batch = order[start : start + 100]
+                big_torch(X10t[batch], y10t[batch], k)
+
+        torch_batches = median_seconds(torch_epoch, repeat)
+    rows.append(
+        (
+            "(b) 10,000 points, one epoch as one full batch",
+            ms(full),
+            ms(torch_full),
+            ratio(torch_full, full),
+            "< 1 s",
+        )
+    )
+    rows.append(
+        (
+            "(b) 10,000 points, one epoch in 100 batches of 100",
+            ms(batches),
+            ms(torch_batches),
+            ratio(torch_batches, batches),
+            "< 1 s",
+        )
+    )
+
+    # (c) value and gradient on a 100 x 100 grid.
+    gx, gy = np.meshgrid(np.linspace(-2, 2, 100), np.linspace(-2, 2, 100))
+    grid_tape = trace(surface)
+    start = time.perf_counter()
+    z, (dx, dy) = grid_tape.value_and_grad(gx, gy)
+    first_call = time.perf_counter() - start
+    loop = median_seconds(lambda k: scalar_grid(gx, gy), max(3, repeat // 2))
+    replay = median_seconds(lambda k: grid_tape.value_and_grad(gx, gy), repeat * 5)
+    zs, dxs, dys = scalar_grid(gx, gy)
+    worst = max(  # relative to each array's largest entry: values cross zero on the grid
+        float(np.max(np.abs(a - b)) / np.max(np.abs(b))) for a, b in ((z, zs), (dx, dxs), (dy, dys))
+    )
+    if worst > 1e-12:
+        raise SystemExit(f"the tape and the scalar engine disagree on the grid: {worst:.2e}")
+    rows.append(
+        (
+            "(c) 100x100 grid, value + gradient vs a scalar-engine loop",
+            ms(replay),
+            ms(loop),
+            ratio(loop, replay),
+            ">= 200x",
+        )
+    )
+    rows.append(
+        (
+            "(c) the same, first call (records and checks the tape)",
+            ms(first_call),
+            ms(loop),
+            ratio(loop, first_call),
+            "",
+        )
+    )
+
+    versions = f"Python {sys.version.split()[0]}, numpy {np.__version__}"
+    versions += f", torch {torch.__version__}" if torch is not None else ", torch not installed"
+    if mg_nn is None:
+        versions += ", micrograd not installed"
+    print(f"{versions}; medians of {repeat} or more runs")
+    print(f"first-step loss, every engine: {losses['tape']:.12f} (spread {spread:.1e})")
+    print(f"grid: largest difference, tape vs scalar engine, over the largest value: {worst:.1e}\n")
+    print("| workload | chainrule tape | reference | reference / tape | target |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
