@@ -29,6 +29,8 @@ test: lint unit notebooks
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/ruff check notebooks/execute.py notebooks/*.ipynb
+	$(BIN)/ruff format --check notebooks/execute.py notebooks/*.ipynb
 
 unit: $(VENV)/.test-deps
 	$(BIN)/python -m pytest
