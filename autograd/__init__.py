@@ -23,6 +23,15 @@ require_chainrule_package("nn")
 from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
+from autograd.check import (  # noqa: E402
+    GradcheckReport,
+    GradcheckRow,
+    HandCheckReport,
+    HandRow,
+    check_gradients,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
@@ -48,6 +57,7 @@ from autograd.functions import (  # noqa: E402
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
+from autograd.symbolic import to_sympy  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
@@ -88,4 +98,12 @@ __all__ = [
     "backward_steps",
     "BackwardSteps",
     "Frame",
+    "gradcheck",
+    "gradgradcheck",
+    "check_gradients",
+    "GradcheckReport",
+    "GradcheckRow",
+    "HandCheckReport",
+    "HandRow",
+    "to_sympy",
 ]

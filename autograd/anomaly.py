@@ -3,7 +3,10 @@
 Inside `detect_anomaly()` every new node remembers the file and line (or the
 notebook cell) that created it, and the first non-finite value, in the forward
 pass or in a gradient of the backward pass, raises AnomalyError naming that
-node. Outside the mode nothing is recorded and nothing is checked.
+node. An input that is already NaN or inf is reported where it is first used.
+In backward, the error names the op whose local derivative overflowed, not
+only the node that received the bad gradient. Outside the mode nothing is
+recorded and nothing is checked: operations read one counter and move on.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from typing import Any
 from autograd.errors import AnomalyError
 from autograd.recording import STATE, _anomaly_enabled, is_anomaly_enabled
 
-__all__ = ["detect_anomaly", "creation_site"]
+__all__ = ["detect_anomaly", "creation_site", "record_site"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_NN_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "nn")
+"""Where chainrule's nn package lives: a node made there also names the user's line."""
 _sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
@@ -53,48 +58,137 @@ def creation_site(node: Any) -> str | None:
     return _sites.get(node)
 
 
+def record_site(node: Any) -> None:
+    """Remember where `node` was made (called for leaves and ops inside the mode)."""
+    _sites[node] = _caller_site()
+
+
 def _caller_site() -> str:
+    """The first line outside autograd; if that is inside nn, also the user's line calling it."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ).startswith(_PACKAGE_DIR):
+    while frame is not None and _directory(frame) == _PACKAGE_DIR:
         frame = frame.f_back
     if frame is None:
         return "an unknown place"
+    site = _where(frame)
+    if _directory(frame) == _NN_DIR:
+        caller = frame.f_back
+        while caller is not None and _directory(caller) in (_PACKAGE_DIR, _NN_DIR):
+            caller = caller.f_back
+        if caller is not None:
+            site += f" (called from {_where(caller)})"
+    return site
+
+
+def _directory(frame: Any) -> str:
+    return os.path.dirname(os.path.abspath(frame.f_code.co_filename))
+
+
+def _where(frame: Any) -> str:
     filename = frame.f_code.co_filename
     if "ipykernel" in filename or filename.startswith("<ipython-input"):
         return f"notebook cell {filename}, line {frame.f_lineno}"
     return f"{filename}:{frame.f_lineno}"
 
 
+def _name(node: Any) -> str:
+    return f"#{node.creation_index}" + (f" {node.label!r}" if node.label else "")
+
+
+def _site(node: Any) -> str:
+    return _sites.get(node, "an unrecorded place (made outside detect_anomaly)")
+
+
 def _describe(node: Any) -> str:
-    name = f"#{node.creation_index}" + (f" {node.label!r}" if node.label else "")
+    if node.is_leaf:
+        return f"leaf {_name(node)} = {node.data!r}, created at {_site(node)}"
     operands = ", ".join(repr(p.data) for p in node.parents)
-    site = _sites.get(node, "an unrecorded place (made outside detect_anomaly)")
-    return f"node {name} {node.op!r} with operands ({operands}), created at {site}"
+    parents = node.parents
+    b = parents[1].data if len(parents) == 2 else None
+    expression = node.operation.describe(parents[0].data, b, node.constant)
+    return (
+        f"node {_name(node)} {node.op!r} = {expression} with operands ({operands}), "
+        f"created at {_site(node)}"
+    )
 
 
 def check_forward(node: Any) -> None:
-    """Record where `node` was made; raise if its value is not finite."""
+    """Record where `node` was made; raise if it is the first non-finite value."""
     _sites[node] = _caller_site()
-    if not math.isfinite(node.data) and all(math.isfinite(p.data) for p in node.parents):
+    if math.isfinite(node.data):
+        return
+    # A non-finite operand that was itself computed in this mode already raised; one that
+    # was not (an input, or a value made outside the mode) is reported here, at first use.
+    unexplained = [
+        p for p in node.parents if not math.isfinite(p.data) and (p.is_leaf or p not in _sites)
+    ]
+    if all(math.isfinite(p.data) for p in node.parents):
         raise AnomalyError(
-            f"forward produced {node.data} at {_describe(node)}. Every later value "
-            "that depends on it will be non-finite too; check that node's inputs "
-            "for overflow (very large values) or a division by a tiny number"
+            f"forward produced {node.data} at {_describe(node)}. Every later value that "
+            "depends on it will be non-finite too; check that node's inputs for overflow "
+            "(very large values) or a division by a tiny number"
+        )
+    if unexplained:
+        source = unexplained[0]
+        raise AnomalyError(
+            f"forward produced {node.data} at {_describe(node)}, because its operand "
+            f"{_describe(source)} is already {source.data}. Find where that value came "
+            "from (an input or a parameter that is already nan or inf) and fix it there"
         )
 
 
+def _local(node: Any) -> tuple[float, ...] | None:
+    """The local derivatives of `node` as floats, or None if they cannot be computed."""
+    parents = node.parents
+    second = parents[1].data if len(parents) == 2 else node.constant
+    try:
+        local = node.operation.local(node.data, parents[0].data, second)
+        return tuple(float(d.data if hasattr(d, "data") else d) for d in local)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+def _number(g: Any) -> float:
+    return float(g.data if hasattr(g, "data") else g)
+
+
 def check_backward(order: list[Any]) -> None:
-    """After a backward pass in anomaly mode, raise at the first non-finite gradient."""
+    """After a backward pass in anomaly mode, raise at the first non-finite gradient.
+
+    "First" is in the order backward ran (the root first); the error names the
+    node whose local derivative made it, not only the node that received it.
+    """
     if not is_anomaly_enabled():
         return
     for node in reversed(order):
-        g = node.grad
-        g = g.data if hasattr(g, "data") else g
-        if not math.isfinite(g):
+        g = _number(node.grad)
+        if math.isfinite(g):
+            continue
+        if node is order[-1]:
             raise AnomalyError(
-                f"backward produced the gradient {g} at {_describe(node)}. The chain rule "
-                "multiplied a local derivative that overflowed or was undefined; look at "
-                "that node's operation and operands"
+                f"backward started from the gradient {g} at {_describe(node)}. Every "
+                "gradient will be non-finite; pass a finite gradient to backward()"
             )
+        for child in reversed(order):
+            if child.creation_index <= node.creation_index or child.is_leaf:
+                continue
+            if not any(p is node for p in child.parents):
+                continue
+            child_grad = _number(child.grad)
+            local = _local(child)
+            if not math.isfinite(child_grad) or local is None:
+                continue
+            for parent, d in zip(child.parents, local):
+                if parent is node and not math.isfinite(d * child_grad):
+                    raise AnomalyError(
+                        f"backward produced the gradient {g} for {_describe(node)}. It came "
+                        f"from {_describe(child)}: its local derivative "
+                        f"d(out)/d(operand) is {d} and its gradient is {child_grad}. "
+                        "The derivative overflows or is undefined at these operands; move "
+                        "them away from that point (e.g. log or sqrt of a value near 0)"
+                    )
+        raise AnomalyError(
+            f"backward produced the gradient {g} at {_describe(node)}. The chain rule "
+            "multiplied a local derivative that overflowed or was undefined, or a hook "
+            "returned it; look at the operations that use this node"
+        )

@@ -14,12 +14,13 @@ recursion, so a graph a million nodes deep is fine.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograd.errors import DomainError
+from autograd.errors import AnomalyError, DomainError
 from autograd.recording import STATE
-from autograd.value import Value, where
+from autograd.value import HOOKED_LEAVES, Value, where
 
 __all__ = ["backward", "grad", "topological_order"]
 
@@ -74,15 +75,18 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
     order = _collect(root, reset_inner_grads=True)
+    # Leaves with hooks are rare: look for them only when some leaf anywhere has one.
+    hooked_leaves = _hooked(order) if HOOKED_LEAVES else ()
     if root._fn is None:
         root.grad = root.grad + gradient
-        return
-    if create_graph:
+    elif create_graph:
         root.grad = gradient if isinstance(gradient, Value) else Value(gradient)
         _propagate_values(order)
     else:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
         _propagate_floats(order)
+    for leaf, before in hooked_leaves:
+        _run_leaf_hooks(leaf, before)
     if STATE.special:
         from autograd.anomaly import check_backward
 
@@ -149,8 +153,28 @@ def _run_hooks(node: Value, g: Any) -> Any:
     for hook in list(node._hooks or ()):
         replaced = hook(g)
         if replaced is not None:
+            if not isinstance(replaced, (Value, numbers.Real)) or isinstance(replaced, bool):
+                raise TypeError(
+                    f"a gradient hook on node #{node._id}{where((node,))} returned "
+                    f"{type(replaced).__name__} {replaced!r:.60}; a hook returns None to keep "
+                    "the gradient, or a number (or Value) to replace it"
+                )
             g = replaced
     return g
+
+
+def _hooked(order: list[Value]) -> list[tuple[Value, Any]]:
+    """The leaves of `order` that have hooks, with their .grad before this pass."""
+    return [(n, n.grad) for n in order if n._fn is None and n._hooks is not None]
+
+
+def _run_leaf_hooks(leaf: Value, before: Any) -> None:
+    """A leaf's hooks see the gradient of this pass, as in PyTorch, before it accumulates."""
+    unchanged = type(before) is float and before == 0.0
+    incoming = leaf.grad if unchanged else leaf.grad - before
+    replaced = _run_hooks(leaf, incoming)
+    if replaced is not incoming:
+        leaf.grad = replaced if unchanged else before + replaced
 
 
 def _backward_error(error: Exception, node: Value | None) -> Exception:
@@ -159,6 +183,11 @@ def _backward_error(error: Exception, node: Value | None) -> Exception:
     described = node._fn.describe(
         node._a.data, node._b.data if node._b is not None else None, node._k
     )
+    if isinstance(error, AnomalyError):  # create_graph: the derivative's own graph overflowed
+        return AnomalyError(
+            f"in backward, at the local derivative of {described} "
+            f"(node #{node._id}{where((node,))}): {error}"
+        )
     if isinstance(error, DomainError):
         reason = str(error)
     else:

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import numbers
@@ -94,7 +95,7 @@ class GradcheckRow:
     """What a student can do about a row that did not pass."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradcheckReport:
     """The rows of a gradcheck, printable as a text table and as HTML in notebooks.
 
@@ -151,6 +152,8 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
 
     def _repr_html_(self) -> str:
         states = [row.status for row in self.rows]
@@ -260,42 +263,49 @@ def render_html(
 
 
 def advice(got: float, expected: float, who: str = "analytic") -> str:
-    """A hint in words for `got` where `expected` was right: a sign, a factor, a missing path."""
+    """A hint in words for `got` where `expected` was right: a sign, a factor, a missing path.
+
+    `who` names what is wrong: 'analytic' (the engine) or a hand formula ('it').
+    """
+    engine = who == "analytic"
     if not math.isfinite(got):
         return f"{who} is {got}: a derivative overflowed or divided by zero"
-    if expected == 0.0 or abs(expected) < 1e-12:
+    if abs(expected) < 1e-12:
         return (
             f"f does not change with this input here, but {who} is {format_number(got)}: "
-            "a term that should vanish, or a derivative of a constant that is not 0?"
+            "a term that should vanish, or the derivative of a constant that is not 0?"
         )
     if got == 0.0:
-        return (
-            f"{who} is 0 but f does change with this input: the gradient does not reach it "
-            "(a detached value, no_grad, or a derivative rule that returns 0?)"
+        return f"{who} is 0 but f does change with this input: " + (
+            "the gradient does not reach it (a detached value, no_grad, or a derivative "
+            "rule that returns 0?)"
+            if engine
+            else "a term is missing (the chain rule's inner derivative?)"
         )
     ratio = got / expected
     if abs(ratio + 1.0) < 0.01:
         return f"sign is flipped: {who} is minus the numeric value (a - that should be +?)"
-    for factor, name in ((2.0, "2"), (3.0, "3"), (4.0, "4"), (10.0, "10")):
-        for r in (ratio, -ratio):
-            flipped = " and the sign is flipped" if r == -ratio else ""
+    for factor in (2, 3, 4, 10):
+        for r, flipped in ((ratio, ""), (-ratio, " and the sign is flipped")):
             if abs(r / factor - 1.0) < 0.01:
                 return (
-                    f"{who} is about {name}x the numeric value{flipped}: a missing factor 1/{name}?"
+                    f"{who} is about {factor}x the numeric value{flipped}: "
+                    f"a missing factor 1/{factor}?"
                 )
             if abs(r * factor - 1.0) < 0.01:
                 return (
-                    f"{who} is about 1/{name} of the numeric value{flipped}: "
-                    f"a missing factor {name}?"
+                    f"{who} is about 1/{factor} of the numeric value{flipped}: "
+                    f"a missing factor {factor}?"
                 )
     if abs(ratio - 1.0) < 0.05:
         return (
-            f"{who} is off by {100 * (ratio - 1.0):+.2g}%: a slightly wrong constant in a "
-            "derivative formula (or, if f is very noisy, try a larger eps)"
+            f"{who} is off by {100 * (ratio - 1.0):+.2g}%: a slightly wrong constant "
+            "(or, if f is very noisy, try a larger eps)"
         )
-    return (
-        f"{who} is {ratio:.3g}x the numeric value: recheck the derivative of each step "
-        "this input flows through"
+    return f"{who} is {ratio:.3g}x the numeric value: " + (
+        "recheck the derivative rule of each op this input flows through"
+        if engine
+        else "recheck the derivation step by step"
     )
 
 
@@ -654,3 +664,481 @@ def _analytic(out: Any, leaves: list[Value], order: int) -> Any:
         return [g.data for g in grad(out, leaves)]
     firsts = grad(out, leaves, create_graph=True)
     return [[g.data for g in grad(first, leaves)] for first in firsts]
+
+
+# -- gradients derived by hand ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandRow:
+    """One partial derivative at one point: engine, central difference and the hand formula."""
+
+    name: str
+    """The input, x in df/dx."""
+    at: tuple[tuple[str, float], ...]
+    """The point, as (name, value) pairs in the order of `at`."""
+    engine: float
+    numeric: float
+    hand: float | None
+    """The hand formula's value; None when no formula was given for this input."""
+    engine_ok: bool | None
+    """engine agrees with numeric; None at a kink."""
+    hand_ok: bool | None
+    """hand agrees with numeric; None at a kink or without a formula."""
+    symbolic: bool | None = None
+    """With symbolic=True: hand formula == exact derivative for all inputs; None if unknown."""
+    note: str = ""
+    kink: bool = False
+    """f is not differentiable at this point along this input."""
+
+    @property
+    def passed(self) -> bool | None:
+        """False if the hand formula or the engine is wrong; None where nothing is judged."""
+        if self.hand_ok is False or self.engine_ok is False or self.symbolic is False:
+            return False
+        if self.hand_ok is None and self.engine_ok is None:
+            return None
+        return True
+
+    @property
+    def status(self) -> str:
+        if self.kink:
+            return KINK
+        return {True: PASS, False: FAIL, None: PASS}[self.passed]
+
+
+@dataclass(frozen=True, repr=False)
+class HandCheckReport:
+    """Engine, central differences and hand formulas side by side, per input and point."""
+
+    rows: tuple[HandRow, ...]
+    tolerances: Tolerances = DEFAULT_TOLERANCES
+    symbolic: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no partial derivative disagrees (kinks and missing formulas aside)."""
+        return all(row.passed is not False for row in self.rows)
+
+    @property
+    def first_wrong(self) -> HandRow | None:
+        """The first row whose hand formula is wrong (or, failing that, whose engine is)."""
+        for attribute in ("hand_ok", "symbolic", "engine_ok"):
+            for row in self.rows:
+                if getattr(row, attribute) is False:
+                    return row
+        return None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def _points(self) -> list[tuple[tuple[str, float], ...]]:
+        return list(dict.fromkeys(row.at for row in self.rows))
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        many = len(self._points) > 1
+        return (
+            ("input",)
+            + (("point",) if many else ())
+            + ("engine", "numeric", "hand")
+            + (("symbolic",) if self.symbolic else ())
+            + ("verdict",)
+        )
+
+    def _cells(self) -> list[list[str]]:
+        points = self._points
+        many = len(points) > 1
+        cells = []
+        for row in self.rows:
+            line = [f"df/d{row.name}"]
+            if many:
+                line.append(f"#{points.index(row.at) + 1}")
+            line += [
+                format_number(row.engine),
+                format_number(row.numeric),
+                format_number(row.hand),
+            ]
+            if self.symbolic:
+                line.append({True: "equal", False: "DIFFERS", None: "?"}[row.symbolic])
+            line.append(_hand_verdict(row))
+            cells.append(line)
+        return cells
+
+    def _heading(self) -> str:
+        points = self._points
+        t = self.tolerances
+        where = f"at {_point_text(points[0])}" if len(points) == 1 else f"at {len(points)} points"
+        first = self.first_wrong
+        if self.ok:
+            verdict = "all partial derivatives agree"
+        elif first is not None and (first.hand_ok is False or first.symbolic is False):
+            verdict = f"first wrong partial: df/d{first.name} at {_point_text(first.at)}"
+        else:
+            verdict = f"the engine is wrong for df/d{first.name}" if first else "FAILED"
+        lines = [f"check_gradients {where} (eps={t.eps:g}, atol={t.atol:g}, rtol={t.rtol:g})"]
+        if len(points) > 1:
+            lines += [f"  #{i + 1}: {_point_text(p)}" for i, p in enumerate(points)]
+        lines.append(verdict)
+        return "\n".join(lines)
+
+    def _notes(self) -> list[str]:
+        points = self._points
+        many = len(points) > 1
+        return [
+            f"df/d{row.name}"
+            + (f" at #{points.index(row.at) + 1}" if many else "")
+            + f": {row.note}"
+            for row in self.rows
+            if row.note
+        ]
+
+    def __str__(self) -> str:
+        return render_text(self._heading(), self.headers, self._cells(), self._notes())
+
+    __repr__ = __str__  # typing `report` at a prompt shows the table
+
+    def _repr_html_(self) -> str:
+        states = [row.status for row in self.rows]
+        heading = self._heading().replace("\n", "; ")
+        return render_html(heading, self.headers, self._cells(), states, self._notes())
+
+    def raise_if_failed(self) -> HandCheckReport:
+        """Raise GradcheckError naming each wrong partial with its numbers; else return self."""
+        if self.ok:
+            return self
+        lines = [
+            f"  df/d{row.name} at {_point_text(row.at)}: engine {format_number(row.engine)}, "
+            f"numeric {format_number(row.numeric)}, hand {format_number(row.hand)}. {row.note}"
+            for row in self.rows
+            if row.passed is False
+        ]
+        raise GradcheckError(
+            "check_gradients found partial derivatives that disagree:\n"
+            + "\n".join(lines)
+            + "\nA wrong gradient sends gradient descent the wrong way. Fix the formula named "
+            "first, then run the check again (print(report) shows every partial)"
+        )
+
+
+def _point_text(point: tuple[tuple[str, float], ...]) -> str:
+    return ", ".join(f"{name}={format_number(x)}" for name, x in point)
+
+
+def _hand_verdict(row: HandRow) -> str:
+    if row.status == KINK:
+        return "kink"
+    if row.hand is None:
+        return "engine ok" if row.engine_ok else "engine WRONG"
+    if row.passed:
+        return "ok"
+    if row.hand_ok is False and row.engine_ok:
+        return "hand WRONG"
+    if row.hand_ok and row.engine_ok is False:
+        return "engine WRONG"
+    if row.symbolic is False and row.hand_ok:
+        return "hand WRONG (symbolically)"
+    return "DISAGREE"
+
+
+HandFormula = Callable[..., Any] | str
+
+
+def _hand_formulas(
+    hand: Mapping[str, HandFormula], names: list[str]
+) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """Each formula as a function of the point (a dict of every input by name)."""
+    from autograd.expression import compile_expression
+
+    if not isinstance(hand, Mapping):
+        raise TypeError(
+            f"check_gradients needs hand as a dict of input name to formula, got "
+            f"{type(hand).__name__}; e.g. hand={{'x': '2*x*sin(y)', 'y': lambda x, y: ...}}"
+        )
+    formulas: dict[str, Callable[[dict[str, Any]], Any]] = {}
+    for name, formula in hand.items():
+        if name not in names:
+            raise ValueError(
+                f"check_gradients got a hand formula for {name!r}, which is not an input; "
+                f"the inputs (the keys of at) are {', '.join(names)}"
+            )
+        if isinstance(formula, str):
+            expression = compile_expression(formula)
+            unknown = [v for v in expression.variables if v not in names]
+            if unknown:
+                raise ValueError(
+                    f"the hand formula for {name} ({formula!r}) uses {', '.join(unknown)}, "
+                    f"which {'is' if len(unknown) == 1 else 'are'} not an input; the inputs "
+                    f"are {', '.join(names)}"
+                )
+
+            def evaluate(point: dict[str, Any], e: Any = expression) -> Any:
+                return e(**{v: point[v] for v in e.variables})
+
+            formulas[name] = evaluate
+        elif callable(formula):
+
+            def call(point: dict[str, Any], fn: Callable[..., Any] = formula) -> Any:
+                return fn(**point)
+
+            formulas[name] = call
+        else:
+            raise TypeError(
+                f"the hand formula for {name} must be a function or an expression string, "
+                f"got {type(formula).__name__} {formula!r:.60}"
+            )
+    return formulas
+
+
+def _points(at: Any, names: list[str] | None = None) -> list[dict[str, float]]:
+    points = [at] if isinstance(at, Mapping) else list(at) if isinstance(at, Sequence) else None
+    if not points or not all(isinstance(p, Mapping) and p for p in points):
+        raise TypeError(
+            f"check_gradients needs at= as a dict of input name to number (or a list of such "
+            f"dicts), e.g. at={{'x': 1.5, 'y': 0.3}}; got {type(at).__name__} {at!r:.60}"
+        )
+    first = list(points[0])
+    result = []
+    for point in points:
+        if list(point) != first:
+            raise ValueError(
+                f"every point in at= must name the same inputs in the same order: {first} "
+                f"then {list(point)}"
+            )
+        result.append({str(n): _number(x, f"check_gradients at {n!r}") for n, x in point.items()})
+    return result
+
+
+def random_points(at: Mapping[str, float], count: int, seed: int = 0) -> list[dict[str, float]]:
+    """`count` points scattered around `at`, the same ones every run for a given seed.
+
+    Each coordinate moves by up to max(1, |value|) either way.
+    """
+    import random
+
+    generator = random.Random(seed)
+    return [
+        {name: x + generator.uniform(-1.0, 1.0) * max(1.0, abs(x)) for name, x in at.items()}
+        for _ in range(count)
+    ]
+
+
+def _hand_value(formula: Callable[[dict[str, Any]], Any], point: dict[str, float]) -> float:
+    result = formula(point)
+    if isinstance(result, Value):
+        result = result.data
+    if not isinstance(result, numbers.Real):
+        raise TypeError(f"it returned {type(result).__name__} {result!r:.40}, not a number")
+    return float(result)
+
+
+def _judge(
+    name: str,
+    point: dict[str, float],
+    engine: float,
+    slopes: _Slopes,
+    hand: float | None,
+    hand_error: str,
+    tolerances: Tolerances,
+    graph_kink: str | None,
+) -> HandRow:
+    at = tuple(point.items())
+    row = _row(name, point[name], engine, slopes, 0, tolerances, graph_kink)
+    numeric = row.numeric
+    if row.status == KINK:
+        return HandRow(name, at, engine, numeric, hand, None, None, None, row.note, kink=True)
+    engine_ok = row.passed is True
+    if hand_error:
+        return HandRow(name, at, engine, numeric, None, engine_ok, False, None, hand_error)
+    if hand is None:
+        note = "" if engine_ok else "no hand formula; the engine disagrees: " + row.note
+        return HandRow(name, at, engine, numeric, None, engine_ok, None, None, note)
+    hand_ok = tolerances.agree(hand, numeric)
+    if hand_ok and engine_ok:
+        note = ""
+    elif engine_ok:
+        note = "the engine agrees with the numeric value, your formula does not: " + advice(
+            hand, numeric, "it"
+        )
+    elif hand_ok:
+        note = (
+            "your formula matches the numeric value but the engine does not: the derivative "
+            "rule of an op this input flows through is wrong (" + row.note + ")"
+        )
+    elif tolerances.agree(hand, engine):
+        note = (
+            "your formula and the engine agree but the numeric value does not: f may not be "
+            "smooth enough here for eps, or the point is near the edge of its domain; try "
+            "another point"
+        )
+    else:
+        note = "all three differ: " + advice(hand, numeric, "your formula")
+    return HandRow(name, at, engine, numeric, hand, engine_ok, hand_ok, None, note)
+
+
+def check_gradients(
+    f: Callable[..., Any] | str,
+    hand: Mapping[str, HandFormula],
+    at: Mapping[str, float] | Sequence[Mapping[str, float]],
+    *,
+    symbolic: bool = False,
+    points: int = 0,
+    seed: int = 0,
+    eps: float = DEFAULT_TOLERANCES.eps,
+    atol: float = DEFAULT_TOLERANCES.atol,
+    rtol: float = DEFAULT_TOLERANCES.rtol,
+) -> HandCheckReport:
+    """Check derivatives you worked out by hand against the engine and central differences.
+
+    `f` takes the inputs by keyword, as Values, and returns a Value (or is an
+    expression string such as 'x**2 * sin(y)'). `hand` maps an input's name to
+    your df/d(input): a function of the inputs by keyword (floats in, a number
+    out) or an expression string in the same variables. `at` is the point, a
+    dict of name to number, or a list of such points; `points=N` adds N more,
+    scattered around the first (the same ones on every run for a given seed).
+
+    The report names the first wrong partial derivative, and says when your
+    formula agrees with the numeric value but the engine does not, or the
+    reverse. With symbolic=True (needs sympy, the 'symbolic' extra) it also says
+    whether each formula equals the exact derivative for all inputs, not only
+    at the points tried.
+
+    >>> report = check_gradients("x**2 * sin(y)",
+    ...                          {"x": "2*x*sin(y)", "y": "x**2 * sin(y)"},
+    ...                          at={"x": 1.5, "y": 0.3})
+    >>> report.ok, report.first_wrong.name
+    (False, 'y')
+    """
+    tolerances = _tolerances(eps, atol, rtol)
+    tried = _points(at)
+    if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+        raise ValueError(f"points must be a whole number >= 0, got {points!r}")
+    names = list(tried[0])
+    if isinstance(f, str):
+        from autograd.expression import compile_expression
+
+        expression = compile_expression(f)
+        unknown = [v for v in expression.variables if v not in names]
+        if unknown:
+            raise ValueError(
+                f"f uses {', '.join(unknown)}, which at= gives no value for; add "
+                + ", ".join(f"{v}=..." for v in unknown)
+                + " to at"
+            )
+        function: Callable[..., Any] = lambda **xs: expression(  # noqa: E731
+            **{v: xs[v] for v in expression.variables}
+        )
+    else:
+        function = f
+    formulas = _hand_formulas(hand, names)
+    spec = _Inputs(names, list(tried[0].values()), by_keyword=True)
+    exact = _exact_derivatives(function, spec, formulas, hand) if symbolic else {}
+
+    rows: list[HandRow] = []
+    extra = random_points(tried[0], points * 20, seed) if points else []
+    wanted = len(tried) + points
+    for point in tried + extra:
+        if len(rows) >= wanted * len(names):
+            break
+        found = _rows_at(function, formulas, point, names, tolerances, exact)
+        if found is None:
+            if point in tried:
+                raise ValueError(
+                    f"f cannot be evaluated at {_point_text(tuple(point.items()))}; "
+                    "choose a point inside its domain"
+                )
+            continue  # a random point outside f's domain: draw another
+        rows += found
+    return HandCheckReport(tuple(rows), tolerances, symbolic)
+
+
+def _rows_at(
+    f: Callable[..., Any],
+    formulas: Mapping[str, Callable[[dict[str, Any]], Any]],
+    point: dict[str, float],
+    names: list[str],
+    tolerances: Tolerances,
+    exact: Mapping[str, tuple[bool | None, str]],
+) -> list[HandRow] | None:
+    """The rows at one point, or None if f is undefined there."""
+    spec = _Inputs(names, list(point.values()), by_keyword=True)
+    leaves = spec.leaves()
+    try:
+        out = spec.call(f, leaves)
+        _as_number(out, "check_gradients")
+        engine = _analytic(out, leaves, 1)
+    except (ArithmeticError, ValueError):
+        return None
+    kinks = _graph_kinks(out, leaves, tolerances.eps)
+    evaluate = _forward_only(f, spec, "check_gradients")
+    rows = []
+    for j, name in enumerate(names):
+        hand_value, hand_error = None, ""
+        if name in formulas:
+            try:
+                hand_value = _hand_value(formulas[name], point)
+            except (ArithmeticError, ValueError, TypeError) as error:
+                hand_error = f"your formula could not be evaluated here: {error}"
+        try:
+            slopes = _slopes(evaluate, spec.point, j, tolerances.eps, name)
+        except _Undefined:
+            return None
+        row = _judge(
+            name, point, engine[j], slopes, hand_value, hand_error, tolerances, kinks.get(j)
+        )
+        if name in exact:
+            equal, why = exact[name]
+            note = row.note
+            if why:
+                note = (note + "; " if note else "") + why
+            row = dataclasses.replace(row, symbolic=equal, note=note)
+        rows.append(row)
+    return rows
+
+
+def _exact_derivatives(
+    f: Callable[..., Any],
+    spec: _Inputs,
+    formulas: Mapping[str, Callable[[dict[str, Any]], Any]],
+    hand: Mapping[str, HandFormula],
+) -> dict[str, tuple[bool | None, str]]:
+    """For each hand formula: (equal to the exact derivative?, a sentence for the note)."""
+    from autograd.symbolic import require_sympy, sympy_symbol, to_sympy
+
+    sympy = require_sympy()
+    leaves = spec.leaves()
+    out = spec.call(f, leaves)
+    if not isinstance(out, Value):
+        raise TypeError("symbolic=True needs f to return a Value built from its inputs")
+    f_expr = to_sympy(out)
+    result: dict[str, tuple[bool | None, str]] = {}
+    for name, formula in formulas.items():
+        exact = sympy.diff(f_expr, sympy_symbol(name))
+        try:
+            hand_value = formula({leaf.label: leaf for leaf in spec.leaves()})
+            if isinstance(hand_value, Value):
+                hand_expr = to_sympy(hand_value)
+            else:
+                hand_expr = sympy.Rational(repr(float(hand_value)))
+        except (TypeError, AttributeError, ValueError, ArithmeticError):
+            kind = "an expression string" if not isinstance(hand[name], str) else "simpler"
+            result[name] = (
+                None,
+                f"its formula could not be read symbolically; write it as {kind} "
+                "(or with autograd.sin, autograd.exp, ... instead of math's)",
+            )
+            continue
+        difference = sympy.simplify(hand_expr - exact)
+        equal = difference == 0 or difference.equals(0)
+        if equal is None:
+            result[name] = (None, "sympy could not decide whether it equals the exact one")
+        elif equal:
+            result[name] = (True, "")
+        else:
+            result[name] = (
+                False,
+                f"symbolically it is not the exact derivative {sympy.sstr(exact)} "
+                f"(the difference is {sympy.sstr(difference)})",
+            )
+    return result

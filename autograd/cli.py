@@ -2,6 +2,7 @@
 
     chainrule demo     train micrograd's moons demo and write pictures (autograd/demo.py)
     chainrule graph    draw a formula's graph and gradients (autograd/graph_command.py)
+    chainrule check    check hand-derived derivatives (autograd/check_command.py)
 
 Each subcommand module has `add_arguments(parser)` and `run(args) -> int`.
 Exit codes: 0 success, 1 a check failed, 2 bad usage.
@@ -19,6 +20,7 @@ __all__ = ["main"]
 COMMANDS = {
     "demo": ("autograd.demo", "train an MLP on two moons, as micrograd's demo does"),
     "graph": ("autograd.graph_command", "draw the graph of a formula with its gradients"),
+    "check": ("autograd.check_command", "check derivatives you worked out by hand"),
 }
 
 

@@ -6,7 +6,14 @@ about it. Nodes are named by their label where they have one.
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "AnomalyError", "GradcheckError", "TraceError", "RenderError"]
+__all__ = [
+    "DomainError",
+    "AnomalyError",
+    "GradcheckError",
+    "TraceError",
+    "RenderError",
+    "ExpressionError",
+]
 
 
 class DomainError(ValueError):
@@ -34,3 +41,16 @@ class TraceError(ValueError):
 
 class RenderError(RuntimeError):
     """No program that turns DOT text into a picture could be found or run."""
+
+
+class ExpressionError(ValueError):
+    """A formula typed as text was rejected (autograd/expression.py).
+
+    The message is one line naming the offending token and its position;
+    `.position` is that 0-based column and `.token` its text.
+    """
+
+    def __init__(self, message: str, position: int, token: str = "") -> None:
+        super().__init__(message)
+        self.position = position
+        self.token = token

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import functions
+from autograd.errors import ExpressionError
 from autograd.recording import no_grad
 from autograd.value import Value
 
@@ -98,18 +99,6 @@ _FORBIDDEN_OPERATORS = {
 }
 
 
-class ExpressionError(ValueError):
-    """An expression was rejected: the message names the token and its position.
-
-    `.position` is the 0-based column of the offending token and `.token` its text.
-    """
-
-    def __init__(self, message: str, position: int, token: str = "") -> None:
-        super().__init__(message)
-        self.position = position
-        self.token = token
-
-
 def _reject(token: str, position: int, why: str) -> ExpressionError:
     shown = token if len(token) <= 40 else token[:37] + "..."
     return ExpressionError(f"{shown!r} at position {position}: {why}", position, token)
@@ -127,6 +116,8 @@ Instruction = tuple  # (kind, argument, argument)
 class Expression:
     """A compiled formula: call it with one number or Value per variable.
 
+    Pass them by name, f(x=1.5, y=0.3), or in the order of `variables`, f(1.5, 0.3).
+
     With only plain numbers it returns a float; if any variable is a Value it
     returns a Value whose backward() reaches those inputs.
     """
@@ -137,7 +128,17 @@ class Expression:
     """The variable names, in order of first appearance."""
     _program: tuple[Instruction, ...]
 
-    def __call__(self, **values: Any) -> Value | float:
+    def __call__(self, *args: Any, **values: Any) -> Value | float:
+        if args:
+            if len(args) > len(self.variables):
+                raise TypeError(
+                    f"the expression {self.text!r} has {len(self.variables)} variable(s) "
+                    f"({', '.join(self.variables) or 'none'}) but got {len(args)} values"
+                )
+            for name, value in zip(self.variables, args):
+                if name in values:
+                    raise TypeError(f"the expression got two values for {name}")
+                values[name] = value
         missing = [name for name in self.variables if name not in values]
         if missing:
             raise TypeError(
@@ -504,7 +505,7 @@ def compile_expression(text: str) -> Expression:
     >>> compile_expression("x.__class__")
     Traceback (most recent call last):
     ...
-    autograd.expression.ExpressionError: '.__class__' at position 1: attribute access ...
+    autograd.errors.ExpressionError: '.__class__' at position 1: attribute access ...
     """
     if not isinstance(text, str):
         raise TypeError(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -109,6 +110,10 @@ class Value:
         self._id = _next_id()
         self._scope = STATE.scope
         self._hooks: list[Callable[[Any], Any]] | None = None
+        if STATE.special and is_anomaly_enabled():
+            from autograd.anomaly import record_site
+
+            record_site(self)
 
     # -- structure, read-only -------------------------------------------------
 
@@ -286,29 +291,54 @@ class Value:
         """Call hook(grad) when this node's gradient is ready in backward().
 
         The hook may return a replacement gradient, or None to keep it. As in
-        PyTorch, the returned handle's .remove() unregisters it.
+        PyTorch, the returned handle's .remove() unregisters it. On a leaf the
+        hook sees this pass's gradient before it is added to .grad.
         """
         if not callable(hook):
             raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
+        handle = _HookHandle(self, hook)
         if self._hooks is None:
             self._hooks = []
-        self._hooks.append(hook)
-        return _HookHandle(self, hook)
+        self._hooks.append(handle)
+        if self._fn is None:
+            HOOKED_LEAVES.add(self)
+        return handle
+
+
+HOOKED_LEAVES: weakref.WeakSet[Value] = weakref.WeakSet()
+"""Leaves that have hooks; backward() looks for them only while this is not empty."""
 
 
 class _HookHandle:
+    """What register_hook returns; it is also the entry in the node's hook list.
+
+    One handle per registration, so .remove() takes out exactly that one, even
+    when the same function is registered twice. It refers to its node weakly:
+    the node holds the handle, and a strong link back would make a cycle.
+    """
+
     __slots__ = ("_node", "_hook")
 
     def __init__(self, node: Value, hook: Callable[[Any], Any]) -> None:
-        self._node, self._hook = node, hook
+        self._node = weakref.ref(node)
+        self._hook = hook
+
+    def __call__(self, grad: Any) -> Any:
+        return self._hook(grad)
 
     def remove(self) -> None:
         """Unregister the hook; removing twice does nothing."""
-        hooks = self._node._hooks
-        if hooks is not None and self._hook in hooks:
-            hooks.remove(self._hook)
-            if not hooks:
-                self._node._hooks = None
+        node = self._node()
+        hooks = None if node is None else node._hooks
+        if hooks is None:
+            return
+        for i, entry in enumerate(hooks):
+            if entry is self:
+                del hooks[i]
+                break
+        if not hooks:
+            node._hooks = None
+            HOOKED_LEAVES.discard(node)
 
 
 def _lift(x: Any, symbol: str) -> Value:

@@ -10,24 +10,25 @@
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from autograd import OPS, GradcheckError, Op, Value, functions
+from autograd import OPS, ExpressionError, GradcheckError, Op, Value, compile_expression, functions
 from autograd.check import (
     DEFAULT_TOLERANCES,
     GradcheckReport,
     advice,
+    check_gradients,
     gradcheck,
     gradgradcheck,
 )
 from autograd.value import _record1, _record2
+from tests._golden import assert_golden
 from tests.reference import REFERENCES, TAKES_CONSTANT
+from tests.test_expression import expressions
 
-GOLDEN = Path(__file__).parent / "golden"
 TIGHT = {"rtol": 1e-4, "atol": 1e-6}
 """Ten times stricter than the defaults: still far above the numeric error of
 central differences on these domains, and strict enough to catch a 0.05% error."""
@@ -39,15 +40,6 @@ def record(op: Op, *operands: Value | float) -> Value:
         return _record2(op, *operands)
     a, *k = operands
     return _record1(op, a, *k)
-
-
-def golden(name: str, text: str) -> None:
-    """Compare with tests/golden/<name>; CHAINRULE_REGEN_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("CHAINRULE_REGEN_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text + "\n"
 
 
 def op_function(key: str):
@@ -92,6 +84,22 @@ def test_gradgradcheck_passes_on_every_op(key: str) -> None:
         assert all(row.passed is True for row in report.rows), str(report)
 
     check()
+
+
+@settings(max_examples=100)
+@given(expressions(depth=3), st.floats(0.3, 2.0), st.floats(-2.0, 2.0))
+def test_gradcheck_passes_on_random_compositions_of_ops(text: str, x: float, y: float) -> None:
+    """Whole formulas, not single ops: the engine and the checker agree on compositions."""
+    try:
+        f = compile_expression(text)  # constant parts such as log(0) are rejected here
+        inputs = {name: {"x": x, "y": y, "z": 0.7}[name] for name in f.variables}
+        assume(inputs)
+        out = f(**inputs)
+        assume(math.isfinite(out) and abs(out) < 1e6)
+        report = gradcheck(f, inputs)
+    except (ArithmeticError, ValueError):
+        assume(False)  # outside f's domain
+    assert all(row.status != "FAIL" for row in report.rows), f"{text}\n{report}"
 
 
 # -- and fails on a derivative wrong by 0.05% -------------------------------------------
@@ -227,7 +235,7 @@ def student_report() -> GradcheckReport:
 
 
 def test_report_text_is_golden() -> None:
-    golden("gradcheck_report.txt", str(student_report()))
+    assert_golden("gradcheck_report.txt", str(student_report()) + "\n")
 
 
 def test_report_rows_hold_the_numbers() -> None:
@@ -272,7 +280,7 @@ def test_html_marks_failing_rows() -> None:
 def test_passing_report_text_is_golden() -> None:
     report = gradcheck(lambda x, y: x * x * y + y / x, {"x": 1.5, "y": -2.0})
     assert report.ok
-    golden("gradcheck_pass.txt", str(report))
+    assert_golden("gradcheck_pass.txt", str(report) + "\n")
 
 
 # -- advice in words -------------------------------------------------------------------
@@ -349,3 +357,127 @@ def test_gradgradcheck_gives_the_hessian() -> None:
 def test_bad_usage_says_what_to_pass(call, error, words: str) -> None:
     with pytest.raises(error, match=words):
         call()
+
+
+# -- check_gradients: hand-derived partial derivatives -----------------------------------
+
+AT = {"x": 1.5, "y": 0.3}
+RIGHT = {"x": "2*x*sin(y)", "y": "x**2*cos(y)"}
+
+
+def test_right_hand_formulas_pass_side_by_side() -> None:
+    report = check_gradients("x**2*sin(y)", RIGHT, at=AT)
+    assert report.ok and report.first_wrong is None
+    x, y = report.rows
+    assert (x.name, y.name) == ("x", "y")
+    assert x.hand == pytest.approx(2 * 1.5 * math.sin(0.3), rel=1e-15)
+    assert x.engine == pytest.approx(x.hand, rel=1e-15)
+    assert x.numeric == pytest.approx(x.hand, rel=1e-8)
+    assert y.hand == pytest.approx(1.5**2 * math.cos(0.3), rel=1e-15)
+    assert x.at == (("x", 1.5), ("y", 0.3))
+    assert "all partial derivatives agree" in str(report)
+
+
+def test_names_the_first_wrong_partial() -> None:
+    hand = {"x": "x*sin(y)", "y": "-x**2*cos(y)"}
+    report = check_gradients(lambda x, y: x**2 * y.sin(), hand, at=AT)
+    assert not report.ok
+    assert report.first_wrong.name == "x"
+    x, y = report.rows
+    assert "a missing factor 2?" in x.note
+    assert "sign is flipped" in y.note
+    assert "first wrong partial: df/dx at x=1.5, y=0.3" in str(report)
+    with pytest.raises(GradcheckError, match=r"df/dx at x=1.5, y=0.3: engine 0.88656062"):
+        report.raise_if_failed()
+
+
+def test_callables_take_the_inputs_by_keyword() -> None:
+    hand = {"x": lambda x, y: 2 * x * math.sin(y), "y": lambda x, y: x**2 * math.cos(y)}
+    assert check_gradients("x**2*sin(y)", hand, at=AT).ok
+
+
+def test_hand_right_but_engine_wrong_is_said() -> None:
+    report = check_gradients(
+        lambda x: record(SLIGHTLY_WRONG_SIN, x) * 3.0, {"x": "3*cos(x)"}, at={"x": 0.4}, rtol=1e-4
+    )
+    (row,) = report.rows
+    assert row.hand_ok is True and row.engine_ok is False
+    assert "your formula matches the numeric value but the engine does not" in row.note
+    assert report.first_wrong is row
+    assert "the engine is wrong for df/dx" in str(report)
+
+
+def test_hand_and_engine_agree_but_numeric_does_not_is_said() -> None:
+    # With a coarse eps the central difference of exp is sinh(eps)/eps = 0.17% too large.
+    report = check_gradients("exp(x)", {"x": "exp(x)"}, at={"x": 1.0}, eps=0.1)
+    (row,) = report.rows
+    assert row.hand_ok is False and row.engine_ok is False and row.status == "FAIL"
+    assert row.numeric == pytest.approx(math.e * math.sinh(0.1) / 0.1, rel=1e-9)
+    assert "your formula and the engine agree but the numeric value does not" in row.note
+
+
+def test_near_the_edge_of_the_domain_is_not_called_wrong() -> None:
+    report = check_gradients("sqrt(x)", {"x": "0.5/sqrt(x)"}, at=[{"x": 1.5e-6}, {"x": 0.5}])
+    near, far = report.rows
+    assert near.status == "kink" and "smaller eps" in near.note
+    assert far.passed is True and report.ok
+
+
+def test_several_points_and_random_points_are_reproducible() -> None:
+    one = check_gradients("x**2*sin(y)", RIGHT, at=AT, points=4, seed=7)
+    two = check_gradients("x**2*sin(y)", RIGHT, at=AT, points=4, seed=7)
+    assert len(one.rows) == 10 and str(one) == str(two)
+    assert one.rows[0].at == (("x", 1.5), ("y", 0.3))
+    assert "at 5 points" in str(one) and "#5" in str(one)
+    # Random points outside f's domain are skipped, not reported.
+    report = check_gradients("log(x)", {"x": "1/x"}, at={"x": 0.5}, points=5)
+    assert report.ok and len(report.rows) == 6 and all(r.at[0][1] > 0 for r in report.rows)
+
+
+def test_a_missing_formula_still_checks_the_engine() -> None:
+    report = check_gradients("x*y", {"x": "y"}, at={"x": 2.0, "y": 3.0})
+    assert report.ok
+    assert report.rows[1].hand is None and report.rows[1].engine_ok is True
+    assert "engine ok" in str(report)
+
+
+def test_a_kink_is_not_a_wrong_formula() -> None:
+    report = check_gradients("relu(x)", {"x": "1"}, at={"x": 0.0})
+    assert report.ok and report.rows[0].status == "kink"
+
+
+def test_a_formula_that_raises_is_wrong_and_says_why() -> None:
+    report = check_gradients("x*x", {"x": "log(x - 5)"}, at={"x": 1.0})
+    (row,) = report.rows
+    assert row.hand_ok is False and "could not be evaluated here" in row.note
+    assert "log(-4.0)" in row.note
+
+
+def test_check_gradients_golden() -> None:
+    report = check_gradients(
+        "x**2*y + x/y", {"x": "2*x*y + 1/y", "y": "x**2 - 2*x/y**2"}, at={"x": 1.5, "y": 2.0}
+    )
+    assert_golden("check_gradients.txt", str(report) + "\n")
+    assert report.first_wrong.name == "y"
+    page = report._repr_html_()
+    assert page.count('<tr style="background:#fdd;font-weight:bold">') == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"hand": {"z": "1"}}, ValueError, "'z', which is not an input"),
+        ({"hand": {"x": "z"}}, ValueError, "uses z, which is not an input"),
+        ({"hand": {"x": 3}}, TypeError, "a function or an expression string"),
+        ({"hand": ["x"]}, TypeError, "dict of input name to formula"),
+        ({"at": 1.5}, TypeError, "at= as a dict"),
+        ({"at": {"x": 0.0}}, ValueError, "cannot be evaluated at x=0"),
+        ({"f": "log(x) + w"}, ValueError, "f uses w"),
+        ({"f": "x +"}, ExpressionError, "ends too early"),
+        ({"points": -1}, ValueError, "points must be"),
+    ],
+)
+def test_check_gradients_bad_usage(kwargs, error, words: str) -> None:
+    call = {"f": "log(x)", "hand": {"x": "1/x"}, "at": {"x": 2.0}, **kwargs}
+    with pytest.raises(error, match=words):
+        check_gradients(call.pop("f"), **call)

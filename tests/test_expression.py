@@ -178,6 +178,16 @@ def test_mixed_value_and_number_inputs() -> None:
     assert compile_expression("x * k")(x=np.float64(2.0), k=np.int64(3)) == 6.0
 
 
+def test_positional_values_follow_the_order_of_variables() -> None:
+    f = compile_expression("y - x")
+    assert f.variables == ("y", "x")
+    assert f(5.0, 2.0) == 3.0 and f(5.0, x=2.0) == 3.0
+    with pytest.raises(TypeError, match="got 3 values"):
+        f(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="two values for y"):
+        f(1.0, y=2.0)
+
+
 def test_missing_and_unknown_variables_are_named() -> None:
     f = compile_expression("x * y")
     with pytest.raises(TypeError, match="needs a value for y"):

@@ -1,0 +1,116 @@
+"""A graph as a sympy expression, to compare derivatives exactly rather than at points.
+
+`to_sympy(y)` walks the graph of `y` in creation order and rebuilds it with
+sympy: every labelled leaf becomes a real symbol named by its label, every
+unlabelled leaf (the numbers Python operators lift into the graph, such as the
+3 in `3 * x`) becomes an exact rational number, and every op becomes the
+matching sympy function. sympy is imported only when this is used; it is the
+`symbolic` extra: `pip install 'chainrule[symbolic]'`.
+
+>>> from autograd import Value
+>>> x = Value(1.5, label="x")
+>>> print(to_sympy(x**2 * x.sin() + 0.5))
+x**2*sin(x) + 1/2
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from autograd import ops
+from autograd.backward import topological_order
+from autograd.value import Value
+
+__all__ = ["to_sympy", "sympy_symbol", "require_sympy"]
+
+
+def require_sympy() -> Any:
+    """The sympy module, or an ImportError that says how to install it."""
+    try:
+        import sympy
+    except ImportError:
+        raise ImportError(
+            "symbolic checks need sympy, which is not installed. It is chainrule's "
+            "'symbolic' extra: pip install 'chainrule[symbolic]' (or pip install sympy), "
+            "then run this again"
+        ) from None
+    return sympy
+
+
+def sympy_symbol(name: str) -> Any:
+    """The real sympy symbol that to_sympy uses for a leaf labelled `name`."""
+    return require_sympy().Symbol(name, real=True)
+
+
+def _exact(sympy: Any, x: float) -> Any:
+    if not math.isfinite(x):
+        return sympy.nan if math.isnan(x) else (sympy.oo if x > 0 else -sympy.oo)
+    # The shortest repr of a float is what its author typed: 0.1 becomes 1/10.
+    return sympy.Rational(repr(x))
+
+
+def _builders(sympy: Any) -> dict[ops.Op, Callable[..., Any]]:
+    """For each primitive: how to write it in sympy (two operands, or one and k)."""
+
+    def leaky(a: Any, k: Any) -> Any:
+        return sympy.Piecewise((a, a > 0), (k * a, True))
+
+    return {
+        ops.ADD: lambda a, b: a + b,
+        ops.SUB: lambda a, b: a - b,
+        ops.MUL: lambda a, b: a * b,
+        ops.DIV: lambda a, b: a / b,
+        ops.POW: lambda a, b: a**b,
+        ops.POW_CONST: lambda a, k: a**k,
+        ops.NEG: lambda a, k: -a,
+        ops.ABS: lambda a, k: sympy.Abs(a),
+        ops.EXP: lambda a, k: sympy.exp(a),
+        ops.LOG: lambda a, k: sympy.log(a),
+        ops.SQRT: lambda a, k: sympy.sqrt(a),
+        ops.TANH: lambda a, k: sympy.tanh(a),
+        ops.SIGMOID: lambda a, k: 1 / (1 + sympy.exp(-a)),
+        ops.RELU: lambda a, k: sympy.Piecewise((a, a > 0), (0, True)),
+        ops.LEAKY_RELU: leaky,
+        ops.SOFTPLUS: lambda a, k: sympy.log(1 + sympy.exp(a)),
+        ops.SIN: lambda a, k: sympy.sin(a),
+        ops.COS: lambda a, k: sympy.cos(a),
+    }
+
+
+def to_sympy(value: Value) -> Any:
+    """The sympy expression that computes `value` from its labelled leaves.
+
+    Labelled leaves become real symbols named by their label (two leaves with
+    the same label become the same symbol); unlabelled leaves are constants.
+    Raises ImportError naming the 'symbolic' extra when sympy is missing.
+    """
+    if not isinstance(value, Value):
+        raise TypeError(
+            f"to_sympy needs a Value, got {type(value).__name__} {value!r:.60}; "
+            "pass the output of a computation on Values, e.g. to_sympy(x * y)"
+        )
+    sympy = require_sympy()
+    builders = _builders(sympy)
+    built: dict[int, Any] = {}
+    for node in topological_order(value):
+        key = node.creation_index
+        if node.is_leaf:
+            built[key] = sympy_symbol(node.label) if node.label else _exact(sympy, node.data)
+            continue
+        op = node.operation
+        if op not in builders:
+            raise ValueError(
+                f"to_sympy does not know the op {node.op!r} (node #{key}): it is not in "
+                "chainrule's op table. Add it to the builders in autograd/symbolic.py, or "
+                "check this function numerically with gradcheck"
+            )
+        parents = [built[p.creation_index] for p in node.parents]
+        if len(parents) == 1:
+            constant = node.constant
+            k = None if constant is None else _exact(sympy, constant)
+            built[key] = builders[op](parents[0], k)
+        else:
+            built[key] = builders[op](*parents)
+    return built[value.creation_index]

@@ -1,0 +1,122 @@
+"""Tests for autograd/symbolic.py and check_gradients(symbolic=True)."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+import sympy
+from hypothesis import given, settings
+
+from autograd import OPS, Op, Value, check_gradients, to_sympy
+from autograd import sin as ag_sin
+from autograd.symbolic import sympy_symbol
+from autograd.value import _record1, _record2
+from tests.reference import REFERENCES, TAKES_CONSTANT
+
+x, y = sympy.symbols("x y", real=True)
+
+
+@pytest.mark.parametrize("key", sorted(OPS))
+def test_every_op_translates_to_the_same_number(key: str) -> None:
+    """Generated from the op table: a new op fails until symbolic.py can write it."""
+
+    @settings(max_examples=8)
+    @given(REFERENCES[key].arguments)
+    def check(args: tuple[float, ...]) -> None:
+        if key in TAKES_CONSTANT:
+            a, k = Value(args[0], label="a"), args[1]
+            out = _record1(OPS[key], a, k)
+            values = {sympy_symbol("a"): sympy.Float(args[0], 30)}
+        elif OPS[key].arity == 1:
+            a = Value(args[0], label="a")
+            out = _record1(OPS[key], a)
+            values = {sympy_symbol("a"): sympy.Float(args[0], 30)}
+        else:
+            a, b = Value(args[0], label="a"), Value(args[1], label="b")
+            out = _record2(OPS[key], a, b)
+            values = {
+                sympy_symbol("a"): sympy.Float(args[0], 30),
+                sympy_symbol("b"): sympy.Float(args[1], 30),
+            }
+        expression = to_sympy(out)
+        assert expression.free_symbols <= set(values)
+        got = float(expression.evalf(30, subs=values))
+        assert math.isclose(got, out.data, rel_tol=1e-12, abs_tol=1e-300), (expression, args)
+
+    check()
+
+
+def test_labels_become_symbols_and_constants_stay_exact() -> None:
+    a, b = Value(1.5, label="x"), Value(0.3, label="y")
+    assert to_sympy(a**2 * b.sin() + 0.1 * a - 3) == x**2 * sympy.sin(y) + x / 10 - 3
+    assert to_sympy(2**a) == 2**x
+    assert to_sympy(a.sigmoid()) == 1 / (1 + sympy.exp(-x))
+
+
+def test_same_label_same_symbol_and_a_leaf_alone() -> None:
+    first, second = Value(1.0, label="w"), Value(2.0, label="w")
+    assert to_sympy(first * second) == sympy_symbol("w") ** 2
+    assert to_sympy(Value(0.25)) == sympy.Rational(1, 4)
+
+
+def test_derivative_from_sympy_matches_the_engine() -> None:
+    a, b = Value(1.5, label="x"), Value(0.3, label="y")
+    out = (a * b).tanh() + a.softplus() * b.exp()
+    out.backward()
+    expression = to_sympy(out)
+    for leaf, symbol in ((a, x), (b, y)):
+        exact = sympy.diff(expression, symbol).evalf(30, subs={x: 1.5, y: 0.3})
+        assert math.isclose(float(exact), leaf.grad, rel_tol=1e-12)
+
+
+def test_without_sympy_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sympy", None)
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[symbolic\]'"):
+        to_sympy(Value(1.0, label="x") * 2)
+
+
+def test_not_a_value_and_unknown_ops() -> None:
+    with pytest.raises(TypeError, match="to_sympy needs a Value, got float"):
+        to_sympy(1.0)  # type: ignore[arg-type]
+    custom = Op("cube", 1, lambda a, k: a**3, lambda out, a, k: (3 * a * a,), "cube({a})", ("",))
+    with pytest.raises(ValueError, match="does not know the op 'cube'"):
+        to_sympy(_record1(custom, Value(2.0, label="x")))
+
+
+# -- check_gradients(symbolic=True) ---------------------------------------------------------
+
+AT = {"x": 1.5, "y": 0.3}
+
+
+def test_symbolic_equal() -> None:
+    report = check_gradients(
+        "x**2*sin(y)", {"x": "2*sin(y)*x", "y": "cos(y)*x*x"}, at=AT, symbolic=True
+    )
+    assert report.ok
+    assert [row.symbolic for row in report.rows] == [True, True]
+    assert "symbolic" in str(report) and "equal" in str(report)
+
+
+def test_symbolic_catches_a_formula_right_only_at_the_point_tried() -> None:
+    # 2*x*sin(y) + (x - 1.5)**3 agrees with the true derivative at x = 1.5 only.
+    hand = {"x": "2*x*sin(y) + (x - 1.5)**3", "y": "x**2*cos(y)"}
+    numeric_only = check_gradients("x**2*sin(y)", hand, at=AT)
+    assert numeric_only.ok
+    report = check_gradients("x**2*sin(y)", hand, at=AT, symbolic=True)
+    assert not report.ok
+    row = report.first_wrong
+    assert row.name == "x" and row.hand_ok is True and row.symbolic is False
+    assert "not the exact derivative 2*x*sin(y)" in row.note
+    assert "the difference is (2*x - 3)**3/8" in row.note
+    assert "hand WRONG (symbolically)" in str(report)
+
+
+def test_symbolic_with_callables() -> None:
+    hand = {"x": lambda x, y: 2 * x * ag_sin(y), "y": lambda x, y: x**2 * math.cos(y)}
+    report = check_gradients(lambda x, y: x**2 * y.sin(), hand, at=AT, symbolic=True)
+    x_row, y_row = report.rows
+    assert x_row.symbolic is True
+    assert y_row.symbolic is None and "could not be read symbolically" in y_row.note
+    assert report.ok  # numerically right; symbolically unknown is not a failure
