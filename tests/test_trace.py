@@ -379,6 +379,17 @@ def test_values_made_outside_f_are_recomputed_from_their_leaves():
     assert tape.grad(np.array([1.0]), wrt=w) == 6.0
 
 
+def test_a_derivative_made_with_create_graph_replays_too():
+    def slope(x):
+        (d,) = grad(x**3 + x.sin(), [x], create_graph=True)
+        return d
+
+    x = np.linspace(-2, 2, 9)
+    d, d2 = trace(slope).value_and_grad(x)
+    np.testing.assert_allclose(d, 3 * x**2 + np.cos(x), rtol=1e-13)
+    np.testing.assert_allclose(d2, 6 * x - np.sin(x), rtol=1e-12, atol=1e-14)
+
+
 # -- data-dependent control flow ---------------------------------------------------------------
 
 
