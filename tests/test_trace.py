@@ -385,7 +385,7 @@ def test_a_derivative_made_with_create_graph_replays_too():
         return d
 
     x = np.linspace(-2, 2, 9)
-    d, d2 = trace(slope).value_and_grad(x)
+    d, d2 = trace(slope).value_and_grad(x, wrt=0)
     np.testing.assert_allclose(d, 3 * x**2 + np.cos(x), rtol=1e-13)
     np.testing.assert_allclose(d2, 6 * x - np.sin(x), rtol=1e-12, atol=1e-14)
 
