@@ -68,10 +68,6 @@ class Op:
     None when `forward` is plain arithmetic, which numpy already applies elementwise.
     """
 
-    def forward_batch(self, a: Any, b: Any) -> Any:
-        """forward(a, b or k) where a or b is a numpy array: one numpy operation per rule."""
-        return (self.forward_array or self.forward)(a, b)
-
     def describe(self, a: float, b: float | None = None, k: float | None = None) -> str:
         """The operation with numbers filled in: describe(-2.0) == 'log(-2.0)'."""
         return self.expression.format(a=_number(a), b=_number(b), k=_number(k))

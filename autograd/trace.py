@@ -101,7 +101,9 @@ def trace(
     parameters) and returns a Value or a sequence of Values. Values f uses but
     did not make (a model's weights) are read afresh on every call; `params`
     names those whose gradients the tape returns, by default all of them in
-    creation order. The graph is recorded at `example` if given, otherwise at
+    creation order. Only what the outputs depend on is recorded: a node f makes
+    but does not use is not replayed (nor are its domain errors raised). The
+    graph is recorded at `example` if given, otherwise at
     the first example of the first batch; `check` says when to verify that f
     makes the same graph at other examples: 'first' call, 'always', 'never'.
 

@@ -209,7 +209,7 @@ def test_progress_bar_falls_back_to_lines_without_tqdm(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, error, words",
     [
-        ({"engine": "batched"}, ValueError, "unknown engine 'batched'.*'scalar'"),
+        ({"engine": "gpu"}, ValueError, "unknown engine 'gpu'.*'scalar'"),
         ({"batch_size": 0}, ValueError, "batch_size must be None"),
         ({"epochs": -1}, ValueError, "epochs must be an int"),
         ({"loss": "mae"}, ValueError, "unknown loss"),
