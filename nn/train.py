@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from autograd import Value
+from autograd import DomainError, Value
 from nn.batched import batched_epoch
 from nn.clip import clip_grad_norm
 from nn.errors import ShapeError
@@ -235,9 +235,18 @@ def fit(
             rng.shuffle(order)
         batches = [order[i : i + size] for i in range(0, n, size)]
         norms.clear()
-        losses, outputs = epoch_fn(
-            Epoch(model, rows, targets, batches, loss_fn, l2, params, update)
-        )
+        try:
+            losses, outputs = epoch_fn(
+                Epoch(model, rows, targets, batches, loss_fn, l2, params, update)
+            )
+        except DomainError as error:
+            stopped = DomainError(
+                f"training stopped in epoch {epoch + 1} of {epochs}: {error}. Numbers this "
+                f"large mean the training diverged; lower the learning rate (it was {lr:g}) "
+                "or pass clip_norm=1.0. The history up to here is this error's .history"
+            )
+            stopped.history = history  # type: ignore[attr-defined]
+            raise stopped from error
         if len(losses) == 1:
             history.loss.append(losses[0])
         else:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Value
+from autograd import DomainError, Value
 
 
 def test_micrograds_demo_code_runs_unchanged_and_reaches_100_percent():
@@ -246,3 +246,34 @@ def test_an_engine_registered_in_engines_runs_each_epoch(monkeypatch):
                      engine="counting", log_every=0)  # fmt: skip
     assert seen == [[3, 1], [3, 1]]
     assert opt.steps == 4 and history.epochs == 2
+
+
+def _diverging_run(clip_norm):
+    X, y = nn.data.moons(20, seed=0, signed=True)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.5)
+    return nn.fit(model, X, y, loss="mse", optimizer=opt, epochs=15, clip_norm=clip_norm,
+                  log_every=0)  # fmt: skip
+
+
+def test_exploding_gradients_stop_training_with_advice_and_the_history():
+    with pytest.raises(DomainError, match="training stopped in epoch .* clip_norm") as info:
+        _diverging_run(clip_norm=None)
+    losses = info.value.history.loss
+    assert len(losses) >= 3 and losses[-1] > 1e6 * losses[0]  # it blew up, epoch by epoch
+
+
+def test_gradient_clipping_tames_the_same_run():
+    history = _diverging_run(clip_norm=1.0)
+    assert all(math.isfinite(v) and v < 2.0 for v in history.loss)
+
+
+def test_sigmoid_gradients_vanish_in_deep_nets_and_relu_ones_do_not():
+    X, y = nn.data.moons(20, seed=0, signed=True)
+    first = {}
+    for activation in ("sigmoid", "relu"):
+        model = nn.MLP(2, [8] * 6 + [1], activation=activation, init="xavier", seed=0)
+        opt = nn.SGD(model.parameters(), lr=0.0)  # measure only
+        history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=1, log_every=0)
+        first[activation] = history.grad_norm["layers.0"][0]
+    assert first["sigmoid"] < 0.01 * first["relu"]
