@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd.errors import AnomalyError, DomainError
-from autograd.recording import STATE
-from autograd.value import HOOKED_LEAVES, Value, where
+from autograd.recording import STATE, enable_grad
+from autograd.value import HOOKED_LEAVES, Value, _as_float, where
 
 __all__ = ["backward", "grad", "topological_order"]
 
@@ -74,6 +74,17 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
     """Fill .grad of every node `root` depends on; see Value.backward."""
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
+    if not isinstance(gradient, Value):
+        gradient = _as_float(gradient, "backward(gradient)")
+    if create_graph:
+        # The gradients form a graph of their own, even when called inside no_grad().
+        with enable_grad():
+            _backward(root, gradient, create_graph)
+    else:
+        _backward(root, gradient, create_graph)
+
+
+def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
     order = _collect(root, reset_inner_grads=True)
     # Leaves with hooks are rare: look for them only when some leaf anywhere has one.
     hooked_leaves = _hooked(order) if HOOKED_LEAVES else ()
@@ -233,7 +244,8 @@ def grad(
         raise ValueError(f"grad got {len(outs)} outputs but {len(seeds)} grad_outputs")
 
     # Run the ordinary backward on every node involved, then put .grad back.
-    root = outs[0] if len(outs) == 1 else _sum_for_grad(outs, seeds)
+    with enable_grad():  # the outputs' sum must be recorded even inside no_grad()
+        root = outs[0] if len(outs) == 1 else _sum_for_grad(outs, seeds)
     nodes = topological_order(root)
     saved = [n.grad for n in nodes]
     saved_inputs = [x.grad for x in ins]

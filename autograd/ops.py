@@ -205,6 +205,26 @@ def _sqrt_forward(a: float, _: None) -> float:
     return math.sqrt(a)
 
 
+def _not_finite(name: str, a: float) -> DomainError:
+    return _undefined(
+        f"{name}({a!r})",
+        f"{name} needs a finite x. An earlier step overflowed to inf; "
+        "autograd.detect_anomaly() names the step where it first happened",
+    )
+
+
+def _sin_forward(a: float, _: None) -> float:
+    if a - a != 0.0 and a == a:  # +-inf; NaN passes through as NaN
+        raise _not_finite("sin", a)
+    return math.sin(a)
+
+
+def _cos_forward(a: float, _: None) -> float:
+    if a - a != 0.0 and a == a:
+        raise _not_finite("cos", a)
+    return math.cos(a)
+
+
 def _sigmoid_forward(a: float, _: None) -> float:
     # Two algebraically equal forms, each used where its exp cannot overflow.
     if a >= 0.0:
@@ -223,7 +243,9 @@ def _softplus_forward(a: float, _: None) -> float:
 
 def _divide_array(a: Any, b: Any) -> Any:
     _check(b == 0.0, _divide, a, b)
-    return a / b
+    out = a / b
+    _check(_overflowed(out, a, b), _finite_result(_divide), a, b)
+    return out
 
 
 def _power_array(a: Any, b: Any) -> Any:
@@ -251,13 +273,35 @@ def _sqrt_array(a: Any, _: None) -> Any:
 
 
 def _sin_array(a: Any, _: None) -> Any:
-    _check(np.isinf(a), math.sin, a)  # math.sin(inf) is an error, np.sin(inf) a NaN
+    _check(np.isinf(a), _sin_forward, a, None)  # np.sin(inf) would be a silent NaN
     return np.sin(a)
 
 
 def _cos_array(a: Any, _: None) -> Any:
-    _check(np.isinf(a), math.cos, a)
+    _check(np.isinf(a), _cos_forward, a, None)
     return np.cos(a)
+
+
+def _arithmetic_array(rule: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """+ - * on arrays, refusing an overflow to inf from finite operands, as the scalar engine does."""
+
+    def on_arrays(a: Any, b: Any) -> Any:
+        out = rule(a, b)
+        _check(_overflowed(out, a, b), _finite_result(rule), a, b)
+        return out
+
+    return on_arrays
+
+
+def _finite_result(rule: Callable[[float, float], float]) -> Callable[[float, float], float]:
+    def checked(a: float, b: float) -> float:
+        out = rule(a, b)
+        if out - out != 0.0:
+            raise OverflowError("the result is not a finite float")
+        return out
+
+    checked.__name__ = rule.__name__
+    return checked
 
 
 def _sigmoid_array(a: Any, _: None) -> Any:
@@ -314,9 +358,9 @@ def _sqrt_local(out: Any, a: Any, _: None) -> tuple[Any]:
 # fmt: off
 # One line per primitive: name, arity, forward, local derivatives, how to write it,
 # and the forward on numpy arrays where plain arithmetic is not enough.
-ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
-SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
-MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
+ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"), _arithmetic_array(operator.add))
+SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"), _arithmetic_array(operator.sub))
+MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"), _arithmetic_array(operator.mul))
 DIV = Op(
     "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b"),
     _divide_array,
@@ -351,11 +395,11 @@ SOFTPLUS = Op(
     ("sigmoid(a)",), _softplus_array,
 )
 SIN = Op(
-    "sin", 1, lambda a, k: math.sin(a), lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",),
+    "sin", 1, _sin_forward, lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",),
     _sin_array,
 )
 COS = Op(
-    "cos", 1, lambda a, k: math.cos(a), lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",),
+    "cos", 1, _cos_forward, lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",),
     _cos_array,
 )
 

@@ -86,7 +86,7 @@ class _GradMode:
         return wrapper  # type: ignore[return-value]
 
 
-def no_grad() -> _GradMode:
+def no_grad(func: F | None = None) -> Any:
     """Stop recording: operations inside give leaf Values with no parents.
 
     Use it for weight updates and evaluation, as with torch.no_grad().
@@ -97,7 +97,11 @@ def no_grad() -> _GradMode:
     ...     y = x * 3
     >>> y.parents
     ()
+
+    As a decorator it works with or without parentheses: @no_grad or @no_grad().
     """
+    if func is not None:
+        return _GradMode(False)(func)
     return _GradMode(False)
 
 

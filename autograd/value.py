@@ -46,7 +46,13 @@ def _as_float(x: Any, where: str) -> float:
             "use x.data for its number, or x.detach() for a new leaf with the same value"
         )
     if isinstance(x, numbers.Real) and not isinstance(x, complex):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise TypeError(
+                f"{where} got the integer {str(x)[:20]}... ({len(str(x))} digits), which is "
+                "beyond the largest float (about 1.8e308); pass a smaller number"
+            ) from None
     if hasattr(x, "dtype") and hasattr(x, "size"):  # numpy arrays and numpy bool
         if x.size == 1 and x.dtype.kind in "biuf":
             return float(x.item() if hasattr(x, "item") else x)
@@ -375,6 +381,11 @@ def _record2(fn: Op, a: Value, b: Value) -> Value:
         data = fn.forward(a.data, b.data)
     except Exception as error:
         raise _domain_error(error, fn, (a, b), None) from None
+    if data - data != 0.0 and a.data - a.data == 0.0 and b.data - b.data == 0.0:
+        # Finite operands, an inf or NaN result: a float overflow (1e200 * 1e200).
+        # In detect_anomaly() the anomaly check below reports it, with where it was made.
+        if not (STATE.special and is_anomaly_enabled()):
+            raise _domain_error(OverflowError(), fn, (a, b), None)
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -420,8 +431,10 @@ def _domain_error(error: Exception, fn: Op, args: tuple[Value, ...], k: float | 
         message = str(error)
     elif isinstance(error, OverflowError):
         message = (
-            f"{expression} overflows: the result is beyond the largest float (about 1.8e308); "
-            "scale the input down, or use a stable form (softplus, sigmoid, tanh)"
+            f"{expression} overflows: the result is beyond the largest float (about 1.8e308), "
+            "so every later step would be inf or NaN. Scale the inputs down (normalise the "
+            "data, lower the learning rate), or use a stable form such as softplus(x) "
+            "instead of log(1 + exp(x))"
         )
     else:
         message = f"{expression} is undefined: {error}"

@@ -245,3 +245,24 @@ def test_an_mlp_hidden_layer_far_wider_than_micrograd_manages():
     w = model.layers[1].neurons[0].w
     hidden = [n([0.5, -1.0, 2.0]).data for n in model.layers[0].neurons]
     assert [p.grad for p in w] == pytest.approx(hidden)
+
+
+def test_a_bad_seed_gradient_is_a_type_error_naming_it():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"backward\(gradient\) got str"):
+        (x * 2).backward("a")
+    with pytest.raises(TypeError, match=r"backward\(gradient\) got str"):
+        x.backward("a")
+
+
+def test_grad_and_create_graph_work_inside_no_grad():
+    from autograd import no_grad
+
+    a = Value(2.0)
+    o1, o2, cube = a * a, a * 2, a**3
+    with no_grad():
+        (g,) = grad([o1, o2], [a])
+        assert g.data == 6.0
+        (d1,) = grad(cube, [a], create_graph=True)
+    (d2,) = grad(d1, [a])
+    assert d2.data == 12.0

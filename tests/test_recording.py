@@ -68,3 +68,12 @@ def test_detach_is_a_new_leaf_with_the_same_data_and_label():
     assert d.is_leaf and d.data == y.data and d.label == "y" and d is not y
     (d * 2).backward()
     assert x.grad == 0.0
+
+
+def test_no_grad_as_a_decorator_without_parentheses():
+    @no_grad
+    def update(p):
+        return p - 0.1
+
+    assert update(Value(1.0)).is_leaf
+    assert not (Value(1.0) - 0.1).is_leaf
