@@ -15,6 +15,12 @@ vector-Jacobian product, Tape.vjp) into every parameter's .grad. The l2
 penalty, clipping and the optimizer then run as for the scalar engine, and the
 training curve is the scalar engine's up to rounding.
 
+A Python `if` on a value cannot be replayed: the tape would run the branch it
+recorded for every sample. So every batch records the model again at a few of
+its samples (two at random, and any beyond the range of those checked before)
+with the parameters as they are now, and a different graph raises TraceError
+(autograd/trace.py).
+
 Each row of the tape costs one numpy call whatever the batch's size, so tiny
 batches gain nothing: on micrograd's demo model and 100 points an epoch took
 2 ms full batch, 9 ms in batches of 16, 40 ms in batches of 4, and 120 ms with
@@ -55,7 +61,7 @@ def model_tape(model: Module, n_features: int) -> Tape:
         def model_of_one_sample(*x: Value) -> Any:
             return owner()(list(x))
 
-        tape = trace(model_of_one_sample, n_features, params=params)
+        tape = trace(model_of_one_sample, n_features, params=params, check="always")
         _TAPES[model] = tape
     return tape
 

@@ -120,3 +120,51 @@ def test_a_model_that_branches_on_data_is_refused():
             log_every=0,
             engine="batched",
         )
+
+
+def test_one_odd_example_in_a_later_batch_is_refused_not_replayed():
+    X = np.ones((40, 2))
+    X[37, 1] = -1.0  # the only example on the other branch, in the last batch
+    y = np.ones(40)
+    model = Branchy()
+    with pytest.raises(TraceError, match=r"different graph.*x1=-1\.0"):
+        nn.fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=0.01),
+            epochs=1,
+            batch_size=8,
+            log_every=0,
+            engine="batched",
+        )
+
+
+class SignOfWeight(nn.Module):
+    """A model with an `if` on a parameter: training moves it across the threshold."""
+
+    def __init__(self):
+        self.w = Value(0.5)
+
+    def forward(self, x):
+        a = self.w * x[0]
+        return a if self.w.data > 0 else a.relu()
+
+
+def test_a_branch_on_a_parameter_is_rechecked_as_training_moves_it():
+    X = np.ones((4, 1))
+    y = -np.ones(4)  # pulls w below zero within a few steps
+    model = SignOfWeight()
+    with pytest.raises(TraceError, match="parameter"):
+        nn.fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=0.3),
+            epochs=20,
+            log_every=0,
+            engine="batched",
+        )
+    assert model.w.data < 0
