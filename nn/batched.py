@@ -59,7 +59,20 @@ def model_tape(model: Module, n_features: int) -> Tape:
         owner = weakref.ref(model)  # the tape must not keep its model (the cache's key) alive
 
         def model_of_one_sample(*x: Value) -> Any:
-            return owner()(list(x))
+            model = owner()
+            try:
+                return model(list(x))
+            except TypeError as error:
+                if "Value" not in str(error):
+                    raise
+                raise TypeError(
+                    f"{type(model).__name__}.forward raised TypeError: {error}. "
+                    "engine='batched' records the model's graph, so forward gets each "
+                    "sample's features as Values, where engine='scalar' passes floats; a "
+                    "comparison such as `x[1] > 0` or a float(x[1]) fails on a Value. Write the "
+                    "choice with ops of the graph (relu, abs...), or use engine='scalar' (an "
+                    "`if` on x[1].data cannot be replayed either: it raises TraceError)"
+                ) from error
 
         tape = trace(model_of_one_sample, n_features, params=params, check="always")
         _TAPES[model] = tape

@@ -168,3 +168,31 @@ def test_a_branch_on_a_parameter_is_rechecked_as_training_moves_it():
             engine="batched",
         )
     assert model.w.data < 0
+
+
+class CompareFeature(nn.Module):
+    """Written for the scalar engine, which passes floats: `x[1] > 0` fails on a Value."""
+
+    def __init__(self):
+        self.w = Value(1.0)
+
+    def forward(self, x):
+        a = self.w * x[0]
+        return a.relu() if x[1] > 0 else -a
+
+
+def test_comparing_a_feature_says_the_batched_engine_passes_values():
+    X = np.array([[1.0, 1.0], [1.0, -1.0]])
+    y = np.array([1.0, -1.0])
+    options = dict(loss="mse", epochs=1, log_every=0)
+    model = CompareFeature()
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    with pytest.raises(TypeError, match=r"CompareFeature.forward.*Values.*engine='scalar'"):
+        nn.fit(
+            model,
+            X,
+            y,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            engine="batched",
+            **options,
+        )
