@@ -27,16 +27,21 @@ the per-example gradients: the gradient of the sum of the outputs.
 What a tape cannot do: replay a choice that f made in Python from a value,
 such as `if v.data > 0:`. The tape holds the branch taken when it was recorded.
 So on its first batch the tape records f again at a few examples (the first,
-the smallest and largest of each input, and some spread between) and compares
-the graphs; if they differ it raises TraceError instead of replaying the wrong
-branch. A branch that none of those examples takes goes unseen, and later
-batches are not checked unless `check="always"`.
+the smallest and largest of each input, some spread between, and some drawn at
+random) and compares the graphs; if they differ it raises TraceError instead
+of replaying the wrong branch. Every later call checks again, cheaply: two
+examples drawn at random (with a fixed seed, so a run is repeatable), and the
+smallest or largest of an input whenever the batch goes beyond the range
+already checked. Recording at the current parameters also catches an `if` on
+a parameter that training moved. It is a sample, not a proof: a branch that
+no checked example takes goes unseen, so write choices with ops of the graph.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +50,7 @@ import numpy as np
 
 from autograd.backward import _backward_error
 from autograd.errors import DomainError, TraceError
-from autograd.ops import OPS, Op
+from autograd.ops import Op
 from autograd.recording import enable_grad, is_grad_enabled
 from autograd.value import Value, _domain_error
 
@@ -53,8 +58,10 @@ __all__ = ["trace", "Tape", "TapeRow"]
 
 _INPUT, _PARAM, _CONSTANT, _OP = "input", "parameter", "constant", "op"
 _BATCH, _CALL, _FIXED = "per example", "per call", "fixed"
-_KEY = {op: key for key, op in OPS.items()}
-_CHECKS = ("first", "always", "never")
+_CHECKS = ("always", "first", "never")
+_creation_index = operator.attrgetter("creation_index")
+# Examples drawn at random for the check: on the first call, and on every later one.
+_FIRST_DRAWS, _LATER_DRAWS = 16, 2
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ def trace(
     *,
     params: Sequence[Value] | None = None,
     example: Sequence[float] | None = None,
-    check: str = "first",
+    check: str = "always",
 ) -> Tape:
     """Record f's graph as a Tape that evaluates and differentiates it on numpy batches.
 
@@ -105,7 +112,9 @@ def trace(
     but does not use is not replayed (nor are its domain errors raised). The
     graph is recorded at `example` if given, otherwise at
     the first example of the first batch; `check` says when to verify that f
-    makes the same graph at other examples: 'first' call, 'always', 'never'.
+    makes the same graph at other examples: 'always' (a broad sample on the
+    first call, then two random examples and any new extreme on every call),
+    'first' call only, or 'never'.
 
     >>> import numpy as np
     >>> from autograd import Value, trace
@@ -189,6 +198,7 @@ class _Recording:
     def __post_init__(self) -> None:
         self.leaf_rows = {v: i for i, v in self.leaves}
         self.input_rows = [row.index for row in self.rows if row.kind == _INPUT]
+        self.signatures = _signatures(self)  # compared with every check's recording
 
 
 class Tape:
@@ -207,6 +217,10 @@ class Tape:
         self._check = check
         self._recording: _Recording | None = None
         self._checked = False
+        self._unreplayed: DomainError | None = None  # met by the check, for the replay to raise
+        self._rng = np.random.default_rng(0)  # a fixed seed: the same run checks the same rows
+        self._low: np.ndarray | None = None  # per input, the range of examples checked so far
+        self._high: np.ndarray | None = None
         self._backward_programs: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
 
     # -- what was recorded ------------------------------------------------------
@@ -349,13 +363,41 @@ class Tape:
     ) -> _Recording:
         """Run f once on Values holding `point` (example `row` of a batch) and write it down."""
         if is_grad_enabled():
-            return self._record_now(point, row, shape)
+            return self._record_now(*self._run(point, row, shape), point)
         with enable_grad():
-            return self._record_now(point, row, shape)
+            return self._record_now(*self._run(point, row, shape), point)
 
-    def _record_now(
+    def _signature_at(
+        self, point: list[float], row: int, shape: tuple[int, ...]
+    ) -> list[tuple[Any, ...]]:
+        """_signatures of the recording at `point`, without building its rows: the check's cost."""
+        if is_grad_enabled():
+            order, single, outs, placeholders, boundary = self._run(point, row, shape)
+        else:
+            with enable_grad():
+                order, single, outs, placeholders, boundary = self._run(point, row, shape)
+        index = {v: i for i, v in enumerate(order)}.__getitem__
+        inputs = set(placeholders)
+        stops = set(self._declared or ())
+        result: list[tuple[Any, ...]] = []
+        append = result.append  # this loop is most of what a check costs, on every call
+        for node in order:
+            parents = node.parents
+            if parents and node not in stops:
+                append((_OP, node.operation, tuple(map(index, parents)), _plain(node.constant)))
+            elif node in inputs:
+                append((_INPUT, None, (), None, None))
+            elif node in stops or node.creation_index < boundary:
+                append((_PARAM, None, (), None, node.creation_index))
+            else:
+                append((_CONSTANT, None, (), _plain(node.data), None))
+        result.append(("outputs", single, tuple(map(index, outs))))
+        return result
+
+    def _run(
         self, point: list[float], batch_row: int | None, shape: tuple[int, ...]
-    ) -> _Recording:
+    ) -> tuple[list[Value], bool, tuple[Value, ...], list[Value], int]:
+        """Call f on Values holding `point`: (the graph's nodes in creation order, ...)."""
         boundary = Value(0.0).creation_index
         placeholders = [Value(x, label=name) for x, name in zip(point, self._names)]
         try:
@@ -376,8 +418,20 @@ class Tape:
                 continue
             nodes.add(node)
             if node not in stops:
-                stack.extend(p for p in node.parents if p not in nodes)
-        order = sorted(nodes, key=lambda v: v.creation_index)
+                stack.extend(node.parents)
+        order = sorted(nodes, key=_creation_index)  # attrgetter: no Python frame per node
+        return order, single, outs, placeholders, boundary
+
+    def _record_now(
+        self,
+        order: list[Value],
+        single: bool,
+        outs: tuple[Value, ...],
+        placeholders: list[Value],
+        boundary: int,
+        point: list[float],
+    ) -> _Recording:
+        stops = set(self._declared or ())
         index = {v: i for i, v in enumerate(order)}
         inputs = set(placeholders)
         rows: list[TapeRow] = []
@@ -403,24 +457,58 @@ class Tape:
         outputs = tuple(index[v] for v in outs)
         return _Recording(rows, outputs, single, leaves, folded, list(point))
 
-    def _verify(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> None:
-        """Record f again at a few examples of the batch; its graph must not change."""
+    def _check_rows(self, columns: list[np.ndarray]) -> list[int]:
+        """The examples of this batch to record f at: a broad sample first, then a few."""
+        n = columns[0].size
+        with np.errstate(all="ignore"):
+            low = np.array([np.nanmin(c) if not np.isnan(c).all() else np.inf for c in columns])
+            high = np.array([np.nanmax(c) if not np.isnan(c).all() else -np.inf for c in columns])
+        if not self._checked:
+            rows = set(_sample_rows(columns))
+            draws = _FIRST_DRAWS
+        else:
+            rows = set()
+            draws = _LATER_DRAWS
+            # An example beyond the range checked so far may cross a threshold none did.
+            for j, c in enumerate(columns):
+                if low[j] < self._low[j]:
+                    rows.add(int(np.nanargmin(c)))
+                if high[j] > self._high[j]:
+                    rows.add(int(np.nanargmax(c)))
+        rows.update(self._rng.integers(0, n, size=min(draws, n)).tolist())
+        self._low = low if self._low is None else np.minimum(self._low, low)
+        self._high = high if self._high is None else np.maximum(self._high, high)
+        return sorted(rows)
+
+    def _verify(self, columns: list[np.ndarray], shape: tuple[int, ...], rows: list[int]) -> None:
+        """Record f again at some examples of the batch; its graph must not change.
+
+        f is recorded afresh even at the recorded point: a parameter may have
+        moved since, and an `if` on it with it.
+        """
         recording = self._recorded()
-        for row in _sample_rows(columns):
+        for row in rows:
             point = [float(c[row]) for c in columns]
-            if point == recording.point:
-                continue
-            other = self._record(point, row, shape)
+            try:
+                if self._signature_at(point, row, shape) == recording.signatures:
+                    continue
+                other = self._record(point, row, shape)  # again, to say how they differ
+            except DomainError as error:
+                # The replay meets it too and says more (such as that it holds for every
+                # example); if the replay does not, this example left the recorded graph.
+                self._unreplayed = error
+                return
             difference = _difference(recording, other)
             if difference is not None:
                 raise TraceError(
                     f"{_name(self._f)} made a different graph at another example: recorded "
                     f"at ({_inputs(self._names, recording.point)}) {difference[0]}, but at "
                     f"batch index {_unravel(row, shape)} ({_inputs(self._names, point)}) "
-                    f"{difference[1]}. A tape replays one graph, so a Python choice made "
-                    "from a value (an `if` on v.data, a Value built from a number) cannot be "
-                    "replayed. Write the choice with ops of the graph (relu, abs, "
-                    "leaky_relu...), or run the scalar engine on each example"
+                    f"{difference[1]} (at the parameters' current values). A tape replays "
+                    "one graph, so a Python choice made from a value (an `if` on v.data or "
+                    "on a parameter's data, a Value built from a number) cannot be replayed. "
+                    "Write the choice with ops of the graph (relu, abs, leaky_relu...), or run "
+                    "the scalar engine on each example"
                 )
 
     # -- the forward pass ----------------------------------------------------------
@@ -455,8 +543,8 @@ class Tape:
                 self._adopt(self._record([float(c[0]) for c in columns], 0, shape))
         if self._check == "always" or (self._check == "first" and not self._checked):
             if columns and columns[0].size:
-                self._verify(columns, shape)
-                self._checked = True
+                self._verify(columns, shape, self._check_rows(columns))
+                self._checked = self._unreplayed is None
         return shape, columns
 
     def _forward(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> list[Any]:
@@ -475,6 +563,10 @@ class Tape:
                     values[i] = rule(values[a], values[b] if b >= 0 else k)
         except (ArithmeticError, ValueError) as error:
             raise self._forward_error(error, i, values, columns, shape) from None
+        finally:
+            unreplayed, self._unreplayed = self._unreplayed, None
+        if unreplayed is not None:
+            raise unreplayed
         return values
 
     def _outputs(self, values: list[Any], shape: tuple[int, ...]) -> Any:
@@ -823,7 +915,7 @@ def _sample_rows(columns: list[np.ndarray]) -> list[int]:
 
 def _difference(one: _Recording, other: _Recording) -> tuple[str, str] | None:
     """How two recordings differ, in words, or None if they are the same graph."""
-    ones, others = _signatures(one), _signatures(other)
+    ones, others = one.signatures, other.signatures
     for x, y, sx, sy in zip(one.rows, other.rows, ones, others):
         if sx != sy:
             return (f"row #{x.index} is {_words(x)}", f"it is {_words(y)}")
@@ -832,19 +924,30 @@ def _difference(one: _Recording, other: _Recording) -> tuple[str, str] | None:
     if one.outputs != other.outputs:
         outputs = [", ".join(f"#{i}" for i in r.outputs) for r in (one, other)]
         return (f"it returned rows {outputs[0]}", f"it returned {outputs[1]}")
+    if one.single != other.single:
+        kinds = ["a Value" if r.single else "a list of Values" for r in (one, other)]
+        return (f"it returned {kinds[0]}", f"it returned {kinds[1]}")
     return None
 
 
 def _signatures(r: _Recording) -> list[tuple[Any, ...]]:
-    """Each row as plain data: two recordings of one graph give equal lists."""
+    """Each row as plain data, then the outputs: two recordings of one graph give equal lists."""
     leaf = {i: v.creation_index for i, v in r.leaves}
-    result = []
+    result: list[tuple[Any, ...]] = []
     for row in r.rows:
-        constant = row.constant
-        if constant is not None and math.isnan(constant):
-            constant = "nan"
-        result.append((row.kind, _KEY.get(row.op), row.parents, constant, leaf.get(row.index)))
+        if row.kind == _OP:
+            result.append((_OP, row.op, row.parents, _plain(row.constant)))
+        else:
+            result.append((row.kind, None, (), _plain(row.constant), leaf.get(row.index)))
+    result.append(("outputs", r.single, r.outputs))
     return result
+
+
+def _plain(constant: float | None) -> Any:
+    """A constant that compares equal to itself: NaN != NaN, so it becomes 'nan'."""
+    if constant is not None and math.isnan(constant):
+        return "nan"
+    return constant
 
 
 def _words(row: TapeRow) -> str:

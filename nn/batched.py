@@ -15,6 +15,12 @@ vector-Jacobian product, Tape.vjp) into every parameter's .grad. The l2
 penalty, clipping and the optimizer then run as for the scalar engine, and the
 training curve is the scalar engine's up to rounding.
 
+A Python `if` on a value cannot be replayed: the tape would run the branch it
+recorded for every sample. So every batch records the model again at a few of
+its samples (two at random, and any beyond the range of those checked before)
+with the parameters as they are now, and a different graph raises TraceError
+(autograd/trace.py).
+
 Each row of the tape costs one numpy call whatever the batch's size, so tiny
 batches gain nothing: on micrograd's demo model and 100 points an epoch took
 2 ms full batch, 9 ms in batches of 16, 40 ms in batches of 4, and 120 ms with
@@ -53,9 +59,22 @@ def model_tape(model: Module, n_features: int) -> Tape:
         owner = weakref.ref(model)  # the tape must not keep its model (the cache's key) alive
 
         def model_of_one_sample(*x: Value) -> Any:
-            return owner()(list(x))
+            model = owner()
+            try:
+                return model(list(x))
+            except TypeError as error:
+                if "Value" not in str(error):
+                    raise
+                raise TypeError(
+                    f"{type(model).__name__}.forward raised TypeError: {error}. "
+                    "engine='batched' records the model's graph, so forward gets each "
+                    "sample's features as Values, where engine='scalar' passes floats; a "
+                    "comparison such as `x[1] > 0` or a float(x[1]) fails on a Value. Write the "
+                    "choice with ops of the graph (relu, abs...), or use engine='scalar' (an "
+                    "`if` on x[1].data cannot be replayed either: it raises TraceError)"
+                ) from error
 
-        tape = trace(model_of_one_sample, n_features, params=params)
+        tape = trace(model_of_one_sample, n_features, params=params, check="always")
         _TAPES[model] = tape
     return tape
 

@@ -416,12 +416,59 @@ def test_check_always_verifies_every_batch_and_first_only_the_first():
     np.testing.assert_array_equal(always(np.array([1.0, 2.0])), [1.0, 4.0])
     with pytest.raises(TraceError):
         always(np.array([1.0, -2.0]))
-    first = trace(branching)
+    first = trace(branching, check="first")
     first(np.array([1.0, 2.0]))
-    # Documented limitation: later batches are not checked, the recorded branch runs.
+    # Asked for: later batches are not checked, the recorded branch runs.
     np.testing.assert_array_equal(first(np.array([-2.0])), [4.0])
     with pytest.raises(ValueError, match="check="):
         trace(branching, check="sometimes")
+
+
+def test_a_later_call_on_the_other_branch_is_refused():
+    tape = trace(branching)
+    np.testing.assert_array_equal(tape(np.array([1.0, 2.0])), [1.0, 4.0])
+    with pytest.raises(TraceError, match=r"different graph.*x=-1\.0"):
+        tape(np.array([-1.0, -2.0]))
+
+
+def test_a_later_call_beyond_the_checked_range_checks_its_extremes():
+    tape = trace(lambda x: x.relu() if x.data < 10 else x)
+    tape(np.linspace(0.0, 1.0, 100))
+    x = np.linspace(0.0, 1.0, 1000)
+    x[637] = 50.0  # one example beyond every input checked so far
+    with pytest.raises(TraceError, match="batch index 637"):
+        tape(x)
+
+
+def test_a_branch_on_a_middle_band_is_found_by_the_random_examples():
+    tape = trace(lambda x: -x if 0.4 < x.data < 0.6 else x * x)
+    with pytest.raises(TraceError, match="different graph"):
+        tape(np.linspace(0.0, 1.0, 1001))
+
+
+def test_a_branch_on_a_parameter_is_rechecked_after_it_changes():
+    w = Value(1.0, label="w")
+    tape = trace(lambda x: w * x if w.data > 0 else (w * x).relu(), params=[w])
+    tape(np.array([1.0, 2.0]))
+    w.data = -1.0
+    with pytest.raises(TraceError, match="parameter"):
+        tape(np.array([1.0, 2.0]))
+
+
+def test_the_random_examples_are_the_same_on_every_run():
+    def rows_checked():
+        seen = []
+
+        def f(x):
+            seen.append(x.data)
+            return x * x
+
+        tape = trace(f)
+        tape(np.arange(1000.0))
+        tape(np.arange(1000.0))
+        return seen
+
+    assert rows_checked() == rows_checked()
 
 
 def test_the_check_samples_the_extremes_of_each_input():

@@ -120,3 +120,79 @@ def test_a_model_that_branches_on_data_is_refused():
             log_every=0,
             engine="batched",
         )
+
+
+def test_one_odd_example_in_a_later_batch_is_refused_not_replayed():
+    X = np.ones((40, 2))
+    X[37, 1] = -1.0  # the only example on the other branch, in the last batch
+    y = np.ones(40)
+    model = Branchy()
+    with pytest.raises(TraceError, match=r"different graph.*x1=-1\.0"):
+        nn.fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=0.01),
+            epochs=1,
+            batch_size=8,
+            log_every=0,
+            engine="batched",
+        )
+
+
+class SignOfWeight(nn.Module):
+    """A model with an `if` on a parameter: training moves it across the threshold."""
+
+    def __init__(self):
+        self.w = Value(0.5)
+
+    def forward(self, x):
+        a = self.w * x[0]
+        return a if self.w.data > 0 else a.relu()
+
+
+def test_a_branch_on_a_parameter_is_rechecked_as_training_moves_it():
+    X = np.ones((4, 1))
+    y = -np.ones(4)  # pulls w below zero within a few steps
+    model = SignOfWeight()
+    with pytest.raises(TraceError, match="parameter"):
+        nn.fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=0.3),
+            epochs=20,
+            log_every=0,
+            engine="batched",
+        )
+    assert model.w.data < 0
+
+
+class CompareFeature(nn.Module):
+    """Written for the scalar engine, which passes floats: `x[1] > 0` fails on a Value."""
+
+    def __init__(self):
+        self.w = Value(1.0)
+
+    def forward(self, x):
+        a = self.w * x[0]
+        return a.relu() if x[1] > 0 else -a
+
+
+def test_comparing_a_feature_says_the_batched_engine_passes_values():
+    X = np.array([[1.0, 1.0], [1.0, -1.0]])
+    y = np.array([1.0, -1.0])
+    options = dict(loss="mse", epochs=1, log_every=0)
+    model = CompareFeature()
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    with pytest.raises(TypeError, match=r"CompareFeature.forward.*Values.*engine='scalar'"):
+        nn.fit(
+            model,
+            X,
+            y,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            engine="batched",
+            **options,
+        )
