@@ -6,7 +6,8 @@ The formula is read by the safe expression parser (autograd/expression.py),
 evaluated on Values named after its variables, run backward, and drawn. The
 output format follows the file name: .svg and .png are pictures, .dot (or
 .gv) is the DOT text, .html is the backward pass step by step (a page that
-works offline). Without -o the DOT text goes to standard output.
+works offline). Without -o the DOT text goes to standard output (or, with
+--format, the SVG or HTML text; a PNG needs -o).
 
 Every mistake (a rejected formula, a missing or unknown variable, a value
 that is not a number, an output path that cannot be written, an unknown
@@ -96,6 +97,11 @@ def _values(assignments: list[str], variables: tuple[str, ...], text: str) -> di
 
 def _output_format(output: str | None, forced: str | None) -> str:
     if forced is not None:
+        if output is None and forced == "png":
+            raise _UsageError(
+                "--format png without -o: a PNG is binary and cannot be printed as text; "
+                "add -o FILE.png, or use --format svg, dot or html for text on stdout"
+            )
         return forced
     if output is None:
         return "dot"

@@ -82,6 +82,7 @@ def test_dot_file_and_stdout(tmp_path, capsys):
         (["graph", "x*y", "x1", "y=2"], "is not NAME=VALUE"),
         (["graph", "log(x)", "x=-1"], "cannot be computed"),
         (["graph", "x*y", "x=1", "y=2", "--highlight", "q"], "not a variable"),
+        (["graph", "x**2", "x=2", "--format", "png"], "add -o FILE.png"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(capsys, argv, message):
