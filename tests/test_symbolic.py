@@ -120,3 +120,36 @@ def test_symbolic_with_callables() -> None:
     assert x_row.symbolic is True
     assert y_row.symbolic is None and "could not be read symbolically" in y_row.note
     assert report.ok  # numerically right; symbolically unknown is not a failure
+
+
+LONG = " + ".join(f"tanh({k}*x + y)*exp(-x*y/{k})/(1 + x**2*{k})" for k in range(1, 6))
+"""A formula whose derivatives sympy.simplify takes minutes over."""
+
+
+def test_a_long_formula_the_numbers_refute_skips_the_symbolic_check() -> None:
+    wrong = " + ".join(f"(1 - tanh({k}*x + y)**2)/(1 + x**2*{k})" for k in range(1, 6))
+    report = check_gradients(LONG, {"x": wrong}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    assert not report.ok and report.rows[0].hand_ok is False
+    assert report.rows[0].symbolic is None
+
+
+def test_a_long_right_formula_is_undecided_or_equal_not_a_hang() -> None:
+    sympy = pytest.importorskip("sympy")
+    x, y = sympy.symbols("x y", real=True)
+    exact = sympy.diff(sympy.sympify(LONG, locals={"x": x, "y": y}), x)
+    hand = f"(sin(x)**2 + cos(x)**2) * ({sympy.sstr(exact)})"
+    report = check_gradients(LONG, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    row = report.rows[0]
+    assert row.hand_ok is True and row.symbolic in (True, None)
+    assert row.symbolic is True or "too large for a symbolic check" in row.note
+    assert report.ok
+
+
+def test_a_long_formula_wrong_away_from_the_point_is_caught_at_random_points() -> None:
+    sympy = pytest.importorskip("sympy")
+    x, y = sympy.symbols("x y", real=True)
+    exact = sympy.diff(sympy.sympify(LONG, locals={"x": x, "y": y}), x)
+    hand = f"{sympy.sstr(exact)} + (x - 0.7)**3*tanh(x + y)"
+    report = check_gradients(LONG, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    row = report.rows[0]
+    assert row.hand_ok is True and row.symbolic is False and "they differ by" in row.note
