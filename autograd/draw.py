@@ -64,7 +64,13 @@ def _record_text(text: str) -> str:
     out = text.replace("\\", "\\\\")
     for ch in '{}|<>"':
         out = out.replace(ch, "\\" + ch)
-    return out
+    # DOT's own line break, so a raw newline never reaches the file
+    return out.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def _one_line(text: str) -> str:
+    """text with its line breaks as spaces: a // comment ends at the first one."""
+    return " ".join(text.splitlines())
 
 
 def _grad_number(g: Any) -> float:
@@ -279,8 +285,8 @@ def _draw(
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
     graph = Drawing(
-        name=root_name,
-        comment=f"chainrule graph of {root_name}",
+        name=_one_line(root_name),
+        comment=f"chainrule graph of {_one_line(root_name)}",
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "fontsize": "11"},
     )
