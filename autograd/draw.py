@@ -123,6 +123,16 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
         if not passed and isinstance(numeric, (int, float)):
             detail += f" (numeric {format_number(numeric)})"
         marks[node] = (passed, detail)
+    if rows and not any(str(getattr(row, "name", "")) in by_name for row in rows):
+        reported = sorted({str(getattr(row, "name", "")) for row in rows})
+        labels = list(dict.fromkeys(names.values()))
+        shown = ", ".join(labels[:12]) + (", ..." if len(labels) > 12 else "")
+        raise ValueError(
+            f"draw(color=report): the report's inputs ({', '.join(reported)}) match no node "
+            f"of this graph (its nodes are {shown}), so nothing would be marked; label the "
+            "graph's inputs with the report's names (Value(2.0, label='x0')), or pass the "
+            "report of the function that built this graph"
+        )
     return marks
 
 

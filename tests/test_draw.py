@@ -332,3 +332,17 @@ def test_a_label_with_a_newline_cannot_inject_dot_statements() -> None:
     except RenderError:
         return  # the DOT text is the fix; rendering it needs a renderer
     assert b"<svg" in draw(y).pipe("svg")
+
+
+def test_a_report_naming_no_node_of_the_graph_is_refused():
+    from autograd.check import gradcheck
+
+    report = gradcheck(lambda a, b: a * b, [2.0, 3.0])  # rows x0, x1
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y
+    z.backward()
+    with pytest.raises(ValueError) as error:
+        draw(z, color=report)
+    message = str(error.value)
+    assert "(x0, x1) match no node" in message and "x, y" in message
+    assert "label='x0'" in message
