@@ -962,7 +962,8 @@ def _hand_formulas(
                 raise ValueError(
                     f"the hand formula for {name} ({formula!r}) uses {', '.join(unknown)}, "
                     f"which {'is' if len(unknown) == 1 else 'are'} not an input; the inputs "
-                    f"are {', '.join(names)}"
+                    f"are {', '.join(names)}: write it in those, or give "
+                    f"{', '.join(unknown)} a value in at (--at on the command line)"
                 )
 
             def evaluate(point: dict[str, Any], e: Any = expression) -> Any:
@@ -1133,11 +1134,10 @@ def check_gradients(
         if len(rows) >= wanted * len(names):
             break
         found = _rows_at(function, formulas, point, names, tolerances)
-        if found is None:
+        if isinstance(found, str):
             if point in tried:
                 raise ValueError(
-                    f"f cannot be evaluated at {_point_text(tuple(point.items()))}; "
-                    "choose a point inside its domain"
+                    f"f cannot be evaluated at {_point_text(tuple(point.items()))}{found}"
                 )
             continue  # a random point outside f's domain: draw another
         rows += found
@@ -1166,16 +1166,18 @@ def _rows_at(
     point: dict[str, float],
     names: list[str],
     tolerances: Tolerances,
-) -> list[HandRow] | None:
-    """The rows at one point, or None if f is undefined there."""
+) -> list[HandRow] | str:
+    """The rows at one point, or why f cannot be evaluated there (the end of a sentence)."""
     spec = _Inputs(names, list(point.values()), by_keyword=True)
     leaves = spec.leaves()
     try:
         out = spec.call(f, leaves)
         _as_number(out, "check_gradients")
         engine = _analytic(out, leaves, 1)
-    except (ArithmeticError, ValueError):
-        return None
+    except (ArithmeticError, ValueError) as error:
+        if isinstance(error, OverflowError) or "overflows" in str(error):
+            return f": {error}; choose a point where f stays finite"
+        return f": {error}; choose a point inside f's domain"
     kinks = _graph_kinks(out, leaves, tolerances.eps)
     evaluate = _forward_only(f, spec, "check_gradients")
     rows = []
@@ -1188,8 +1190,13 @@ def _rows_at(
                 hand_error = f"your formula could not be evaluated here: {error}"
         try:
             slopes = _slopes(evaluate, spec.point, j, tolerances.eps, name)
-        except _Undefined:
-            return None
+        except _Undefined as error:
+            return (
+                f", because the central difference also needs f at {error.where} "
+                f"(eps={tolerances.eps:g}): {error.reason}; the point is within eps of the "
+                "edge of f's domain, so pass a smaller eps (--eps on the command line) or "
+                "choose a point farther from the edge"
+            )
         row = _judge(
             name, point, engine[j], slopes, hand_value, hand_error, tolerances, kinks.get(j)
         )
