@@ -55,9 +55,7 @@ def test_labels_become_symbols_and_constants_stay_exact() -> None:
     assert to_sympy(a.sigmoid()) == 1 / (1 + sympy.exp(-x))
 
 
-def test_same_label_same_symbol_and_a_leaf_alone() -> None:
-    first, second = Value(1.0, label="w"), Value(2.0, label="w")
-    assert to_sympy(first * second) == sympy_symbol("w") ** 2
+def test_a_leaf_alone_is_its_exact_constant() -> None:
     assert to_sympy(Value(0.25)) == sympy.Rational(1, 4)
 
 
@@ -153,3 +151,10 @@ def test_a_long_formula_wrong_away_from_the_point_is_caught_at_random_points() -
     report = check_gradients(LONG, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True)
     row = report.rows[0]
     assert row.hand_ok is True and row.symbolic is False and "they differ by" in row.note
+
+
+def test_two_leaves_with_one_label_are_refused() -> None:
+    x, other = Value(1.0, label="x"), Value(2.0, label="x")
+    with pytest.raises(ValueError, match="two different leaves are both labelled 'x'"):
+        to_sympy(x * other)
+    assert to_sympy(x * x) == sympy_symbol("x") ** 2  # one leaf used twice is fine
