@@ -26,6 +26,10 @@ EXAMPLE = (
 )
 
 
+MAX_POINTS = 100_000
+"""Most random points --points may ask for."""
+
+
 class UsageError(ValueError):
     """A command-line argument that cannot be used; its message is one line."""
 
@@ -84,7 +88,10 @@ def _point(text: str) -> dict[str, float]:
         except ValueError:
             raise UsageError(f"--at {name}={value!r} is not a number") from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise UsageError(f"--at {name}={value} is not a finite number")
+            raise UsageError(
+                f"--at {name}={value} is not a finite number: the derivatives there are "
+                f"undefined; give a finite number, e.g. --at {name}=1.5"
+            )
         point[name] = number
     return point
 
@@ -119,9 +126,17 @@ def _parse(args: argparse.Namespace) -> tuple[str, dict[str, str], list[dict[str
         )
     unused = [name for name in hand if name not in names]
     if unused:
-        raise UsageError(f"--grad {unused[0]}: {unused[0]} is not an input given in --at")
-    if args.points < 0:
-        raise UsageError(f"--points must be 0 or more, got {args.points}")
+        raise UsageError(
+            f"--grad {unused[0]}: {unused[0]} is not an input given in --at, so there is no "
+            f"derivative to compare it with; give --grad for {', '.join(names)} only, or add "
+            f"{unused[0]}=... to --at"
+        )
+    if not 0 <= args.points <= MAX_POINTS:
+        raise UsageError(
+            f"--points {args.points}: the number of random points must be from 0 to "
+            f"{MAX_POINTS} (more would take minutes and print a table nobody reads); "
+            "give a smaller N, e.g. --points 10"
+        )
     return args.expression, hand, points
 
 

@@ -64,7 +64,13 @@ def _record_text(text: str) -> str:
     out = text.replace("\\", "\\\\")
     for ch in '{}|<>"':
         out = out.replace(ch, "\\" + ch)
-    return out
+    # DOT's own line break, so a raw newline never reaches the file
+    return out.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def _one_line(text: str) -> str:
+    """text with its line breaks as spaces: a // comment ends at the first one."""
+    return " ".join(text.splitlines())
 
 
 def _grad_number(g: Any) -> float:
@@ -117,6 +123,16 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
         if not passed and isinstance(numeric, (int, float)):
             detail += f" (numeric {format_number(numeric)})"
         marks[node] = (passed, detail)
+    if rows and not any(str(getattr(row, "name", "")) in by_name for row in rows):
+        reported = sorted({str(getattr(row, "name", "")) for row in rows})
+        labels = list(dict.fromkeys(names.values()))
+        shown = ", ".join(labels[:12]) + (", ..." if len(labels) > 12 else "")
+        raise ValueError(
+            f"draw(color=report): the report's inputs ({', '.join(reported)}) match no node "
+            f"of this graph (its nodes are {shown}), so nothing would be marked; label the "
+            "graph's inputs with the report's names (Value(2.0, label='x0')), or pass the "
+            "report of the function that built this graph"
+        )
     return marks
 
 
@@ -279,8 +295,8 @@ def _draw(
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
     graph = Drawing(
-        name=root_name,
-        comment=f"chainrule graph of {root_name}",
+        name=_one_line(root_name),
+        comment=f"chainrule graph of {_one_line(root_name)}",
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "fontsize": "11"},
     )

@@ -6,7 +6,8 @@ The formula is read by the safe expression parser (autograd/expression.py),
 evaluated on Values named after its variables, run backward, and drawn. The
 output format follows the file name: .svg and .png are pictures, .dot (or
 .gv) is the DOT text, .html is the backward pass step by step (a page that
-works offline). Without -o the DOT text goes to standard output.
+works offline). Without -o the DOT text goes to standard output (or, with
+--format, the SVG or HTML text; a PNG needs -o).
 
 Every mistake (a rejected formula, a missing or unknown variable, a value
 that is not a number, an output path that cannot be written, an unknown
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -96,6 +98,11 @@ def _values(assignments: list[str], variables: tuple[str, ...], text: str) -> di
 
 def _output_format(output: str | None, forced: str | None) -> str:
     if forced is not None:
+        if output is None and forced == "png":
+            raise _UsageError(
+                "--format png without -o: a PNG is binary and cannot be printed as text; "
+                "add -o FILE.png, or use --format svg, dot or html for text on stdout"
+            )
         return forced
     if output is None:
         return "dot"
@@ -109,14 +116,25 @@ def _output_format(output: str | None, forced: str | None) -> str:
 
 
 def _check_writable(output: str) -> None:
+    if not output.strip():
+        raise _UsageError(
+            "-o is empty: there is no file to write to; give a file name such as -o graph.svg, "
+            "or leave -o out to print the DOT text"
+        )
     path = Path(output)
     folder = path.parent
     if path.is_dir():
         raise _UsageError(f"cannot write {output}: it is a folder; give a file name")
     if not folder.is_dir():
-        raise _UsageError(f"cannot write {output}: the folder {str(folder)!r} does not exist")
+        raise _UsageError(
+            f"cannot write {output}: the folder {str(folder)!r} does not exist; "
+            "create it first, or choose a file in an existing folder"
+        )
     if not os.access(folder, os.W_OK):
-        raise _UsageError(f"cannot write {output}: no permission to write in {str(folder)!r}")
+        raise _UsageError(
+            f"cannot write {output}: no permission to write in {str(folder)!r}; "
+            "choose a file in a folder you can write to"
+        )
 
 
 def _build(args: argparse.Namespace) -> tuple[Value, str, dict[str, Value]]:
@@ -170,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 data = drawing.source.encode("utf-8") if fmt == "dot" else drawing.pipe(fmt)
         except ValueError as error:  # too many nodes
-            raise _UsageError(str(error)) from None
+            raise _UsageError(_cli_wording(str(error))) from None
         except RenderError as error:
             raise _UsageError(f"{error} (writing .dot needs no renderer)") from None
         if args.output is None:
@@ -179,7 +197,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_atomic(args.output, data)
         except OSError as error:
-            raise _UsageError(f"cannot write {args.output}: {error.strerror or error}") from None
+            raise _UsageError(
+                f"cannot write {args.output}: {error.strerror or error}; choose a file in a "
+                "folder you can write to"
+            ) from None
     except _UsageError as error:
         print(f"chainrule graph: {error}", file=sys.stderr)
         return 2
@@ -191,6 +212,18 @@ def run(args: argparse.Namespace) -> int:
         + (f"; {grads}" if grads else "")
     )
     return 0
+
+
+def _cli_wording(message: str) -> str:
+    """A draw() or backward_steps() message in the words of the command line."""
+    message = re.sub(r"max_nodes=(\d+)", r"--max-nodes \1", message)
+    message = message.replace(
+        " to draw every node, or group='module' to draw each nn module as one box",
+        " to draw every node",
+    )
+    return message.replace(
+        "use explain(root) for the same steps as a table", "write .svg or .dot instead"
+    )
 
 
 def _html(root: Value, args: argparse.Namespace) -> bytes:

@@ -96,6 +96,14 @@ def _run(cmd: list[Any], data: bytes, *, cwd: str | None = None) -> bytes:
         ) from None
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
+        fmt = next((str(a)[2:] for a in cmd if str(a).startswith("-T")), "this format")
+        if Path(executable).name.startswith("graphviz-pure") and "not recognized" in stderr:
+            raise RenderError(
+                f"graphviz-pure, the renderer found here, cannot write {fmt}: it writes svg, "
+                "png and jpeg pictures and the text formats (dot, json, plain, xdot), and "
+                f"{fmt} needs the system Graphviz; install it (apt install graphviz, brew "
+                "install graphviz, winget install graphviz), or ask for svg or png"
+            )
         raise RenderError(
             f"the renderer {Path(executable).name} failed (exit code {proc.returncode}) "
             f"on this graph: {stderr[:500] or 'no message'}. The DOT text (.source) "
@@ -290,12 +298,16 @@ class Drawing(graphviz.Digraph):
         wanted = set(include) if include is not None else {"image/svg+xml", "image/png"}
         wanted -= set(exclude or ())
         bundle: dict[str, Any] = {}
-        if "image/svg+xml" in wanted:
-            bundle["image/svg+xml"] = self.pipe(format="svg", encoding="utf-8")
-        if "image/png" in wanted:
-            bundle["image/png"] = self.pipe(format="png")
-        if "image/jpeg" in wanted:
-            bundle["image/jpeg"] = self.pipe(format="jpeg")
+        try:
+            if "image/svg+xml" in wanted:
+                bundle["image/svg+xml"] = self.pipe(format="svg", encoding="utf-8")
+            if "image/png" in wanted:
+                bundle["image/png"] = self.pipe(format="png")
+            if "image/jpeg" in wanted:
+                bundle["image/jpeg"] = self.pipe(format="jpeg")
+        except RenderError as error:
+            # A notebook cell that shows a drawing should not end in a traceback.
+            return {"text/plain": f"{self!r} cannot be shown as a picture: {error}"}
         return bundle
 
     def __repr__(self) -> str:

@@ -82,8 +82,9 @@ def _builders(sympy: Any) -> dict[ops.Op, Callable[..., Any]]:
 def to_sympy(value: Value) -> Any:
     """The sympy expression that computes `value` from its labelled leaves.
 
-    Labelled leaves become real symbols named by their label (two leaves with
-    the same label become the same symbol); unlabelled leaves are constants.
+    Labelled leaves become real symbols named by their label; unlabelled leaves
+    are constants. Two distinct leaves with the same label are refused, since
+    one symbol cannot stand for two inputs.
     Raises ImportError naming the 'symbolic' extra when sympy is missing.
     """
     if not isinstance(value, Value):
@@ -94,8 +95,17 @@ def to_sympy(value: Value) -> Any:
     sympy = require_sympy()
     builders = _builders(sympy)
     built: dict[int, Any] = {}
+    owners: dict[str, Value] = {}
     for node in topological_order(value):
         key = node.creation_index
+        if node.is_leaf and node.label:
+            owner = owners.setdefault(node.label, node)
+            if owner is not node:
+                raise ValueError(
+                    f"to_sympy: two different leaves are both labelled {node.label!r} (data "
+                    f"{owner.data!r} and {node.data!r}), and one symbol cannot stand for both, "
+                    "so the formula would be wrong; give them different labels"
+                )
         if node.is_leaf:
             built[key] = sympy_symbol(node.label) if node.label else _exact(sympy, node.data)
             continue

@@ -97,7 +97,16 @@ def test_an_expression_starting_with_minus_goes_last(capsys: pytest.CaptureFixtu
         (["check", "x*y", "--at", "x=1,x=2"], "gives x twice"),
         (["check", "x", "--at", "x=1", "--at", "y=1"], "same inputs in the same order"),
         (["check", "log(x)", "--at", "x=-1"], "cannot be evaluated at x=-1"),
-        (["check", "x", "--at", "x=1", "--points", "-1"], "--points must be 0 or more"),
+        (["check", "x", "--at", "x=1", "--points", "-1"], "must be from 0 to 100000"),
+        (["check", "x", "--at", "x=1", "--points", "100000000"], "give a smaller N"),
+        (["check", "x*y", "--grad", "z=1", "--at", "x=1,y=2"], "or add z=... to --at"),
+        (["check", "x*y", "--grad", "x=z", "--at", "x=1,y=2"], "the inputs are x, y: write"),
+        (["check", "x*y", "--at", "x=1,y=inf"], "give a finite number"),
+        (["check", "log(x)", "--at", "x=-1"], "choose a point inside f's domain"),
+        (["check", "exp(x)", "--at", "x=710"], "overflows"),
+        (["check", "exp(x)", "--at", "x=710"], "where f stays finite"),
+        (["check", "log(x)", "--at", "x=1e-7"], "needs f at x - eps"),
+        (["check", "log(x)", "--at", "x=1e-7"], "pass a smaller eps (--eps"),
     ],
 )
 def test_bad_usage_exits_2_with_one_line(

@@ -313,3 +313,36 @@ def test_color_takes_a_real_gradcheck_report_with_a_kink():
     nodes = node_lines(draw(z, color=report).source)
     assert "gradcheck: kink" in nodes["v0"] and "#b35806" in nodes["v0"]
     assert "gradcheck passed" in nodes["v1"] and "#1b7837" in nodes["v1"]
+
+
+def test_a_label_with_a_newline_cannot_inject_dot_statements() -> None:
+    label = "loss\nv0 [label=INJECTED]"
+    x = Value(2.0, label=label)
+    y = x * 3
+    y.label = label
+    source = draw(y).source
+    assert not any(line.lstrip().startswith("v0 [label=INJECTED") for line in source.splitlines())
+    assert "{ loss\\nv0 [label=INJECTED] | data 2.0" in source
+    assert source.splitlines()[0] == "// chainrule graph of loss v0 [label=INJECTED]_2"
+    from autograd import RenderError
+    from autograd.render import find_renderer
+
+    try:
+        find_renderer()
+    except RenderError:
+        return  # the DOT text is the fix; rendering it needs a renderer
+    assert b"<svg" in draw(y).pipe("svg")
+
+
+def test_a_report_naming_no_node_of_the_graph_is_refused():
+    from autograd.check import gradcheck
+
+    report = gradcheck(lambda a, b: a * b, [2.0, 3.0])  # rows x0, x1
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y
+    z.backward()
+    with pytest.raises(ValueError) as error:
+        draw(z, color=report)
+    message = str(error.value)
+    assert "(x0, x1) match no node" in message and "x, y" in message
+    assert "label='x0'" in message

@@ -82,6 +82,9 @@ def test_dot_file_and_stdout(tmp_path, capsys):
         (["graph", "x*y", "x1", "y=2"], "is not NAME=VALUE"),
         (["graph", "log(x)", "x=-1"], "cannot be computed"),
         (["graph", "x*y", "x=1", "y=2", "--highlight", "q"], "not a variable"),
+        (["graph", "x**2", "x=2", "--format", "png"], "add -o FILE.png"),
+        (["graph", "x*x*x*x*x", "x=2", "--max-nodes", "3"], "Pass --max-nodes 5 (or more)"),
+        (["graph", "x**2", "x=2", "-o", ""], "-o is empty"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(capsys, argv, message):
@@ -142,3 +145,17 @@ def test_the_installed_command_line_exits_2(tmp_path):
     )
     assert result.returncode == 2 and "position" in result.stderr
     assert not (tmp_path / "a.svg").exists()
+
+
+def test_max_nodes_message_speaks_the_command_line(capsys):
+    for extra in ([], ["-o", "steps.html"]):
+        code, _, err = run(capsys, "graph", "x*x*x*x*x", "x=2", "--max-nodes", "3", *extra)
+        assert code == 2 and "max_nodes=" not in err and "group=" not in err
+        assert "explain(" not in err and "--max-nodes 3" in err
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux's /proc")
+def test_an_unwritable_path_says_which_and_what_to_do(capsys):
+    code, _, err = run(capsys, *NEURON, "-o", "/proc/chainrule-test.svg")
+    assert code == 2 and err.count("\n") == 1
+    assert "/proc/chainrule-test.svg" in err and "choose a file in a folder you can write" in err

@@ -114,8 +114,10 @@ def test_with_no_renderer_at_all_the_error_names_both_fixes(no_dot_on_path, monk
     message = str(info.value)
     assert "package manager" in message
     assert "pip install 'chainrule[render]'" in message
-    with pytest.raises(RenderError):
-        d._repr_mimebundle_()
+    bundle = d._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"}
+    assert "cannot be shown as a picture" in bundle["text/plain"]
+    assert "pip install 'chainrule[render]'" in bundle["text/plain"]
     with pytest.raises(RenderError):
         d.render(tmp_path / "x", format="svg")
     assert not (tmp_path / "x.svg").exists()
@@ -199,3 +201,14 @@ def test_render_many_cuts_one_picture_per_graph(renderer, format):
         )
         one_by_one = [render_source(s, "png", renderer=renderer) for s in sources]
         assert pictures == one_by_one
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_pdf_through_graphviz_pure_says_it_needs_system_graphviz(no_dot_on_path):
+    d = draw(lecture_neuron())
+    with pytest.raises(RenderError) as info:
+        d.pipe(format="pdf")
+    message = str(info.value)
+    assert "graphviz-pure, the renderer found here, cannot write pdf" in message
+    assert "svg" in message and "system Graphviz" in message
+    assert "bug to report" not in message

@@ -55,9 +55,7 @@ def test_labels_become_symbols_and_constants_stay_exact() -> None:
     assert to_sympy(a.sigmoid()) == 1 / (1 + sympy.exp(-x))
 
 
-def test_same_label_same_symbol_and_a_leaf_alone() -> None:
-    first, second = Value(1.0, label="w"), Value(2.0, label="w")
-    assert to_sympy(first * second) == sympy_symbol("w") ** 2
+def test_a_leaf_alone_is_its_exact_constant() -> None:
     assert to_sympy(Value(0.25)) == sympy.Rational(1, 4)
 
 
@@ -120,3 +118,58 @@ def test_symbolic_with_callables() -> None:
     assert x_row.symbolic is True
     assert y_row.symbolic is None and "could not be read symbolically" in y_row.note
     assert report.ok  # numerically right; symbolically unknown is not a failure
+
+
+LONG = " + ".join(f"tanh({k}*x + y)*exp(-x*y/{k})/(1 + x**2*{k})" for k in range(1, 6))
+"""A formula whose derivatives sympy.simplify takes minutes over."""
+
+
+def test_a_long_formula_the_numbers_refute_skips_the_symbolic_check() -> None:
+    wrong = " + ".join(f"(1 - tanh({k}*x + y)**2)/(1 + x**2*{k})" for k in range(1, 6))
+    report = check_gradients(LONG, {"x": wrong}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    assert not report.ok and report.rows[0].hand_ok is False
+    assert report.rows[0].symbolic is None
+
+
+def test_a_long_right_formula_is_undecided_or_equal_not_a_hang() -> None:
+    sympy = pytest.importorskip("sympy")
+    x, y = sympy.symbols("x y", real=True)
+    exact = sympy.diff(sympy.sympify(LONG, locals={"x": x, "y": y}), x)
+    hand = f"(sin(x)**2 + cos(x)**2) * ({sympy.sstr(exact)})"
+    report = check_gradients(LONG, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    row = report.rows[0]
+    assert row.hand_ok is True and row.symbolic in (True, None)
+    assert row.symbolic is True or "too large for a symbolic check" in row.note
+    assert report.ok
+
+
+def test_a_long_formula_wrong_away_from_the_point_is_caught() -> None:
+    sympy = pytest.importorskip("sympy")
+    x, y = sympy.symbols("x y", real=True)
+    exact = sympy.diff(sympy.sympify(LONG, locals={"x": x, "y": y}), x)
+    hand = f"{sympy.sstr(exact)} + (x - 0.7)**3*tanh(x + y)"
+    report = check_gradients(LONG, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True)
+    row = report.rows[0]
+    assert row.hand_ok is True and row.symbolic is False and "not the exact derivative" in row.note
+
+
+def test_two_leaves_with_one_label_are_refused() -> None:
+    x, other = Value(1.0, label="x"), Value(2.0, label="x")
+    with pytest.raises(ValueError, match="two different leaves are both labelled 'x'"):
+        to_sympy(x * other)
+    assert to_sympy(x * x) == sympy_symbol("x") ** 2  # one leaf used twice is fine
+
+
+def test_a_large_difference_is_refuted_at_random_points_without_simplify() -> None:
+    t = "tanh(x*y + sin(x)*exp(y))"
+    f = f"{t}**3 * log(1 + x**2 + y**2) * exp(x*y)/(exp(x*y) + 1) + sqrt(1 + (x - y)**4)"
+    hand = (
+        f"(3*{t}**2 - 3*{t}**4)*(y + cos(x)*exp(y)) * log(1 + x**2 + y**2) / (1 + exp(-x*y))"
+        f" + 2*x*{t}**3 / ((1 + x**2 + y**2)*(1 + exp(-x*y)))"
+        f" + {t}**3 * log(1 + x**2 + y**2) * y/(2 + exp(x*y) + exp(-x*y))"
+        " + 2*(x-y)**3/sqrt(1 + (x - y)**4)"
+        f" + (x - 0.7)**3*{t}*log(1 + x**2 + y**2)"
+    )
+    row = check_gradients(f, {"x": hand}, at={"x": 0.7, "y": 0.4}, symbolic=True).rows[0]
+    assert row.hand_ok is True and row.symbolic is False
+    assert "the two differ by" in row.note and "rederive it" in row.note
