@@ -133,7 +133,13 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
-    """True when the JSON reads fine up to where the text stops: a truncated file."""
+    """True when the JSON reads fine up to where the text stops: a truncated file.
+
+    Only text that starts like a JSON object counts: every model file does, so
+    "hello" or "True" is some other file, not half of one.
+    """
+    if not text.lstrip().startswith("{"):
+        return False
     if error.msg.startswith("Unterminated string"):
         return True  # the string runs to the end of the text
     if error.msg.startswith("Extra data"):

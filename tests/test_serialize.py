@@ -204,3 +204,12 @@ def test_every_truncation_is_reported_as_truncated(tmp_path):
         path.write_text(text[:cut])
         with pytest.raises(nn.CheckpointError, match="truncated"):
             nn.load(path)
+
+
+@pytest.mark.parametrize("text", ["hello", "<html>", "True", "abc def", "tr", '"abc', "-"])
+def test_short_text_that_is_not_a_json_object_is_not_json_not_truncated(tmp_path, text):
+    path = tmp_path / "n.json"
+    path.write_text(text)
+    with pytest.raises(nn.CheckpointError, match="is not JSON") as info:
+        nn.load(path)
+    assert "truncated" not in str(info.value)
