@@ -37,7 +37,7 @@ unit: $(VENV)/.test-deps
 
 notebooks: $(VENV)/.test-deps
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	  $(BIN)/python -m pytest --nbmake --nbmake-timeout=120 notebooks; \
+	  $(BIN)/python -m pytest --nbmake --nbmake-timeout=60 notebooks; \
 	else echo "no notebooks yet"; fi
 
 bench: $(VENV)/.test-deps

@@ -11,13 +11,16 @@ Trains MLP(2, [16, 16, 1]) on 100 two-moons points with micrograd's recipe
 
 `--dataset xor|circles|spiral` trains on another toy problem with defaults
 that suit it (softmax cross-entropy over three classes for spiral).
-Exit codes: 0 when the run reaches its target training accuracy, 1 when not.
+Exit codes: 0 when the run reaches its target training accuracy, 1 when not,
+2 for bad usage (reported on stderr before any training).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +103,8 @@ RECIPES = ("moons", "circles", "xor", "spiral")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from nn.train import ENGINES
+
     parser.add_argument("--out", default="demo-output", help="folder for the pictures")
     parser.add_argument(
         "--dataset", choices=RECIPES, default="moons", help="toy problem (default: moons)"
@@ -110,6 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None, help="training steps (full batch)")
     parser.add_argument(
         "--engine",
+        choices=tuple(ENGINES),
         default="batched",
         help="how each step is computed: batched (the model's graph recorded once and "
         "replayed on the whole batch with numpy) or scalar (one graph per point, as "
@@ -123,11 +129,22 @@ def run(args: argparse.Namespace) -> int:
     recipe = _recipes()[args.dataset]
     epochs = args.epochs if args.epochs is not None else recipe.epochs
     if epochs < 1:
-        print(f"chainrule demo: --epochs must be at least 1, got {epochs}")
+        _usage_error(
+            f"--epochs must be at least 1, got {epochs}: a run of no steps trains nothing "
+            f"and has no pictures to draw. Pass --epochs 1 or more, or leave it out for "
+            f"{args.dataset}'s default of {recipe.epochs}"
+        )
         return 2
     if args.engine not in nn.train.ENGINES:
         known = ", ".join(nn.train.ENGINES)
-        print(f"chainrule demo: unknown engine {args.engine!r}; this build has: {known}")
+        _usage_error(
+            f"unknown engine {args.engine!r}: nn.fit has no such way to compute a step. "
+            f"Pass --engine with one of: {known}"
+        )
+        return 2
+    problem = _prepare_folder(args.out)
+    if problem:
+        _usage_error(problem)
         return 2
     X, y = recipe.data(args.seed)
     model = nn.MLP(2, list(recipe.sizes), seed=args.seed)
@@ -156,13 +173,37 @@ def run(args: argparse.Namespace) -> int:
         f"trained in {seconds:.1f} s ({1000 * seconds / epochs:.0f} ms per step): "
         f"training accuracy {100 * final:.1f}%"
     )
-    os.makedirs(args.out, exist_ok=True)
     _pictures(model, X, y, history, args.out)
     _neuron_pictures(model, [float(v) for v in X[0]], args.out)
     if final < recipe.target:
         print(f"the run stopped short of {100 * recipe.target:.0f}% training accuracy")
         return 1
     return 0
+
+
+def _usage_error(message: str) -> None:
+    print(f"chainrule demo: {message}", file=sys.stderr)
+
+
+def _prepare_folder(out: str) -> str | None:
+    """Create `out` and check it takes files; the problem in three parts, or None.
+
+    Checked before training, so a bad --out costs nothing but the message.
+    """
+    if os.path.exists(out) and not os.path.isdir(out):
+        return (
+            f"--out {out!r} is a file, and the demo writes four files into a folder. "
+            "Pass a folder (new or existing), e.g. --out demo-output"
+        )
+    try:
+        os.makedirs(out, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as error:
+        return (
+            f"cannot write into --out {out!r} ({error.strerror or error}), so the demo "
+            "would have nowhere to put its pictures. Pass a folder you can write to"
+        )
+    return None
 
 
 def _pictures(model: Any, X: Any, y: Any, history: Any, out: str) -> None:
@@ -192,14 +233,7 @@ def _neuron_graph(model: Any, x: list[float]) -> Value:
 
 
 def _neuron_pictures(model: Any, x: list[float], out: str) -> None:
-    try:
-        from autograd import backward_steps, draw
-    except ImportError:
-        print(
-            "  neuron.svg, backward_steps.html: skipped, this build of chainrule has no "
-            "autograd.draw / autograd.backward_steps yet"
-        )
-        return
+    from autograd import backward_steps, draw
     from autograd.errors import RenderError
     from nn.atomic import write_atomic
 

@@ -68,7 +68,28 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "weights": weights,
     }
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    write_atomic(path, text)
+    name = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(name))
+    if os.path.isdir(name):
+        raise IsADirectoryError(
+            f"cannot save to {name!r}: it is a folder, and a model is saved as one file. "
+            f"Give a file name inside it, e.g. {os.path.join(name, 'model.json')!r}"
+        )
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {name!r}: the folder {folder!r} does not exist, so there is "
+            f"nowhere to write the file. Create it first (os.makedirs({folder!r}, "
+            "exist_ok=True)) or save into an existing folder"
+        )
+    try:
+        write_atomic(name, text)
+    except OSError as error:
+        # The raw error names the temporary file, which the user never asked for.
+        raise type(error)(
+            f"cannot save to {name!r}: {error.strerror or error}, so the model was not "
+            "written (any previous file there is unchanged). Check that the folder is "
+            "writable and the disk is not full, or save somewhere else"
+        ) from None
 
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -81,6 +102,16 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileNotFoundError(
             f"no model file at {name!r}: nothing was saved there. Check the path, or save "
             "one first with model.save(path)"
+        ) from None
+    except IsADirectoryError:
+        raise IsADirectoryError(
+            f"cannot load {name!r}: it is a folder, and a model file is one JSON file "
+            "written by model.save(path). Give the path of the file inside it"
+        ) from None
+    except OSError as error:
+        raise type(error)(
+            f"cannot load {name!r}: {error.strerror or error}, so no model was read. "
+            "Check the file's permissions, or copy it somewhere readable"
         ) from None
     try:
         text = raw.decode("utf-8")
@@ -133,7 +164,13 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
-    """True when the JSON reads fine up to where the text stops: a truncated file."""
+    """True when the JSON reads fine up to where the text stops: a truncated file.
+
+    Only text that starts like a JSON object counts: every model file does, so
+    "hello" or "True" is some other file, not half of one.
+    """
+    if not text.lstrip().startswith("{"):
+        return False
     if error.msg.startswith("Unterminated string"):
         return True  # the string runs to the end of the text
     if error.msg.startswith("Extra data"):

@@ -58,10 +58,11 @@ _LANGUAGE = {"name": "python", "pygments_lexer": "ipython3", "file_extension": "
 _DROPPED_MIME = ("application/vnd.jupyter.widget-view+json",)
 
 
-def execute(path: Path) -> Any:
+def execute(path: Path, timeout: int = CELL_TIMEOUT) -> Any:
     """Run the notebook at `path` from a clean kernel and return it, cleaned, unsaved.
 
-    Raises nbclient's CellExecutionError naming the failing cell when a cell fails.
+    Raises nbclient's CellExecutionError naming the failing cell when a cell fails,
+    and a TimeoutError when one cell runs longer than `timeout` seconds.
     """
     nb = nbformat.read(path, as_version=4)
     previous = os.environ.get("PYTHONPATH")
@@ -69,7 +70,7 @@ def execute(path: Path) -> Any:
     try:
         client = NotebookClient(
             nb,
-            timeout=CELL_TIMEOUT,
+            timeout=timeout,
             kernel_name="python3",
             record_timing=False,
             resources={"metadata": {"path": str(path.parent)}},

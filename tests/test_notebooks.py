@@ -2,21 +2,17 @@
 
 `make notebooks` (nbmake) checks that every notebook runs and that its asserts
 hold. These tests check what nbmake cannot: that the outputs committed to git
-are the ones the notebook produces today (re-executing gives the same text in
-every cell tagged "key"), that they render on GitHub and in untrusted notebooks
-(no widget state, a PNG beside every SVG), and that they stay small and free of
-run-to-run noise.
-
-Re-executing costs a kernel start and the notebook's run time, so by default
-only the notebooks in QUICK are re-executed; CHAINRULE_NOTEBOOKS=all re-executes
-every one (`notebooks/execute.py` is the tool that refreshes them).
+are the ones the notebook produces today (every notebook is re-executed from a
+clean kernel, which fails on any error, and must print the same text in every
+cell tagged "key"), that they render on GitHub and in untrusted notebooks (no
+widget state, a PNG beside every SVG), and that they stay small and free of
+run-to-run noise. `notebooks/execute.py` is the tool that refreshes them.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 from pathlib import Path
 
@@ -26,8 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-QUICK = ("01_", "03_", "08_")
-"""Name prefixes of the notebooks re-executed by default: a few seconds each."""
+CELL_TIMEOUT = 60
+"""Seconds one cell may run when re-executed: the limit `make notebooks` gives nbmake."""
 MAX_BYTES = 2_000_000
 
 _spec = importlib.util.spec_from_file_location("notebooks_execute", NOTEBOOK_DIR / "execute.py")
@@ -48,11 +44,6 @@ EXPECTED = [
 
 def _ids(paths: list[Path]) -> list[str]:
     return [p.stem[:2] for p in paths]
-
-
-RERUN = [
-    p for p in PATHS if os.environ.get("CHAINRULE_NOTEBOOKS") == "all" or p.name.startswith(QUICK)
-]
 
 
 def _read(path: Path):
@@ -142,10 +133,10 @@ def test_readme_links_the_notebook_and_its_picture(path: Path):
     )
 
 
-@pytest.mark.parametrize("path", RERUN, ids=_ids(RERUN))
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_committed_key_outputs_are_current(path: Path):
     committed = execute_module.key_outputs(_read(path))
-    fresh_nb = execute_module.execute(path)
+    fresh_nb = execute_module.execute(path, timeout=CELL_TIMEOUT)
     fresh = execute_module.key_outputs(fresh_nb)
     assert len(fresh) == len(committed)
     for number, (old, new) in enumerate(zip(committed, fresh, strict=True)):
@@ -154,6 +145,11 @@ def test_committed_key_outputs_are_current(path: Path):
             f"committed:\n{old}\nnow:\n{new}\n"
             f"Run `python notebooks/execute.py {path.stem[:2]}` and commit the result"
         )
+
+
+def test_make_notebooks_gives_nbmake_the_same_time_limit():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"--nbmake-timeout={CELL_TIMEOUT} " in makefile
 
 
 def test_clean_strips_run_to_run_noise():

@@ -204,3 +204,57 @@ def test_every_truncation_is_reported_as_truncated(tmp_path):
         path.write_text(text[:cut])
         with pytest.raises(nn.CheckpointError, match="truncated"):
             nn.load(path)
+
+
+@pytest.mark.parametrize("text", ["hello", "<html>", "True", "abc def", "tr", '"abc', "-"])
+def test_short_text_that_is_not_a_json_object_is_not_json_not_truncated(tmp_path, text):
+    path = tmp_path / "n.json"
+    path.write_text(text)
+    with pytest.raises(nn.CheckpointError, match="is not JSON") as info:
+        nn.load(path)
+    assert "truncated" not in str(info.value)
+
+
+def test_save_into_a_missing_folder_names_the_path_and_what_to_do(tmp_path):
+    target = tmp_path / "no" / "such" / "m.json"
+    with pytest.raises(FileNotFoundError) as info:
+        nn.Neuron(2, seed=0).save(target)
+    message = str(info.value)
+    assert repr(str(target)) in message and "does not exist" in message
+    assert "os.makedirs" in message and ".tmp" not in message
+    assert not (tmp_path / "no").exists()
+
+
+def test_save_onto_a_folder_says_give_a_file_name(tmp_path):
+    with pytest.raises(IsADirectoryError, match="it is a folder.*file name inside it") as info:
+        nn.save(nn.Neuron(2, seed=0), tmp_path)
+    assert repr(str(tmp_path)) in str(info.value) and ".tmp" not in str(info.value)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX, not root")
+def test_save_into_an_unwritable_folder_names_the_users_path(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError) as info:
+            nn.Neuron(2, seed=0).save(folder / "m.json")
+    finally:
+        folder.chmod(0o700)
+    message = str(info.value)
+    assert repr(str(folder / "m.json")) in message and ".tmp" not in message
+    assert "save somewhere else" in message
+
+
+def test_loading_a_folder_says_it_is_a_folder(tmp_path):
+    for load in (nn.load, nn.Neuron(2, seed=0).load):
+        with pytest.raises(IsADirectoryError, match="it is a folder.*path of the file") as info:
+            load(tmp_path)
+        assert repr(str(tmp_path)) in str(info.value)
+
+
+def test_loading_a_missing_file_names_it_and_says_what_to_do(tmp_path):
+    target = tmp_path / "nothing.json"
+    with pytest.raises(FileNotFoundError, match="no model file.*model.save") as info:
+        nn.Neuron(2, seed=0).load(target)
+    assert repr(str(target)) in str(info.value)
