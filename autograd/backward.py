@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd.errors import AnomalyError, DomainError
+from autograd.ops import ADD as _ADD
+from autograd.ops import MUL as _MUL
 from autograd.recording import STATE, enable_grad
 from autograd.value import HOOKED_LEAVES, Value, _as_float, where
 
@@ -116,7 +118,13 @@ def _propagate_floats(order: list[Value]) -> None:
                 g = node.grad = _run_hooks(node, g)
             a = node._a
             b = node._b
-            if b is None:
+            if fn is _ADD:  # + and * make most nodes of a network: their rules from
+                a.grad += g  # ops.ADD.local and ops.MUL.local, inlined to save a call
+                b.grad += g  # per node (about a tenth of a training step)
+            elif fn is _MUL:
+                a.grad += b.data * g
+                b.grad += a.data * g
+            elif b is None:
                 (d,) = fn.local(node.data, a.data, node._k)
                 a.grad += d * g
             else:

@@ -23,6 +23,8 @@ from typing import Any
 
 from autograd import ops
 from autograd.errors import DomainError
+from autograd.ops import ADD as _ADD
+from autograd.ops import MUL as _MUL
 from autograd.ops import Op
 from autograd.recording import STATE, is_anomaly_enabled, is_grad_enabled
 
@@ -179,7 +181,22 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
-        return _record2(ops.ADD, self, other)
+        data = self.data + other.data
+        if data - data != 0.0 or STATE.special:  # inf or NaN, or a mode: the full path
+            return _record2(ops.ADD, self, other)
+        # _record2, inlined for the op that makes most nodes of a network (a tenth of a step)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._fn = _ADD
+        out._a = self
+        out._b = other
+        out._k = None
+        out._id = _next_id()
+        out._scope = STATE.scope
+        out._hooks = None
+        return out
 
     def __radd__(self, other: Number) -> Value:
         return _record2(ops.ADD, _lift(other, "+"), self)
@@ -195,7 +212,22 @@ class Value:
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "*")
-        return _record2(ops.MUL, self, other)
+        data = self.data * other.data
+        if data - data != 0.0 or STATE.special:  # inf or NaN, or a mode: the full path
+            return _record2(ops.MUL, self, other)
+        # _record2, inlined for the op that makes most nodes of a network (a tenth of a step)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._fn = _MUL
+        out._a = self
+        out._b = other
+        out._k = None
+        out._id = _next_id()
+        out._scope = STATE.scope
+        out._hooks = None
+        return out
 
     def __rmul__(self, other: Number) -> Value:
         return _record2(ops.MUL, _lift(other, "*"), self)
