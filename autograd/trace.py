@@ -29,8 +29,8 @@ such as `if v.data > 0:`. The tape holds the branch taken when it was recorded.
 So on its first batch the tape records f again at a few examples (the first,
 the smallest and largest of each input, some spread between, and some drawn at
 random) and compares the graphs; if they differ it raises TraceError instead
-of replaying the wrong branch. Every later call checks again, cheaply: two
-examples drawn at random (with a fixed seed, so a run is repeatable), and the
+of replaying the wrong branch. Every later call checks again, cheaply: one
+example drawn at random (with a fixed seed, so a run is repeatable), and the
 smallest or largest of an input whenever the batch goes beyond the range
 already checked. Recording at the current parameters also catches an `if` on
 a parameter that training moved. It is a sample, not a proof: a branch that
@@ -50,7 +50,7 @@ import numpy as np
 
 from autograd.backward import _backward_error
 from autograd.errors import DomainError, TraceError
-from autograd.ops import Op
+from autograd.ops import ARITHMETIC_NAMES, Op, check_overflow
 from autograd.recording import enable_grad, is_grad_enabled
 from autograd.value import Value, _domain_error
 
@@ -61,7 +61,7 @@ _BATCH, _CALL, _FIXED = "per example", "per call", "fixed"
 _CHECKS = ("always", "first", "never")
 _creation_index = operator.attrgetter("creation_index")
 # Examples drawn at random for the check: on the first call, and on every later one.
-_FIRST_DRAWS, _LATER_DRAWS = 16, 2
+_FIRST_DRAWS, _LATER_DRAWS = 16, 1
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def trace(
     graph is recorded at `example` if given, otherwise at
     the first example of the first batch; `check` says when to verify that f
     makes the same graph at other examples: 'always' (a broad sample on the
-    first call, then two random examples and any new extreme on every call),
+    first call, then one random example and any new extreme on every call),
     'first' call only, or 'never'.
 
     >>> import numpy as np
@@ -198,7 +198,8 @@ class _Recording:
     def __post_init__(self) -> None:
         self.leaf_rows = {v: i for i, v in self.leaves}
         self.input_rows = [row.index for row in self.rows if row.kind == _INPUT]
-        self.signatures = _signatures(self)  # compared with every check's recording
+        self.signatures = _signatures(self)  # compared row by row to say how two differ
+        self.fingerprint: list[Any] = []  # compared with every check's, set by _record_now
 
 
 class Tape:
@@ -357,6 +358,14 @@ class Tape:
         self._recording = recording
         self._backward_programs.clear()
         self._program = _forward_program(recording)
+        arithmetic = [
+            row
+            for row in recording.rows
+            if row.kind == _OP and row.varies != _FIXED and row.op.name in ARITHMETIC_NAMES
+        ]
+        self._arithmetic = [(row.index, row.op, *row.parents) for row in arithmetic]
+        self._arithmetic_batch = [row.index for row in arithmetic if row.varies == _BATCH]
+        self._arithmetic_shared = [row.index for row in arithmetic if row.varies == _CALL]
 
     def _record(
         self, point: list[float], row: int | None = None, shape: tuple[int, ...] = ()
@@ -367,32 +376,14 @@ class Tape:
         with enable_grad():
             return self._record_now(*self._run(point, row, shape), point)
 
-    def _signature_at(
-        self, point: list[float], row: int, shape: tuple[int, ...]
-    ) -> list[tuple[Any, ...]]:
-        """_signatures of the recording at `point`, without building its rows: the check's cost."""
+    def _fingerprint_at(self, point: list[float], row: int, shape: tuple[int, ...]) -> list[Any]:
+        """_fingerprint of f's graph at `point`, without building its rows: the check's cost."""
         if is_grad_enabled():
             order, single, outs, placeholders, boundary = self._run(point, row, shape)
         else:
             with enable_grad():
                 order, single, outs, placeholders, boundary = self._run(point, row, shape)
-        index = {v: i for i, v in enumerate(order)}.__getitem__
-        inputs = set(placeholders)
-        stops = set(self._declared or ())
-        result: list[tuple[Any, ...]] = []
-        append = result.append  # this loop is most of what a check costs, on every call
-        for node in order:
-            parents = node.parents
-            if parents and node not in stops:
-                append((_OP, node.operation, tuple(map(index, parents)), _plain(node.constant)))
-            elif node in inputs:
-                append((_INPUT, None, (), None, None))
-            elif node in stops or node.creation_index < boundary:
-                append((_PARAM, None, (), None, node.creation_index))
-            else:
-                append((_CONSTANT, None, (), _plain(node.data), None))
-        result.append(("outputs", single, tuple(map(index, outs))))
-        return result
+        return _fingerprint(order, single, outs, placeholders, self._declared, boundary)
 
     def _run(
         self, point: list[float], batch_row: int | None, shape: tuple[int, ...]
@@ -455,7 +446,11 @@ class Tape:
                     folded[i] = node.data
             rows.append(TapeRow(i, kind, node.operation, parents, constant, node.label, varies))
         outputs = tuple(index[v] for v in outs)
-        return _Recording(rows, outputs, single, leaves, folded, list(point))
+        recording = _Recording(rows, outputs, single, leaves, folded, list(point))
+        recording.fingerprint = _fingerprint(
+            order, single, outs, placeholders, self._declared, boundary
+        )
+        return recording
 
     def _check_rows(self, columns: list[np.ndarray]) -> list[int]:
         """The examples of this batch to record f at: a broad sample first, then a few."""
@@ -490,7 +485,7 @@ class Tape:
         for row in rows:
             point = [float(c[row]) for c in columns]
             try:
-                if self._signature_at(point, row, shape) == recording.signatures:
+                if self._fingerprint_at(point, row, shape) == recording.fingerprint:
                     continue
                 other = self._record(point, row, shape)  # again, to say how they differ
             except DomainError as error:
@@ -561,13 +556,48 @@ class Tape:
             with np.errstate(all="ignore"):  # every domain check is explicit, in ops.py
                 for i, rule, a, b, k in self._program:
                     values[i] = rule(values[a], values[b] if b >= 0 else k)
+            i = len(values)
+            finite = self._arithmetic_finite(values)
         except (ArithmeticError, ValueError) as error:
+            # The scalar engine would have stopped at an overflow before row i, if any.
+            i, error = self._first_overflow(values, i, error)
             raise self._forward_error(error, i, values, columns, shape) from None
         finally:
             unreplayed, self._unreplayed = self._unreplayed, None
+        if not finite:  # an overflow, or an inf or NaN that came in with the data
+            i, overflow = self._first_overflow(values, i, None)
+            if overflow is not None:
+                raise self._forward_error(overflow, i, values, columns, shape) from None
         if unreplayed is not None:
             raise unreplayed
         return values
+
+    def _arithmetic_finite(self, values: list[Any]) -> bool:
+        """Whether every + - * / result of the pass is finite: one numpy check, not one a row."""
+        batch = self._arithmetic_batch
+        if batch:
+            try:
+                if not np.isfinite(np.concatenate([values[i] for i in batch])).all():
+                    return False
+            except ValueError:  # not all 1-d: let the row-by-row search decide
+                return False
+        return all(math.isfinite(values[i]) for i in self._arithmetic_shared)
+
+    def _first_overflow(
+        self, values: list[Any], before: int, error: Exception | None
+    ) -> tuple[int, Exception | None]:
+        """The first + - * / row before `before` that overflowed from finite operands."""
+        with np.errstate(all="ignore"):
+            for i, op, a, b in self._arithmetic:
+                if i >= before:
+                    break
+                try:
+                    check_overflow(op.forward, values[i], values[a], values[b])
+                except OverflowError as overflow:
+                    if type(values[i]) is not np.ndarray:
+                        overflow.batch_index = None  # type: ignore[attr-defined]
+                    return i, overflow
+        return before, error
 
     def _outputs(self, values: list[Any], shape: tuple[int, ...]) -> Any:
         r = self._recorded()
@@ -928,6 +958,40 @@ def _difference(one: _Recording, other: _Recording) -> tuple[str, str] | None:
         kinds = ["a Value" if r.single else "a list of Values" for r in (one, other)]
         return (f"it returned {kinds[0]}", f"it returned {kinds[1]}")
     return None
+
+
+def _fingerprint(
+    order: list[Value],
+    single: bool,
+    outs: tuple[Value, ...],
+    placeholders: list[Value],
+    declared: Sequence[Value] | None,
+    boundary: int,
+) -> list[Any]:
+    """The graph of one recording as a flat list, quick to build and to compare.
+
+    Two recordings of one graph give equal lists. This runs on every call of a
+    tape that checks itself, so it reads the nodes' slots directly. A NaN
+    constant makes two equal graphs look different; the check then records in
+    full and compares _signatures, which treat NaN as equal to itself.
+    """
+    index = {v: i for i, v in enumerate(order)}.get
+    inputs = set(placeholders)
+    stops = set(declared or ())
+    result: list[Any] = []
+    append = result.append
+    for node in order:
+        fn = node._fn
+        if fn is not None and node not in stops:
+            append((fn, index(node._a), index(node._b), node._k))
+        elif node in inputs:
+            append(_INPUT)
+        elif node in stops or node._id < boundary:
+            append((_PARAM, node._id))
+        else:
+            append(node.data)  # a constant
+    append((single, tuple(map(index, outs))))
+    return result
 
 
 def _signatures(r: _Recording) -> list[tuple[Any, ...]]:

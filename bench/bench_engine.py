@@ -119,7 +119,7 @@ def bytes_per_node(value_cls, n: int = 50_000) -> float:
     x = value_cls(1.0)
     y = x
     for _ in range(n):
-        y = y * 1.5  # each step: one constant leaf and one product node
+        y = y * 1.0001  # each step: one constant leaf and one product node
     used = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     del y

@@ -17,7 +17,7 @@ training curve is the scalar engine's up to rounding.
 
 A Python `if` on a value cannot be replayed: the tape would run the branch it
 recorded for every sample. So every batch records the model again at a few of
-its samples (two at random, and any beyond the range of those checked before)
+its samples (one at random, and any beyond the range of those checked before)
 with the parameters as they are now, and a different graph raises TraceError
 (autograd/trace.py).
 
