@@ -180,7 +180,10 @@ def ms(seconds: float | None) -> str:
 
 
 def ratio(reference: float | None, tape: float) -> str:
-    return "" if reference is None else f"{reference / tape:.1f}x"
+    if reference is None:
+        return ""
+    r = reference / tape
+    return f"{r:.1f}x" if r >= 1.0 else f"{r:.2f}x (the tape is {1 / r:.1f}x slower)"
 
 
 def main() -> None:
