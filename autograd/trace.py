@@ -455,9 +455,9 @@ class Tape:
     def _check_rows(self, columns: list[np.ndarray]) -> list[int]:
         """The examples of this batch to record f at: a broad sample first, then a few."""
         n = columns[0].size
-        with np.errstate(all="ignore"):
-            low = np.array([np.nanmin(c) if not np.isnan(c).all() else np.inf for c in columns])
-            high = np.array([np.nanmax(c) if not np.isnan(c).all() else -np.inf for c in columns])
+        ranges = [_range_of(c) for c in columns]
+        low = np.array([lo for lo, _ in ranges])
+        high = np.array([hi for _, hi in ranges])
         if not self._checked:
             rows = set(_sample_rows(columns))
             draws = _FIRST_DRAWS
@@ -958,6 +958,15 @@ def _difference(one: _Recording, other: _Recording) -> tuple[str, str] | None:
         kinds = ["a Value" if r.single else "a list of Values" for r in (one, other)]
         return (f"it returned {kinds[0]}", f"it returned {kinds[1]}")
     return None
+
+
+def _range_of(column: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest number of a column, NaNs left out ((inf, -inf) if all NaN)."""
+    low, high = float(column.min()), float(column.max())
+    if low == low and high == high:  # no NaN: the common case, two quick reductions
+        return low, high
+    numbers = column[~np.isnan(column)]
+    return (float(numbers.min()), float(numbers.max())) if numbers.size else (math.inf, -math.inf)
 
 
 def _fingerprint(

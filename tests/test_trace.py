@@ -440,6 +440,17 @@ def test_a_later_call_beyond_the_checked_range_checks_its_extremes():
         tape(x)
 
 
+def test_nans_in_a_batch_do_not_hide_its_extremes_from_the_check():
+    tape = trace(lambda x: x.relu() if x.data < 10 else x)
+    tape(np.linspace(0.0, 1.0, 100))
+    x = np.linspace(0.0, 1.0, 1000)
+    x[3], x[637] = math.nan, 50.0
+    with pytest.raises(TraceError, match="batch index 637"):
+        tape(x)
+    doubled = trace(lambda x: x * 2.0, example=[1.0])
+    np.testing.assert_array_equal(doubled(np.array([math.nan, math.nan])), [math.nan, math.nan])
+
+
 def test_a_branch_on_a_middle_band_is_found_by_the_random_examples():
     tape = trace(lambda x: -x if 0.4 < x.data < 0.6 else x * x)
     with pytest.raises(TraceError, match="different graph"):
