@@ -730,14 +730,14 @@ def gradgradcheck(
     >>> [(row.name, row.analytic) for row in report.rows]
     [('x, x', 6.0), ('x, y', 4.0), ('y, x', 4.0), ('y, y', 0.0)]
     """
-    tolerances = _tolerances(eps, atol, rtol)
+    tolerances = _tolerances(eps, atol, rtol, "gradgradcheck")
     spec = _inputs(inputs, "gradgradcheck")
     spec.require_callable(f, "gradgradcheck")
     rows = _check_point(f, spec, tolerances, order=2)
     return GradcheckReport(tuple(rows), tolerances, "gradgradcheck")
 
 
-def _tolerances(eps: float, atol: float, rtol: float) -> Tolerances:
+def _tolerances(eps: float, atol: float, rtol: float, who: str = "gradcheck") -> Tolerances:
     for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if (
             not isinstance(x, numbers.Real)
@@ -746,7 +746,7 @@ def _tolerances(eps: float, atol: float, rtol: float) -> Tolerances:
             or (name == "eps" and x == 0)
         ):
             raise ValueError(
-                f"gradcheck got {name}={x!r}; it must be a finite number"
+                f"{who} got {name}={x!r}; it must be a finite number"
                 + (" > 0" if name == "eps" else " >= 0")
                 + f", e.g. {name}={getattr(DEFAULT_TOLERANCES, name)!r}"
             )
@@ -1177,7 +1177,7 @@ def check_gradients(
     >>> report.ok, report.first_wrong.name
     (False, 'y')
     """
-    tolerances = _tolerances(eps, atol, rtol)
+    tolerances = _tolerances(eps, atol, rtol, "check_gradients")
     tried = _points(at)
     if not isinstance(points, int) or isinstance(points, bool) or points < 0:
         raise ValueError(f"points must be a whole number >= 0, got {points!r}")

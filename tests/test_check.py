@@ -568,3 +568,8 @@ def test_a_hand_function_that_cannot_take_the_inputs_by_keyword_is_named() -> No
     message = str(caught.value)
     assert message.startswith("the hand formula for x is a function that cannot take the inputs")
     assert "x=..., y=..." in message and "lambda x, y: ..." in message
+
+
+def test_check_gradients_names_itself_in_a_bad_tolerance() -> None:
+    with pytest.raises(ValueError, match=r"^check_gradients got eps=0; it must be a finite"):
+        check_gradients("x", {"x": "1"}, at={"x": 1.0}, eps=0)
