@@ -166,8 +166,10 @@ def check_backward(order: list[Any]) -> None:
             continue
         if node is order[-1]:
             raise AnomalyError(
-                f"backward started from the gradient {g} at {_describe(node)}. Every "
-                "gradient will be non-finite; pass a finite gradient to backward()"
+                f"backward started from the gradient {g} at {_describe(node)}: the gradient "
+                "passed to backward() is not finite, or a hook registered on this node "
+                "returned it. Every gradient will be non-finite; pass a finite gradient to "
+                "backward(), or make the hook return a finite number (or None)"
             )
         for child in reversed(order):
             if child.creation_index <= node.creation_index or child.is_leaf:

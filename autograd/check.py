@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -478,6 +479,33 @@ class _Inputs:
             return f(**dict(zip(self.names, leaves)))
         return f(*leaves)
 
+    def require_callable(self, f: Any, who: str) -> None:
+        """Raise TypeError unless f is a function that can take these inputs."""
+        if not callable(f):
+            raise TypeError(
+                f"{who} needs f to be a function, got {type(f).__name__} {f!r:.60}; f takes "
+                f"the inputs as Values and returns a Value, e.g. "
+                f"{who}(lambda x, y: x * y.sin(), [1.5, 0.3])"
+            )
+        shown = ", ".join(f"{n}=..." if self.by_keyword else n for n in self.names)
+        try:
+            signature = inspect.signature(f)
+        except (TypeError, ValueError):
+            return  # a builtin without a signature: calling it will tell
+        try:
+            if self.by_keyword:
+                signature.bind(**dict.fromkeys(self.names))
+            else:
+                signature.bind(*self.names)
+        except TypeError as error:
+            how = " by keyword" if self.by_keyword else ""
+            raise TypeError(
+                f"{who} calls f({shown}), one Value per input{how}, but f cannot take "
+                f"them: {error}. Give f one parameter per input"
+                + (", named as the inputs" if self.by_keyword else "")
+                + f", e.g. lambda {', '.join(self.names)}: ..."
+            ) from None
+
 
 def _number(x: Any, where: str) -> float:
     if isinstance(x, Value):
@@ -493,13 +521,13 @@ def _number(x: Any, where: str) -> float:
 
 
 def _inputs(inputs: Any, who: str) -> _Inputs:
-    if isinstance(inputs, Mapping):
+    if isinstance(inputs, Mapping) and inputs:
         names = [str(name) for name in inputs]
         point = [_number(x, f"{who} input {name!r}") for name, x in inputs.items()]
         return _Inputs(names, point, by_keyword=True)
     if isinstance(inputs, (Value, numbers.Real)):
         inputs = [inputs]
-    if not isinstance(inputs, Sequence) or isinstance(inputs, str) or not inputs:
+    if not isinstance(inputs, Sequence) or isinstance(inputs, (str, Mapping)) or not inputs:
         raise TypeError(
             f"{who} needs the inputs as a non-empty list of numbers or Values, or a dict of "
             f"name to number; got {type(inputs).__name__} {inputs!r:.60}"
@@ -520,6 +548,17 @@ def _as_number(out: Any, who: str) -> float:
     raise TypeError(
         f"{who}: f returned {type(out).__name__} {out!r:.60}; f must return one Value "
         "(a scalar). For several outputs, check them one at a time or check their sum"
+    )
+
+
+def _detached(out: Any) -> str:
+    """Why backward() gives 0 when f returned a plain number; '' if it returned a Value."""
+    if isinstance(out, Value):
+        return ""
+    return (
+        f"f returned {type(out).__name__} {out!r:.40}, not a Value, so backward() cannot "
+        "reach the inputs and gives 0: build f from Value operations (x * y, x.sin(), "
+        "autograd.exp(x)) instead of .data or math functions"
     )
 
 
@@ -581,6 +620,7 @@ def gradcheck(
     """
     tolerances = _tolerances(eps, atol, rtol)
     spec = _inputs(inputs, "gradcheck")
+    spec.require_callable(f, "gradcheck")
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise ValueError(
             f"gradcheck got points={points!r}; it must be a whole number >= 0: how many "
@@ -612,6 +652,18 @@ def _check_points(
 
     def f_of_positions(*xs: Value) -> Any:
         return spec.call(f, list(xs))
+
+    try:
+        out = spec.call(f, spec.leaves())
+    except (ArithmeticError, ValueError):
+        out = None  # f is undefined at the point given: the tape below says so
+    if out is not None:
+        _as_number(out, "gradcheck")
+    if out is not None and not isinstance(out, Value):
+        raise TypeError(
+            f"gradcheck(points={points}): {_detached(out)}. The random points are checked "
+            "on a tape that records f's graph, so f must return a Value"
+        )
 
     tape = trace(f_of_positions, n, check="always")
     left_out = 0
@@ -678,13 +730,14 @@ def gradgradcheck(
     >>> [(row.name, row.analytic) for row in report.rows]
     [('x, x', 6.0), ('x, y', 4.0), ('y, x', 4.0), ('y, y', 0.0)]
     """
-    tolerances = _tolerances(eps, atol, rtol)
+    tolerances = _tolerances(eps, atol, rtol, "gradgradcheck")
     spec = _inputs(inputs, "gradgradcheck")
+    spec.require_callable(f, "gradgradcheck")
     rows = _check_point(f, spec, tolerances, order=2)
     return GradcheckReport(tuple(rows), tolerances, "gradgradcheck")
 
 
-def _tolerances(eps: float, atol: float, rtol: float) -> Tolerances:
+def _tolerances(eps: float, atol: float, rtol: float, who: str = "gradcheck") -> Tolerances:
     for name, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if (
             not isinstance(x, numbers.Real)
@@ -693,7 +746,7 @@ def _tolerances(eps: float, atol: float, rtol: float) -> Tolerances:
             or (name == "eps" and x == 0)
         ):
             raise ValueError(
-                f"gradcheck got {name}={x!r}; it must be a finite number"
+                f"{who} got {name}={x!r}; it must be a finite number"
                 + (" > 0" if name == "eps" else " >= 0")
                 + f", e.g. {name}={getattr(DEFAULT_TOLERANCES, name)!r}"
             )
@@ -744,7 +797,10 @@ def _check_point(
                 )
                 continue
             derivative = analytic[j] if order == 1 else analytic[i][j]
-            rows.append(_row(label, value, derivative, column, k, tolerances, kink))
+            row = _row(label, value, derivative, column, k, tolerances, kink)
+            if row.passed is False and _detached(out):
+                row = dataclasses.replace(row, note=_detached(out))
+            rows.append(row)
     return rows
 
 
@@ -921,6 +977,8 @@ def _point_text(point: tuple[tuple[str, float], ...]) -> str:
 def _hand_verdict(row: HandRow) -> str:
     if row.status == KINK:
         return "kink"
+    if row.hand is None and row.hand_ok is False:
+        return "hand ERROR"
     if row.hand is None:
         return "engine ok" if row.engine_ok else "engine WRONG"
     if row.passed:
@@ -971,6 +1029,7 @@ def _hand_formulas(
 
             formulas[name] = evaluate
         elif callable(formula):
+            _require_keywords(name, formula, names)
 
             def call(point: dict[str, Any], fn: Callable[..., Any] = formula) -> Any:
                 return fn(**point)
@@ -982,6 +1041,21 @@ def _hand_formulas(
                 f"got {type(formula).__name__} {formula!r:.60}"
             )
     return formulas
+
+
+def _require_keywords(name: str, formula: Callable[..., Any], names: list[str]) -> None:
+    try:
+        signature = inspect.signature(formula)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(**dict.fromkeys(names))
+    except TypeError as error:
+        raise TypeError(
+            f"the hand formula for {name} is a function that cannot take the inputs by "
+            f"keyword ({', '.join(f'{n}=...' for n in names)}): {error}. A hand function "
+            f"receives every input by keyword: lambda {', '.join(names)}: ..."
+        ) from None
 
 
 def _points(at: Any, names: list[str] | None = None) -> list[dict[str, float]]:
@@ -1103,7 +1177,7 @@ def check_gradients(
     >>> report.ok, report.first_wrong.name
     (False, 'y')
     """
-    tolerances = _tolerances(eps, atol, rtol)
+    tolerances = _tolerances(eps, atol, rtol, "check_gradients")
     tried = _points(at)
     if not isinstance(points, int) or isinstance(points, bool) or points < 0:
         raise ValueError(f"points must be a whole number >= 0, got {points!r}")
@@ -1122,10 +1196,17 @@ def check_gradients(
         function: Callable[..., Any] = lambda **xs: expression(  # noqa: E731
             **{v: xs[v] for v in expression.variables}
         )
-    else:
+    elif callable(f):
         function = f
+    else:
+        raise TypeError(
+            f"check_gradients needs f to be a function or an expression string, got "
+            f"{type(f).__name__} {f!r:.60}; e.g. check_gradients('x**2 * sin(y)', ...) or "
+            "check_gradients(lambda x, y: x**2 * y.sin(), ...)"
+        )
     formulas = _hand_formulas(hand, names)
     spec = _Inputs(names, list(tried[0].values()), by_keyword=True)
+    spec.require_callable(function, "check_gradients")
 
     rows: list[HandRow] = []
     extra = random_points(tried[0], points * 20, seed) if points else []
@@ -1200,6 +1281,11 @@ def _rows_at(
         row = _judge(
             name, point, engine[j], slopes, hand_value, hand_error, tolerances, kinks.get(j)
         )
+        if row.engine_ok is False and _detached(out):
+            note = _detached(out)
+            if row.hand is not None and row.hand_ok is False:
+                note += "; your formula also differs: " + advice(row.hand, row.numeric, "it")
+            row = dataclasses.replace(row, note=note)
         rows.append(row)
     return rows
 

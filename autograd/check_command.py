@@ -13,6 +13,7 @@ Expressions are read by autograd/expression.py's whitelist, never by eval.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from autograd.check import DEFAULT_TOLERANCES, check_gradients
@@ -86,7 +87,9 @@ def _point(text: str) -> dict[str, float]:
         try:
             number = float(value)
         except ValueError:
-            raise UsageError(f"--at {name}={value!r} is not a number") from None
+            raise UsageError(
+                f"--at {name}={value!r} is not a number; give a number, e.g. --at {name}=1.5"
+            ) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise UsageError(
                 f"--at {name}={value} is not a finite number: the derivatives there are "
@@ -131,6 +134,14 @@ def _parse(args: argparse.Namespace) -> tuple[str, dict[str, str], list[dict[str
             f"derivative to compare it with; give --grad for {', '.join(names)} only, or add "
             f"{unused[0]}=... to --at"
         )
+    for option in ("eps", "atol", "rtol"):
+        number = getattr(args, option)
+        if not math.isfinite(number) or number < 0 or (option == "eps" and number == 0):
+            raise UsageError(
+                f"--{option} {number}: it must be a finite number "
+                + ("> 0" if option == "eps" else ">= 0")
+                + f", e.g. --{option} {getattr(DEFAULT_TOLERANCES, option):g}"
+            )
     if not 0 <= args.points <= MAX_POINTS:
         raise UsageError(
             f"--points {args.points}: the number of random points must be from 0 to "

@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -272,6 +273,10 @@ def _prescan(text: str) -> None:
         )
 
 
+_NUMBER_THEN_NAME = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([A-Za-z_]\w*)")
+"""'2x' or '3.5y': a student's product without its '*'."""
+
+
 def _parse(text: str) -> ast.Expression:
     """ast.parse of text, which has no leading spaces (Python reads them as indentation)."""
     end = text.rstrip()
@@ -290,6 +295,14 @@ def _parse(text: str) -> ast.Expression:
         else:
             token = rest[0][:10]
             why = f"invalid syntax ({error.msg}); {_WHAT_IS_ALLOWED}"
+            start = position  # Python may point into the number: '3.5y' at '5'
+            while start > 0 and (text[start - 1].isdigit() or text[start - 1] in "._"):
+                start -= 1
+            product = _NUMBER_THEN_NAME.match(text, start)
+            if product and product.group(2).lower() != "e":
+                number, name = product.groups()
+                token, position = number + name, start
+                why = f"a number followed by a name: write {number}*{name} for a product"
         raise _reject(token, position, why) from None
     except (RecursionError, MemoryError):
         raise _reject(
@@ -388,7 +401,7 @@ def _token_of(node: ast.AST, text: str) -> str:
     if isinstance(node, ast.BoolOp):
         return "and" if isinstance(node.op, ast.And) else "or"
     if isinstance(node, ast.Tuple):
-        return ","
+        return "," if node.elts else "()"
     segment = ast.get_source_segment(text, node) or type(node).__name__
     return segment
 
@@ -413,6 +426,8 @@ def _why_not(node: ast.AST) -> str:
         ast.Compare: "comparisons are",
         ast.Tuple: "a comma outside a function call is",
     }.get(type(node), f"{type(node).__name__} expressions are")
+    if isinstance(node, ast.Tuple) and not node.elts:
+        return "empty parentheses are not allowed; put an expression inside, as in (x + 1)"
     return f"{what} not allowed; {_WHAT_IS_ALLOWED}"
 
 
@@ -422,7 +437,10 @@ def _fold(code: list[Instruction], text: str, node: ast.AST) -> list[Instruction
         value = _run(tuple(code), {})
     except (ArithmeticError, ValueError) as error:
         segment = ast.get_source_segment(text, node) or ""
-        raise _reject(segment, node.col_offset, f"cannot be computed: {error}") from None
+        if isinstance(error, OverflowError) or "overflows" in str(error):
+            value = math.inf  # said below, in the expression's terms
+        else:
+            raise _reject(segment, node.col_offset, f"cannot be computed: {error}") from None
     if not math.isfinite(value):
         segment = ast.get_source_segment(text, node) or ""
         raise _reject(

@@ -290,3 +290,14 @@ def test_nodes_made_inside_nn_also_name_the_users_line() -> None:
     message = str(caught.value)
     assert "nn" + os.sep + "layers.py:" in message
     assert f"(called from {__file__}:{where})" in message
+
+
+def test_a_hook_on_the_root_that_returns_nan_is_not_blamed_on_backwards_argument() -> None:
+    with detect_anomaly():
+        y = Value(2.0, label="x") * 3.0
+        y.register_hook(lambda g: math.nan)
+        with pytest.raises(AnomalyError) as caught:
+            y.backward()
+    message = str(caught.value)
+    assert "backward started from the gradient nan" in message
+    assert "a hook registered on this node returned it" in message

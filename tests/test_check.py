@@ -481,3 +481,95 @@ def test_check_gradients_bad_usage(kwargs, error, words: str) -> None:
     call = {"f": "log(x)", "hand": {"x": "1/x"}, "at": {"x": 2.0}, **kwargs}
     with pytest.raises(error, match=words):
         check_gradients(call.pop("f"), **call)
+
+
+# -- mistakes a student makes calling the checks -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: gradcheck(3, [1.0]), "gradcheck needs f to be a function, got int 3"),
+        (lambda: gradgradcheck("x**2", [1.0]), "gradgradcheck needs f to be a function"),
+        (
+            lambda: check_gradients(3, {"x": "1"}, at={"x": 1.0}),
+            "check_gradients needs f to be a function or an expression string, got int 3",
+        ),
+    ],
+)
+def test_f_that_is_not_a_function_is_named(call, words: str) -> None:
+    with pytest.raises(TypeError, match=words):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda: gradcheck(lambda x: x, [1.0, 2.0]),
+            r"gradcheck calls f\(x0, x1\), one Value per input, but f cannot take them",
+        ),
+        (
+            lambda: gradcheck(lambda x: x, {"y": 1.0}),
+            r"gradcheck calls f\(y=\.\.\.\), one Value per input by keyword",
+        ),
+        (
+            lambda: check_gradients(lambda a: a * a, {"x": "2*x"}, at={"x": 1.0}),
+            r"check_gradients calls f\(x=\.\.\.\)",
+        ),
+    ],
+)
+def test_f_that_cannot_take_the_inputs_says_how_it_is_called(call, words: str) -> None:
+    with pytest.raises(TypeError, match=words):
+        call()
+
+
+def test_a_type_error_inside_f_is_not_mistaken_for_a_wrong_signature() -> None:
+    with pytest.raises(TypeError, match=r"the other operand of \+ got str '1'"):
+        gradcheck(lambda x: x + "1", [1.0])
+
+
+def test_an_empty_dict_of_inputs_is_refused_like_an_empty_list() -> None:
+    with pytest.raises(TypeError, match="non-empty list .* got dict {}"):
+        gradcheck(lambda: Value(1.0), {})
+
+
+def test_points_with_f_returning_a_number_says_so_without_internal_names() -> None:
+    with pytest.raises(TypeError) as caught:
+        gradcheck(lambda x: 2.0, [0.5], points=5)
+    message = str(caught.value)
+    assert "f returned float 2.0, not a Value" in message
+    assert "f_of_positions" not in message
+
+
+def test_f_returning_a_float_is_not_blamed_on_a_derivative_rule() -> None:
+    # x.data ** 2 is 1.0 ** 2 on a float: no graph, so backward gives 0, numeric 2.
+    report = check_gradients(lambda x: x.data**2, {"x": "2*x"}, at={"x": 1.0})
+    (row,) = report.rows
+    assert (row.engine, row.hand) == (0.0, 2.0)
+    assert row.numeric == pytest.approx(2.0, rel=1e-8)
+    assert not report.ok
+    assert "f returned float 1.0, not a Value" in row.note
+    assert "derivative rule" not in row.note
+    single = gradcheck(lambda x: x.data**2, [1.0])
+    assert "f returned float 1.0, not a Value" in single.rows[0].note
+
+
+def test_a_formula_that_cannot_be_evaluated_is_not_called_ok() -> None:
+    report = check_gradients("x*y", {"x": "log(x - 5)"}, at={"x": 2.0, "y": 3.0})
+    row = report.rows[0]
+    assert row.hand_ok is False and row.hand is None and not report.ok
+    assert str(report).splitlines()[4].split() == ["df/dx", "3", "3", "-", "hand", "ERROR"]
+
+
+def test_a_hand_function_that_cannot_take_the_inputs_by_keyword_is_named() -> None:
+    with pytest.raises(TypeError) as caught:
+        check_gradients("x*y", {"x": lambda a, b: b}, at={"x": 2.0, "y": 3.0})
+    message = str(caught.value)
+    assert message.startswith("the hand formula for x is a function that cannot take the inputs")
+    assert "x=..., y=..." in message and "lambda x, y: ..." in message
+
+
+def test_check_gradients_names_itself_in_a_bad_tolerance() -> None:
+    with pytest.raises(ValueError, match=r"^check_gradients got eps=0; it must be a finite"):
+        check_gradients("x", {"x": "1"}, at={"x": 1.0}, eps=0)

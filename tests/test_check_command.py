@@ -169,3 +169,19 @@ def test_the_installed_command_in_a_real_process() -> None:
         env=env,
     )
     assert wrong.returncode == 1 and "hand WRONG" in wrong.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["check", "x", "--at", "x=1", "--eps", "0"], "--eps 0.0: it must be a finite number > 0"),
+        (["check", "x", "--at", "x=1", "--atol", "nan"], "--atol nan: it must be a finite"),
+        (["check", "x", "--at", "x=abc"], "--at x='abc' is not a number; give a number, e.g."),
+    ],
+)
+def test_bad_numbers_name_the_option(
+    capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert words in err and "gradcheck" not in err

@@ -360,3 +360,29 @@ def test_random_text_is_rejected_or_correct(text: str) -> None:
 )
 def test_listed_hostile_inputs(text: str) -> None:
     check_against_reference(text, ENV)
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "position", "words"),
+    [
+        ("()", "()", 0, "empty parentheses are not allowed"),
+        ("x * ()", "()", 4, "empty parentheses are not allowed"),
+        ("2x", "2x", 0, "write 2*x for a product"),
+        ("3.5y + 1", "3.5y", 0, "write 3.5*y for a product"),
+    ],
+)
+def test_common_slips_are_named_with_the_fix(
+    text: str, token: str, position: int, words: str
+) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression(text)
+    assert (caught.value.token, caught.value.position) == (token, position)
+    assert words in str(caught.value)
+
+
+def test_a_constant_that_overflows_gets_advice_about_the_expression() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression("x + 2**1024")
+    message = str(caught.value)
+    assert message.startswith("'2**1024' at position 4: this part overflows to infinity")
+    assert "learning rate" not in message
