@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 
@@ -211,3 +213,71 @@ def test_slider_script_shows_one_frame_at_a_time(current_script):
         ["010", "step 2 of 3"],
         ["100", "step 1 of 3"],
     ]
+
+
+class _Elements(HTMLParser):
+    """Every start tag with its attributes, and the text of each <script>, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))  # open == open=""
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+@needs_renderer
+def test_nbconvert_html_keeps_the_working_stepper():
+    """`jupyter nbconvert --to html` (default template) keeps the stepper whole and offline."""
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    fragment = steps._repr_html_()
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("backward_steps(L)")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": fragment, "text/plain": repr(steps)}
+        )
+    ]
+    notebook.cells.append(cell)
+    exporter = nbconvert.HTMLExporter()
+    assert exporter.template_name == "lab"  # the default template
+    page, _ = exporter.from_notebook_node(notebook)
+    # nbconvert re-serialises the HTML (attribute order, entities): compare elements, not bytes
+    start = page.index('<div class="chainrule-steps"')
+    end = page.index("</script></div>", start) + len("</script></div>")
+    converted, original = _Elements(), _Elements()
+    converted.feed(page[start:end])
+    original.feed(fragment)
+    assert converted.tags == original.tags
+    (script,) = original.scripts
+    assert converted.scripts == [script] and "cr-slider" in script
+    assert (
+        "input",
+        {"type": "range", "class": "cr-slider", "min": "1", "max": "3", "value": "1"},
+    ) in converted.tags
+    frames = [a for t, a in converted.tags if t == "details" and a.get("class") == "cr-frame"]
+    assert [a["data-step"] for a in frames] == ["1", "2", "3"]
+    blocks = frames_of(page)
+    assert len(blocks) == 3
+    for block, frame in zip(blocks, steps):
+        for update in frame.updates:
+            assert html.escape(update) in block
+    assert "w.grad += x.data * y_pred.grad = 2.0 * -6.0 = -12.0" in blocks[2]
+    # nothing the stepper uses is fetched; nbconvert's own page loads require.js and
+    # MathJax from a CDN, which the stepper does not need
+    links = [v for _, a in converted.tags for k, v in a.items() if k in ("src", "href")]
+    assert len(links) == 3 and all(v.startswith("data:image/png;base64,") for v in links)
+    assert "http" not in re.sub(r'"data:[^"]*"', "", page[start:end])
