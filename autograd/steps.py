@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from autograd.backward import topological_order
 from autograd.draw import _check_options, _draw
+from autograd.errors import RenderError
 from autograd.explain import Explanation, Step, explain
 from autograd.naming import format_number
 from autograd.render import Drawing, render_many, write_atomic
@@ -84,7 +85,12 @@ class BackwardSteps:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        try:
+            return self.to_html()
+        except RenderError as error:
+            # A notebook cell should end in the steps, not a traceback: the updates are
+            # the lesson, and the note says how to get the pictures.
+            return self._fragment(None, "png", f"No pictures: {error}")
 
     def to_html(self, image: str = "png") -> str:
         """The stepper as an HTML fragment: slider with scripts, <details> blocks without.
@@ -97,22 +103,30 @@ class BackwardSteps:
                 f"to_html(image={image!r}): frames can be 'png' (works everywhere) or 'svg'"
             )
         pictures = render_many([frame.drawing.source for frame in self.frames], image)
+        return self._fragment(pictures, image)
+
+    def _fragment(self, pictures: list[bytes] | None, image: str, note: str = "") -> str:
+        """The HTML of to_html(); without pictures each frame is its text alone."""
         digest = hashlib.sha1("".join(f.drawing.source for f in self.frames).encode()).hexdigest()
         ident = f"chainrule-steps-{digest[:12]}"
         n = len(self.frames)
         e = html.escape
         blocks = []
-        for i, (frame, picture) in enumerate(zip(self.frames, pictures), 1):
-            encoded = base64.b64encode(picture).decode("ascii")
+        for i, frame in enumerate(self.frames, 1):
             updates = "\n".join(frame.updates)
+            picture = ""
+            if pictures is not None:
+                encoded = base64.b64encode(pictures[i - 1]).decode("ascii")
+                picture = (
+                    f'<img alt="the graph after step {i}: {e(frame.title)}" '
+                    f'src="data:{_MIME[image]};base64,{encoded}"/>'
+                )
             blocks.append(
                 f'<details class="cr-frame" data-step="{i}"{" open" if i == 1 else ""}>'
                 f"<summary><b>Step {i} of {n}</b>: {e(frame.title)} "
                 f"(grad {e(_grad(frame))})</summary>"
                 f'<pre class="cr-update">{e(updates)}</pre>'
-                f'<img alt="the graph after step {i}: {e(frame.title)}" '
-                f'src="data:{_MIME[image]};base64,{encoded}"/>'
-                "</details>"
+                f"{picture}</details>"
             )
         if not blocks:
             blocks.append(
@@ -124,7 +138,8 @@ class BackwardSteps:
             f"<p>Backward pass of <b>{e(self.explanation.root)}</b>, {n} steps: "
             "the yellow node is being processed, green nodes are done, every grad shown "
             "is the total so far.</p>"
-            '<div class="cr-controls" style="display:none">'
+            + (f'<p class="cr-note">{e(note)}</p>' if note else "")
+            + '<div class="cr-controls" style="display:none">'
             '<button type="button" class="cr-prev">&#9664; previous</button> '
             f'<input type="range" class="cr-slider" min="1" max="{max(n, 1)}" value="1"/> '
             '<button type="button" class="cr-next">next &#9654;</button> '

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -140,6 +141,30 @@ def test_save_html_writes_one_self_contained_page(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.html"]
     with pytest.raises(OSError):
         steps.save_html(tmp_path / "missing-folder" / "steps.html")
+
+
+def test_without_any_renderer_the_notebook_shows_the_steps_as_text(tmp_path, monkeypatch):
+    """A notebook cell ends in the steps and how to get the pictures, never a traceback."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    with pytest.raises(RenderError):
+        steps.to_html()  # asked for explicitly, the missing renderer is an error
+    page = steps._repr_html_()
+    blocks = frames_of(page)
+    assert len(blocks) == 3
+    for i, (block, frame) in enumerate(zip(blocks, steps), 1):
+        assert f"<b>Step {i} of 3</b>" in block
+        assert f'<pre class="cr-update">{html.escape(chr(10).join(frame.updates))}</pre>' in block
+    assert "<img" not in page
+    assert "w.grad += x.data * y_pred.grad = 2.0 * -6.0 = -12.0" in blocks[2]
+    (note,) = re.findall(r'<p class="cr-note">(.*?)</p>', page, re.S)
+    assert note.startswith("No pictures: no program to turn the graph into a picture")
+    assert "package manager" in note and "pip install &#x27;chainrule[render]&#x27;" in note
+    assert 'type="range"' in page and "<script>" in page  # the slider still steps
 
 
 def test_leaf_root_has_no_frames():
