@@ -139,11 +139,6 @@ class BackwardSteps:
             "the yellow node is being processed, green nodes are done, every grad shown "
             "is the total so far.</p>"
             + (f'<p class="cr-note">{e(note)}</p>' if note else "")
-            + '<div class="cr-controls" style="display:none">'
-            '<button type="button" class="cr-prev">&#9664; previous</button> '
-            f'<input type="range" class="cr-slider" min="1" max="{max(n, 1)}" value="1"/> '
-            '<button type="button" class="cr-next">next &#9654;</button> '
-            '<span class="cr-where"></span></div>'
             + "".join(blocks)
             + f"<script>{_SCRIPT.replace('IDENT', ident)}</script></div>"
         )
@@ -180,8 +175,11 @@ _CSS = (
 )
 
 # Runs where scripts are allowed: show one frame at a time under a slider.
-# It sets up its own container (currentScript); hosts that run inserted
-# scripts without currentScript get every stepper of this content not yet set up.
+# It makes the slider and buttons itself, so that where scripts are stripped no dead
+# controls are left (a sanitiser that drops <button> keeps its text, and drops the style
+# that would have hidden it). It sets up its own container (currentScript); hosts that
+# run inserted scripts without currentScript get every stepper of this content not yet
+# set up. '<\/' keeps the HTML parser from reading an end tag inside the script.
 _SCRIPT = """(function(){
 var roots=[],cs=document.currentScript;
 if(cs&&cs.parentElement){roots=[cs.parentElement];}
@@ -190,15 +188,20 @@ for(var r=0;r<roots.length;r++){setup(roots[r]);}
 function setup(root){
 if(root.getAttribute('data-ready'))return;root.setAttribute('data-ready','1');
 var frames=root.querySelectorAll('details.cr-frame');if(!frames.length)return;
-var slider=root.querySelector('.cr-slider'),where=root.querySelector('.cr-where');
+var bar=document.createElement('div');bar.className='cr-controls';
+bar.innerHTML='<button type="button" class="cr-prev">&#9664; previous<\\/button> '+
+'<input type="range" class="cr-slider" min="1" max="'+frames.length+'" value="1"/> '+
+'<button type="button" class="cr-next">next &#9654;<\\/button> <span class="cr-where"><\\/span>';
+root.insertBefore(bar,frames[0]);
+var slider=bar.querySelector('.cr-slider'),where=bar.querySelector('.cr-where');
 function show(i){i=Math.max(1,Math.min(frames.length,i));
 for(var k=0;k<frames.length;k++){var on=(k===i-1);
 frames[k].style.display=on?'':'none';if(on)frames[k].open=true;}
 slider.value=i;where.textContent='step '+i+' of '+frames.length;}
-root.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
-root.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
+bar.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
+bar.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
 slider.oninput=function(){show(+slider.value);};
-root.querySelector('.cr-controls').style.display='';show(1);}})();"""
+show(1);}})();"""
 
 
 def backward_steps(
