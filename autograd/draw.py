@@ -217,7 +217,7 @@ def draw(
     - edge_labels: write the local derivative d(out)/d(in) on each operand's edge.
     - color: 'grad' shades nodes blue (negative) to red (positive) by gradient, with a
       legend; a gradcheck report marks the inputs that failed (red) and passed (green).
-    - highlight: a Value (or several) whose paths to the root are drawn in bold red.
+    - highlight: a Value (or several) whose paths to the root are drawn in bold orange.
     - max_nodes: the largest graph drawn; above it draw raises ValueError.
     - group: 'module' draws each nn module (Values sharing a Value.scope) as one box.
     - digits: significant digits of the numbers shown.
@@ -424,11 +424,17 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label="gradient colour", fontsize="10", style="rounded")
         top = format_number(scale, digits)
-        for ident, text, g in (
-            ("legend_negative", f"grad -{top}", -scale),
-            ("legend_zero", "grad 0", 0.0),
-            ("legend_positive", f"grad +{top}", scale),
-        ):
+        keys = (
+            [
+                ("legend_negative", f"grad -{top}", -scale),
+                ("legend_zero", "grad 0", 0.0),
+                ("legend_positive", f"grad +{top}", scale),
+            ]
+            if scale > 0.0
+            # before backward (or with every gradient 0) a scale from -0.0 to +0.0 says nothing
+            else [("legend_zero", "every grad is 0", 0.0)]
+        )
+        for ident, text, g in keys:
             legend.node(
                 ident,
                 _record_text(text),

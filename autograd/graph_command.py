@@ -37,6 +37,8 @@ __all__ = ["add_arguments", "run", "FORMATS"]
 FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".html": "html"}
 """Output file suffixes and what each one writes."""
 
+_FORMAT_NAMES = sorted(set(FORMATS.values()))
+
 
 class _UsageError(Exception):
     """One line for stderr; the command exits with code 2."""
@@ -53,8 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="file to write: .svg, .png, .dot or .html (the backward pass step by step); "
         "without it the DOT text is printed",
     )
+    # No argparse choices: a wrong format is one line like every other mistake, not the usage.
     parser.add_argument(
-        "--format", choices=sorted(set(FORMATS.values())), help="override the file suffix"
+        "--format",
+        metavar="{" + ",".join(_FORMAT_NAMES) + "}",
+        help="override the file suffix",
     )
     parser.add_argument("--edge-labels", action="store_true", help="local derivative on edges")
     parser.add_argument("--color", choices=["grad"], help="shade nodes by their gradient")
@@ -98,6 +103,13 @@ def _values(assignments: list[str], variables: tuple[str, ...], text: str) -> di
 
 def _output_format(output: str | None, forced: str | None) -> str:
     if forced is not None:
+        forced = forced.lower()
+        if forced not in _FORMAT_NAMES:
+            raise _UsageError(
+                f"--format {forced}: chainrule graph writes {', '.join(_FORMAT_NAMES[:-1])} or "
+                f"{_FORMAT_NAMES[-1]}; pass one of them, or leave --format out to follow the "
+                "-o file's suffix"
+            )
         if output is None and forced == "png":
             raise _UsageError(
                 "--format png without -o: a PNG is binary and cannot be printed as text; "

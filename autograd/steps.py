@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from autograd.backward import topological_order
 from autograd.draw import _check_options, _draw
+from autograd.errors import RenderError
 from autograd.explain import Explanation, Step, explain
 from autograd.naming import format_number
 from autograd.render import Drawing, render_many, write_atomic
@@ -84,7 +85,12 @@ class BackwardSteps:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        try:
+            return self.to_html()
+        except RenderError as error:
+            # A notebook cell should end in the steps, not a traceback: the updates are
+            # the lesson, and the note says how to get the pictures.
+            return self._fragment(None, "png", f"No pictures: {error}")
 
     def to_html(self, image: str = "png") -> str:
         """The stepper as an HTML fragment: slider with scripts, <details> blocks without.
@@ -97,22 +103,30 @@ class BackwardSteps:
                 f"to_html(image={image!r}): frames can be 'png' (works everywhere) or 'svg'"
             )
         pictures = render_many([frame.drawing.source for frame in self.frames], image)
+        return self._fragment(pictures, image)
+
+    def _fragment(self, pictures: list[bytes] | None, image: str, note: str = "") -> str:
+        """The HTML of to_html(); without pictures each frame is its text alone."""
         digest = hashlib.sha1("".join(f.drawing.source for f in self.frames).encode()).hexdigest()
         ident = f"chainrule-steps-{digest[:12]}"
         n = len(self.frames)
         e = html.escape
         blocks = []
-        for i, (frame, picture) in enumerate(zip(self.frames, pictures), 1):
-            encoded = base64.b64encode(picture).decode("ascii")
+        for i, frame in enumerate(self.frames, 1):
             updates = "\n".join(frame.updates)
+            picture = ""
+            if pictures is not None:
+                encoded = base64.b64encode(pictures[i - 1]).decode("ascii")
+                picture = (
+                    f'<img alt="the graph after step {i}: {e(frame.title)}" '
+                    f'src="data:{_MIME[image]};base64,{encoded}"/>'
+                )
             blocks.append(
                 f'<details class="cr-frame" data-step="{i}"{" open" if i == 1 else ""}>'
                 f"<summary><b>Step {i} of {n}</b>: {e(frame.title)} "
                 f"(grad {e(_grad(frame))})</summary>"
                 f'<pre class="cr-update">{e(updates)}</pre>'
-                f'<img alt="the graph after step {i}: {e(frame.title)}" '
-                f'src="data:{_MIME[image]};base64,{encoded}"/>'
-                "</details>"
+                f"{picture}</details>"
             )
         if not blocks:
             blocks.append(
@@ -124,11 +138,7 @@ class BackwardSteps:
             f"<p>Backward pass of <b>{e(self.explanation.root)}</b>, {n} steps: "
             "the yellow node is being processed, green nodes are done, every grad shown "
             "is the total so far.</p>"
-            '<div class="cr-controls" style="display:none">'
-            '<button type="button" class="cr-prev">&#9664; previous</button> '
-            f'<input type="range" class="cr-slider" min="1" max="{max(n, 1)}" value="1"/> '
-            '<button type="button" class="cr-next">next &#9654;</button> '
-            '<span class="cr-where"></span></div>'
+            + (f'<p class="cr-note">{e(note)}</p>' if note else "")
             + "".join(blocks)
             + f"<script>{_SCRIPT.replace('IDENT', ident)}</script></div>"
         )
@@ -165,8 +175,11 @@ _CSS = (
 )
 
 # Runs where scripts are allowed: show one frame at a time under a slider.
-# It sets up its own container (currentScript); hosts that run inserted
-# scripts without currentScript get every stepper of this content not yet set up.
+# It makes the slider and buttons itself, so that where scripts are stripped no dead
+# controls are left (a sanitiser that drops <button> keeps its text, and drops the style
+# that would have hidden it). It sets up its own container (currentScript); hosts that
+# run inserted scripts without currentScript get every stepper of this content not yet
+# set up. '<\/' keeps the HTML parser from reading an end tag inside the script.
 _SCRIPT = """(function(){
 var roots=[],cs=document.currentScript;
 if(cs&&cs.parentElement){roots=[cs.parentElement];}
@@ -175,15 +188,20 @@ for(var r=0;r<roots.length;r++){setup(roots[r]);}
 function setup(root){
 if(root.getAttribute('data-ready'))return;root.setAttribute('data-ready','1');
 var frames=root.querySelectorAll('details.cr-frame');if(!frames.length)return;
-var slider=root.querySelector('.cr-slider'),where=root.querySelector('.cr-where');
+var bar=document.createElement('div');bar.className='cr-controls';
+bar.innerHTML='<button type="button" class="cr-prev">&#9664; previous<\\/button> '+
+'<input type="range" class="cr-slider" min="1" max="'+frames.length+'" value="1"/> '+
+'<button type="button" class="cr-next">next &#9654;<\\/button> <span class="cr-where"><\\/span>';
+root.insertBefore(bar,frames[0]);
+var slider=bar.querySelector('.cr-slider'),where=bar.querySelector('.cr-where');
 function show(i){i=Math.max(1,Math.min(frames.length,i));
 for(var k=0;k<frames.length;k++){var on=(k===i-1);
 frames[k].style.display=on?'':'none';if(on)frames[k].open=true;}
 slider.value=i;where.textContent='step '+i+' of '+frames.length;}
-root.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
-root.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
+bar.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
+bar.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
 slider.oninput=function(){show(+slider.value);};
-root.querySelector('.cr-controls').style.display='';show(1);}})();"""
+show(1);}})();"""
 
 
 def backward_steps(

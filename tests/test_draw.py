@@ -144,6 +144,22 @@ def test_color_grad_shades_by_sign_and_magnitude_with_legend():
     assert "cluster_legend" in source and "grad -1.5" in source and "grad +1.5" in source
 
 
+def test_color_grad_before_backward_has_a_legend_that_says_every_grad_is_0():
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    source = draw(y, color="grad").source
+    legend = source[source.index("subgraph cluster_legend") :]
+    assert legend == (
+        "subgraph cluster_legend {\n"
+        '\t\tfontsize=10 label="gradient colour" style=rounded\n'
+        '\t\tlegend_zero [label="every grad is 0" fillcolor="#ffffff" fontcolor=black '
+        "fontsize=10 shape=box style=filled]\n"
+        "\t}\n"
+        "}\n"
+    )
+
+
 def test_grad_color_is_monotone_in_magnitude():
     def channels(g: float) -> tuple[int, int, int]:
         c = grad_color(g, 1.0)

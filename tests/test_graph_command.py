@@ -85,6 +85,7 @@ def test_dot_file_and_stdout(tmp_path, capsys):
         (["graph", "x**2", "x=2", "--format", "png"], "add -o FILE.png"),
         (["graph", "x*x*x*x*x", "x=2", "--max-nodes", "3"], "Pass --max-nodes 5 (or more)"),
         (["graph", "x**2", "x=2", "-o", ""], "-o is empty"),
+        (["graph", "x**2", "x=2", "--format", "pdf"], "--format pdf: chainrule graph writes"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(capsys, argv, message):
@@ -104,6 +105,12 @@ def test_unknown_format_and_unwritable_paths_write_nothing(tmp_path, capsys):
     for target, message in cases:
         code, out, err = run(capsys, *NEURON, "-o", str(target))
         assert code == 2 and message in err and err.count("\n") == 1
+    code, out, err = run(capsys, *NEURON, "-o", str(tmp_path / "n.svg"), "--format", "pdf")
+    assert (code, out) == (2, "")
+    assert err == (
+        "chainrule graph: --format pdf: chainrule graph writes dot, html, png or svg; "
+        "pass one of them, or leave --format out to follow the -o file's suffix\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 
@@ -106,6 +109,21 @@ def test_html_has_one_readable_details_block_per_step_with_inline_png():
 
 
 @needs_renderer
+def test_without_scripts_there_are_no_dead_controls():
+    """A viewer that strips scripts (and style attributes) shows the steps and nothing to click."""
+    *_, L = single_neuron()
+    page = backward_steps(L).to_html()
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    static = page.replace(script, "")
+    for dead in ("<button", "<input", "previous", "next", "cr-controls", "display:none"):
+        assert dead not in static, dead
+    assert len(frames_of(static)) == 3
+    # the script makes them: a slider over the 3 steps between two buttons
+    assert '<input type="range" class="cr-slider" min="1" max="\'+frames.length+\'"' in script
+    assert "&#9664; previous" in script and "next &#9654;" in script
+
+
+@needs_renderer
 def test_svg_frames_show_every_node():
     *_, L = single_neuron()
     blocks = frames_of(backward_steps(L).to_html(image="svg"))
@@ -140,6 +158,30 @@ def test_save_html_writes_one_self_contained_page(tmp_path):
         steps.save_html(tmp_path / "missing-folder" / "steps.html")
 
 
+def test_without_any_renderer_the_notebook_shows_the_steps_as_text(tmp_path, monkeypatch):
+    """A notebook cell ends in the steps and how to get the pictures, never a traceback."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    with pytest.raises(RenderError):
+        steps.to_html()  # asked for explicitly, the missing renderer is an error
+    page = steps._repr_html_()
+    blocks = frames_of(page)
+    assert len(blocks) == 3
+    for i, (block, frame) in enumerate(zip(blocks, steps), 1):
+        assert f"<b>Step {i} of 3</b>" in block
+        assert f'<pre class="cr-update">{html.escape(chr(10).join(frame.updates))}</pre>' in block
+    assert "<img" not in page
+    assert "w.grad += x.data * y_pred.grad = 2.0 * -6.0 = -12.0" in blocks[2]
+    (note,) = re.findall(r'<p class="cr-note">(.*?)</p>', page, re.S)
+    assert note.startswith("No pictures: no program to turn the graph into a picture")
+    assert "package manager" in note and "pip install &#x27;chainrule[render]&#x27;" in note
+    assert 'type="range"' in page and "<script>" in page  # the slider still steps
+
+
 def test_leaf_root_has_no_frames():
     x = Value(1.0, label="x")
     steps = backward_steps(x)
@@ -165,20 +207,23 @@ El.prototype.getAttribute=function(k){return this.attrs[k]||null;};
 El.prototype.setAttribute=function(k,v){this.attrs[k]=v;};
 var frames=[new El('f'),new El('f'),new El('f')];
 var prev=new El('p'),next=new El('n'),slider=new El('s'),where=new El('w'),
-    controls=new El('c');
+    bar=new El('c'),inserted=[];
+bar.querySelector=function(sel){return {'.cr-slider':slider,'.cr-where':where,
+  '.cr-prev':prev,'.cr-next':next}[sel];};
 var root=new El('root');
 root.querySelectorAll=function(){return frames;};
-root.querySelector=function(sel){return {'.cr-slider':slider,'.cr-where':where,
-  '.cr-prev':prev,'.cr-next':next,'.cr-controls':controls}[sel];};
+root.insertBefore=function(el,before){inserted.push([el.className,frames.indexOf(before)]);};
 var document=CURRENT
   ? {currentScript:{parentElement:root}}
   : {currentScript:null,querySelectorAll:function(sel){
        return sel.indexOf('data-stepper=')>0 ? [root] : [];}};
+document.createElement=function(tag){bar.tag=tag;return bar;};
 function state(){return frames.map(function(f){return f.style.display===''?1:0;}).join('');}
 var log=[];
 SCRIPT
 SCRIPT
-log.push([state(),where.textContent,controls.style.display]);
+log.push([state(),where.textContent,inserted,bar.tag,
+  (bar.innerHTML.match(/type="range"[^>]*max="(\\d+)"/)||[])[1]]);
 next.onclick();log.push([state(),where.textContent]);
 next.onclick();next.onclick();log.push([state(),where.textContent]);
 prev.onclick();log.push([state(),where.textContent]);
@@ -205,9 +250,74 @@ def test_slider_script_shows_one_frame_at_a_time(current_script):
     )
     log = json.loads(run.stdout)
     assert log == [
-        ["100", "step 1 of 3", ""],
+        ["100", "step 1 of 3", [["cr-controls", 0]], "div", "3"],  # one bar, made once
         ["010", "step 2 of 3"],
         ["001", "step 3 of 3"],  # next at the end stays at the end
         ["010", "step 2 of 3"],
         ["100", "step 1 of 3"],
     ]
+
+
+class _Elements(HTMLParser):
+    """Every start tag with its attributes, and the text of each <script>, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))  # open == open=""
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+@needs_renderer
+def test_nbconvert_html_keeps_the_working_stepper():
+    """`jupyter nbconvert --to html` (default template) keeps the stepper whole and offline."""
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    fragment = steps._repr_html_()
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("backward_steps(L)")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": fragment, "text/plain": repr(steps)}
+        )
+    ]
+    notebook.cells.append(cell)
+    exporter = nbconvert.HTMLExporter()
+    assert exporter.template_name == "lab"  # the default template
+    page, _ = exporter.from_notebook_node(notebook)
+    # nbconvert re-serialises the HTML (attribute order, entities): compare elements, not bytes
+    start = page.index('<div class="chainrule-steps"')
+    end = page.index("</script></div>", start) + len("</script></div>")
+    converted, original = _Elements(), _Elements()
+    converted.feed(page[start:end])
+    original.feed(fragment)
+    assert converted.tags == original.tags
+    (script,) = original.scripts
+    assert converted.scripts == [script] and "cr-slider" in script
+    assert not [t for t, _ in converted.tags if t in ("input", "button")]  # the script makes them
+    frames = [a for t, a in converted.tags if t == "details" and a.get("class") == "cr-frame"]
+    assert [a["data-step"] for a in frames] == ["1", "2", "3"]
+    blocks = frames_of(page)
+    assert len(blocks) == 3
+    for block, frame in zip(blocks, steps):
+        for update in frame.updates:
+            assert html.escape(update) in block
+    assert "w.grad += x.data * y_pred.grad = 2.0 * -6.0 = -12.0" in blocks[2]
+    # nothing the stepper uses is fetched; nbconvert's own page loads require.js and
+    # MathJax from a CDN, which the stepper does not need
+    links = [v for _, a in converted.tags for k, v in a.items() if k in ("src", "href")]
+    assert len(links) == 3 and all(v.startswith("data:image/png;base64,") for v in links)
+    assert "http" not in re.sub(r'"data:[^"]*"', "", page[start:end])
