@@ -23,6 +23,7 @@ from typing import Any
 
 from autograd import Value
 from nn.errors import ShapeError
+from nn.module import parameter_list
 
 __all__ = [
     "mse",
@@ -209,7 +210,7 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     >>> l2([Value(3.0), Value(4.0)], alpha=0.5).data
     12.5
     """
-    total = sum(p * p for p in params)
+    total = sum(p * p for p in parameter_list(params, "l2"))
     return alpha * total if isinstance(total, Value) else Value(0.0)
 
 

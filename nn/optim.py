@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import Value
-from nn.module import Module
+from nn.module import parameter_list
 from nn.schedules import as_schedule
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
@@ -56,12 +56,7 @@ class Optimizer:
     """Base class: holds the parameters, the schedule and the step count."""
 
     def __init__(self, params: Iterable[Value], lr: float | Callable[[int], float]) -> None:
-        if isinstance(params, Module):
-            raise TypeError(
-                f"{type(self).__name__} got the {type(params).__name__} itself; it updates the "
-                "model's parameters, a list of Values. Pass model.parameters()"
-            )
-        params = list(params)
+        params = parameter_list(params, type(self).__name__)
         if not params:
             raise ValueError(
                 f"{type(self).__name__} got no parameters: there is nothing to update. "

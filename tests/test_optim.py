@@ -138,8 +138,8 @@ def test_bad_settings_are_explained(make, words):
          "betas must be a pair (b1, b2), got 0.9: b1 averages the gradients and b2 their "
          "squares. Pass e.g. betas=(0.9, 0.999)"),
         (lambda: nn.SGD(nn.MLP(2, [1], seed=0), lr=0.1), TypeError,
-         "SGD got the MLP itself; it updates the model's parameters, a list of Values. "
-         "Pass model.parameters()"),
+         "SGD got the MLP itself, where its parameters go: it works on each parameter's "
+         "Value. Pass model.parameters()"),
         (lambda: nn.SGD([Value(1.0)], lr=math.inf), ValueError,
          "lr must be a finite number >= 0 or a schedule, got inf: it scales every update. "
          "Typical values are 0.001 (Adam) to 1 (micrograd's SGD)"),
