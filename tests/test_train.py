@@ -355,3 +355,39 @@ def test_a_plain_list_of_numbers_is_one_feature_per_sample():
     weight, bias = (p.data for p in model.parameters())
     assert history.loss[-1] < 1e-12
     assert math.isclose(weight, w[0], rel_tol=1e-6) and math.isclose(bias, b, rel_tol=1e-6)
+
+
+def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_installed(monkeypatch):
+    import types
+
+    bars = []
+
+    class FakeBar:
+        def __init__(self, total, unit):
+            self.total, self.unit, self.n, self.postfix, self.closed = total, unit, 0, [], False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def set_postfix_str(self, text):
+            self.postfix.append(text)
+
+        def close(self):
+            self.closed = True
+
+    auto = types.ModuleType("tqdm.auto")
+    auto.tqdm = FakeBar
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", auto)
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    history = nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                     epochs=3, progress=True, file=out)  # fmt: skip
+    [bar] = bars
+    assert (bar.total, bar.unit, bar.n, bar.closed) == (3, "epoch", 3, True)
+    assert bar.postfix[-1] == (
+        f"loss {history.loss[-1]:.6f}  accuracy {100 * history.accuracy[-1]:.1f}%  lr 0.1"
+    )
+    assert out.getvalue() == ""  # the bar replaces the lines
