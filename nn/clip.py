@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
+from nn.module import parameter_list
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
@@ -45,7 +46,7 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     (0.6, 0.8)
     """
     max_norm = _positive("max_norm", max_norm)
-    params = list(params)
+    params = parameter_list(params, "clip_grad_norm")
     total = math.sqrt(math.fsum(_grad(p) ** 2 for p in params))
     if not math.isfinite(total):
         raise ValueError(
@@ -71,6 +72,6 @@ def clip_grad_value(params: Iterable[Value], clip: float) -> None:
     -2.0
     """
     clip = _positive("clip", clip)
-    for p in params:
+    for p in parameter_list(params, "clip_grad_value"):
         g = _grad(p)
         p.grad = clip if g > clip else -clip if g < -clip else g

@@ -49,6 +49,15 @@ def _noise(value: Any) -> float:
     return float(value)
 
 
+def _rng(seed: Any) -> np.random.Generator:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"seed must be an int, got {type(seed).__name__} {seed!r:.40}: the same seed gives "
+            "the same data every time. Pass e.g. seed=0"
+        )
+    return np.random.default_rng(int(seed))
+
+
 def _finish(
     X: np.ndarray, y: np.ndarray, rng: np.random.Generator, shuffle: bool, as_lists: bool
 ) -> Dataset:
@@ -83,7 +92,7 @@ def moons(
     """
     n = _count("n", n, 2)
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     upper, lower = n // 2, n - n // 2
     t_up = np.linspace(0, np.pi, upper)
     t_lo = np.linspace(0, np.pi, lower)
@@ -122,7 +131,7 @@ def circles(
             f"factor must be between 0 and 1, got {factor!r:.40}: it is the inner circle's "
             "radius relative to the outer one. Pass e.g. factor=0.5"
         )
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     outer, inner = n // 2, n - n // 2
     t_out = np.linspace(0, 2 * np.pi, outer, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, inner, endpoint=False)
@@ -157,7 +166,7 @@ def xor(
     """
     n = _count("n", n)
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     which = np.arange(n) % 4
     X = corners[which] + (rng.normal(scale=noise, size=(n, 2)) if noise else 0.0)
@@ -185,7 +194,7 @@ def spiral(
     n = _count("n", n)
     classes = _count("classes", classes, 2)
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     sizes = [n // classes + (1 if c < n % classes else 0) for c in range(classes)]
     points, labels = [], []
     for c, m in enumerate(sizes):
@@ -216,7 +225,12 @@ def blobs(
     centers = _count("centers", centers)
     dim = _count("dim", dim)
     std = _noise(std)
-    rng = np.random.default_rng(seed)
+    if isinstance(box, bool) or not isinstance(box, numbers.Real) or not 0 < box < np.inf:
+        raise ValueError(
+            f"box must be a finite number > 0, got {box!r:.40}: the centers are drawn in "
+            "[-box, box] on each axis. Pass e.g. box=5.0"
+        )
+    rng = _rng(seed)
     middle = rng.uniform(-box, box, size=(centers, dim))
     y = np.arange(n, dtype=np.int64) % centers
     X = middle[y] + rng.normal(scale=std, size=(n, dim))
@@ -243,7 +257,7 @@ def linear_regression(
     n = _count("n", n)
     features = _count("features", features)
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     w = rng.normal(size=features)
     b = float(rng.normal())
     X = rng.uniform(-1.0, 1.0, size=(n, features))

@@ -137,6 +137,11 @@ class Neuron(Module):
         try:
             n = len(x)
         except TypeError:
+            if x is None:
+                raise TypeError(
+                    f"Neuron got input None: a neuron takes its inputs as a list of {len(w)} "
+                    f"numbers or Values. Pass e.g. {[float(i + 1) for i in range(len(w))]}"
+                ) from None
             x, n = [x], 1  # a lone number or Value for a one-input neuron
         if n != len(w):
             raise ShapeError(
@@ -215,6 +220,13 @@ class MLP(Module):
         seed: Seed = None,
     ) -> None:
         _check_size("nin", nin)
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            example = nouts if isinstance(nouts, int) else 16
+            raise TypeError(
+                f"nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r:.40}: "
+                "MLP(nin, nouts) takes one size per layer, the last being the outputs. "
+                f"Pass e.g. MLP({nin}, [{example}]) for one layer of {example}"
+            )
         nouts = list(nouts)
         if not nouts:
             raise ValueError(

@@ -23,6 +23,7 @@ from typing import Any
 
 from autograd import Value
 from nn.errors import ShapeError
+from nn.module import parameter_list
 
 __all__ = [
     "mse",
@@ -48,8 +49,14 @@ def _number(x: Any, loss: str) -> float:
 
 def _samples(outputs: Any, targets: Any, loss: str, vector: bool = False) -> tuple[list, list]:
     """outputs and targets as two lists of equal length, a lone sample wrapped."""
+    # One sample of k logits is a list of Values with one class; the same list with a
+    # list of targets is k samples of one output each.
     lone = isinstance(outputs, Value) or (
-        vector and isinstance(outputs, (list, tuple)) and outputs and isinstance(outputs[0], Value)
+        vector
+        and isinstance(outputs, (list, tuple))
+        and outputs
+        and isinstance(outputs[0], Value)
+        and not hasattr(targets, "__len__")
     )
     if lone:
         outputs, targets = [outputs], [targets]
@@ -70,6 +77,26 @@ def _samples(outputs: Any, targets: Any, loss: str, vector: bool = False) -> tup
     return outputs, targets
 
 
+def _value(out: Any, i: int, loss: str) -> Value:
+    if isinstance(out, Value):
+        return out
+    raise TypeError(
+        f"{loss} got output {type(out).__name__} {out!r:.40} for sample {i}, not a Value: "
+        "a loss is differentiated by backward(), which needs the graph that made each "
+        "output. Pass the model's outputs, model(x), not their .data"
+    )
+
+
+def _one_output(out: Any, i: int, loss: str, what: str) -> Value:
+    if isinstance(out, (list, tuple)):
+        raise TypeError(
+            f"{loss} got {len(out)} outputs for sample {i}; it scores one {what} per sample. "
+            "Give the model a last layer of 1 neuron, or use softmax_cross_entropy for "
+            "k classes"
+        )
+    return _value(out, i, loss)
+
+
 def _mean(terms: list[Value]) -> Value:
     # micrograd's sum(losses) * (1.0 / len(losses)), so results match it to the bit.
     return sum(terms) * (1.0 / len(terms))
@@ -84,11 +111,12 @@ def mse(outputs: Any, targets: Any) -> Value:
     """
     outputs, targets = _samples(outputs, targets, "mse")
     terms = []
-    for out, t in zip(outputs, targets, strict=False):
-        if isinstance(out, Value):
-            terms.append((out - _number(t, "mse")) ** 2)
+    for i, (out, t) in enumerate(zip(outputs, targets, strict=False)):
+        if not isinstance(out, (list, tuple)):
+            terms.append((_value(out, i, "mse") - _number(t, "mse")) ** 2)
         else:
-            out, t = list(out), list(t)
+            out = [_value(o, i, "mse") for o in out]
+            t = list(t) if hasattr(t, "__iter__") else [t]
             if len(out) != len(t):
                 raise ShapeError(
                     f"mse got an output of {len(out)} values for a target of {len(t)}: "
@@ -107,7 +135,8 @@ def hinge(outputs: Any, targets: Any) -> Value:
     """
     outputs, targets = _samples(outputs, targets, "hinge")
     terms = []
-    for score, y in zip(outputs, targets, strict=False):
+    for i, (score, y) in enumerate(zip(outputs, targets, strict=False)):
+        score = _one_output(score, i, "hinge", "score")
         y = _number(y, "hinge")
         if y not in (-1.0, 1.0):
             raise ValueError(
@@ -130,7 +159,8 @@ def binary_cross_entropy(outputs: Any, targets: Any) -> Value:
     """
     outputs, targets = _samples(outputs, targets, "binary_cross_entropy")
     terms = []
-    for z, y in zip(outputs, targets, strict=False):
+    for i, (z, y) in enumerate(zip(outputs, targets, strict=False)):
+        z = _one_output(z, i, "binary_cross_entropy", "logit")
         y = _number(y, "binary_cross_entropy")
         if not 0.0 <= y <= 1.0:
             raise ValueError(
@@ -154,10 +184,11 @@ def softmax_cross_entropy(outputs: Any, targets: Any) -> Value:
     """
     outputs, targets = _samples(outputs, targets, "softmax_cross_entropy", vector=True)
     terms = []
-    for z, y in zip(outputs, targets, strict=False):
-        if isinstance(z, Value):
-            z = [z]
-        z = list(z)
+    for i, (z, y) in enumerate(zip(outputs, targets, strict=False)):
+        if isinstance(z, (list, tuple)):
+            z = [_value(zi, i, "softmax_cross_entropy") for zi in z]
+        else:
+            z = [_value(z, i, "softmax_cross_entropy")]
         k = len(z)
         y_float = _number(y, "softmax_cross_entropy")
         if not y_float.is_integer() or not 0 <= y_float < k:
@@ -179,7 +210,7 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     >>> l2([Value(3.0), Value(4.0)], alpha=0.5).data
     12.5
     """
-    total = sum(p * p for p in params)
+    total = sum(p * p for p in parameter_list(params, "l2"))
     return alpha * total if isinstance(total, Value) else Value(0.0)
 
 

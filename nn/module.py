@@ -26,7 +26,7 @@ from autograd import Value
 from autograd.recording import STATE
 from nn.errors import CheckpointError, ShapeError
 
-__all__ = ["Module"]
+__all__ = ["Module", "parameter_list"]
 
 
 class Module:
@@ -147,6 +147,12 @@ class Module:
         Raises ShapeError when names are missing or extra, and ValueError for a
         weight that is not a finite number. The model is unchanged on error.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict needs a dict of {{name: weight}}, got {type(state).__name__} "
+                f"{state!r:.40}: it sets each parameter by its dotted name. Pass the output of "
+                "model.state_dict()"
+            )
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
         extra = [name for name in state if name not in params]
@@ -183,6 +189,16 @@ class Module:
             f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children
         )
         return f"{type(self).__name__}(\n{inner}\n)"
+
+
+def parameter_list(params: Any, who: str) -> list[Value]:
+    """params as a list, refusing a Module passed where its parameters() go."""
+    if isinstance(params, Module):
+        raise TypeError(
+            f"{who} got the {type(params).__name__} itself, where its parameters go: it works "
+            "on each parameter's Value. Pass model.parameters()"
+        )
+    return list(params)
 
 
 def _holds_graph(value: Any) -> bool:

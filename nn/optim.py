@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import Value
+from nn.module import parameter_list
 from nn.schedules import as_schedule
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
@@ -55,7 +56,7 @@ class Optimizer:
     """Base class: holds the parameters, the schedule and the step count."""
 
     def __init__(self, params: Iterable[Value], lr: float | Callable[[int], float]) -> None:
-        params = list(params)
+        params = parameter_list(params, type(self).__name__)
         if not params:
             raise ValueError(
                 f"{type(self).__name__} got no parameters: there is nothing to update. "
@@ -68,9 +69,9 @@ class Optimizer:
                     "parameters; it updates Values. Pass model.parameters()"
                 )
         if not callable(lr):
-            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr >= 0:
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
                 raise ValueError(
-                    f"lr must be a number >= 0 or a schedule, got {lr!r:.40}: it scales "
+                    f"lr must be a finite number >= 0 or a schedule, got {lr!r:.40}: it scales "
                     "every update. Typical values are 0.001 (Adam) to 1 (micrograd's SGD)"
                 )
         self.params = params
@@ -81,7 +82,14 @@ class Optimizer:
     @property
     def lr(self) -> float:
         """The learning rate the next step() will use."""
-        return float(self.schedule(self.steps))
+        lr = self.schedule(self.steps)
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+            raise ValueError(
+                f"the learning-rate schedule gave {lr!r:.40} at step {self.steps}; a learning "
+                "rate is a finite number >= 0 (a negative one climbs the loss). Fix the "
+                "schedule, or use one of nn.Constant, StepDecay, LinearDecay, Cosine"
+            )
+        return float(lr)
 
     def zero_grad(self) -> None:
         """Set every parameter's .grad to 0, before the next backward()."""
@@ -188,6 +196,11 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(
+                f"betas must be a pair (b1, b2), got {betas!r:.40}: b1 averages the gradients "
+                "and b2 their squares. Pass e.g. betas=(0.9, 0.999)"
+            )
         b1, b2 = betas
         self.betas = (_fraction("betas[0]", b1), _fraction("betas[1]", b2))
         self.eps = _positive("eps", eps)

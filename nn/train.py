@@ -21,6 +21,7 @@ classification loss, the learning rate, and the gradient norm of each layer
 from __future__ import annotations
 
 import math
+import numbers
 import random
 import sys
 from collections.abc import Callable
@@ -60,8 +61,48 @@ class History:
 
 
 def _rows(X: Any) -> list[list[float]]:
-    rows = X.tolist() if hasattr(X, "tolist") else [list(r) for r in X]
-    return [r if isinstance(r, list) else [r] for r in rows]
+    """X as a list of rows of floats; a sample given as a bare number is a row of one."""
+    if X is None or isinstance(X, (str, bytes)) or not hasattr(X, "__iter__"):
+        raise TypeError(
+            f"fit got X = {X!r:.40}: X holds the samples, one row of numbers per sample. "
+            "Pass a list of rows or a numpy array"
+        )
+    rows = X.tolist() if hasattr(X, "tolist") else list(X)
+    rows = [list(r) if isinstance(r, (list, tuple)) or hasattr(r, "tolist") else [r] for r in rows]
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, Value):
+                v = v.data
+            if not isinstance(v, numbers.Real):
+                raise TypeError(
+                    f"fit got X[{i}][{j}] = {v!r:.40} ({type(v).__name__}): every input must "
+                    "be a number. Convert X to numbers, e.g. np.asarray(X, dtype=float)"
+                )
+            row[j] = float(v)
+            if not math.isfinite(row[j]):
+                raise ValueError(
+                    f"fit got X[{i}][{j}] = {row[j]!r}: a NaN or infinite input makes the "
+                    "outputs and gradients NaN. Drop or fill those samples before training"
+                )
+    return rows
+
+
+def _targets(y: Any) -> list[Any]:
+    """y as a list, one target per sample; NaN and infinite targets refused."""
+    if y is None or isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+        raise TypeError(
+            f"fit got y = {y!r:.40}: y holds one target per sample. Pass a list or a numpy array"
+        )
+    targets = y.tolist() if hasattr(y, "tolist") else list(y)
+    for i, t in enumerate(targets):
+        values = t if isinstance(t, (list, tuple)) else [t]
+        for v in values:
+            if isinstance(v, numbers.Real) and not math.isfinite(v):
+                raise ValueError(
+                    f"fit got y[{i}] = {t!r}: a NaN or infinite target makes the loss and "
+                    "gradients NaN. Drop or fill those samples before training"
+                )
+    return targets
 
 
 def _groups(model: Module) -> list[tuple[str, list[Value]]]:
@@ -188,12 +229,16 @@ def fit(
             f"fit needs an nn optimizer, got {type(optimizer).__name__}; "
             "pass e.g. nn.SGD(model.parameters(), lr=0.1)"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r:.40}; pass e.g. epochs=100")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(
+            f"epochs must be an int >= 1, got {epochs!r:.40}: fit with no epochs trains "
+            "nothing and returns an empty history. Pass e.g. epochs=100"
+        )
+    _check_options(model, optimizer, l2, log_every, callback)
     loss_fn = resolve(loss)
     rule = RULES.get(loss_fn)
     rows = _rows(X)
-    targets = y.tolist() if hasattr(y, "tolist") else list(y)
+    targets = _targets(y)
     n = len(rows)
     if n != len(targets):
         raise ShapeError(
@@ -209,7 +254,13 @@ def fit(
             f"batch_size must be None (full batch) or an int >= 1, got {batch_size!r:.40}; "
             "1 is stochastic gradient descent, k is mini-batch"
         )
-    size = n if batch_size is None else min(batch_size, n)
+    if batch_size is not None and batch_size > n:
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {n} samples: a batch cannot hold "
+            "more samples than there are. Pass batch_size=None for full-batch training, "
+            f"or at most {n}"
+        )
+    size = n if batch_size is None else batch_size
     if log_every is None:
         log_every = max(1, epochs // 10)
     out = file if file is not None else sys.stdout
@@ -269,6 +320,40 @@ def fit(
     if bar is not None:
         bar.close()
     return history
+
+
+def _check_options(
+    model: Module, optimizer: Optimizer, l2: Any, log_every: Any, callback: Any
+) -> None:
+    """Refuse, before any training, the settings fit would trip over later."""
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(
+            f"l2 must be a finite number >= 0, got {l2!r:.40}: it is the weight of the "
+            "penalty l2 * sum(p**2), and a negative one rewards large weights. "
+            "Pass e.g. l2=1e-4, or 0 for none"
+        )
+    if log_every is not None and (
+        isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 0
+    ):
+        raise ValueError(
+            f"log_every must be None or an int >= 0, got {log_every!r:.40}: it is the number "
+            "of epochs between progress lines. Pass e.g. log_every=10, or 0 for no lines"
+        )
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be a function callback(epoch, history), got "
+            f"{type(callback).__name__} {callback!r:.40}: fit calls it after every epoch. "
+            "Pass a function, or None"
+        )
+    mine = model.parameters()
+    owned = set(mine)
+    if not any(p in owned for p in optimizer.params):
+        raise ValueError(
+            f"the optimizer updates none of this {type(model).__name__}'s {len(mine)} "
+            "parameters: it was built with another model's, so training would change "
+            f"nothing. Build it from this model: nn.{type(optimizer).__name__}"
+            "(model.parameters(), ...)"
+        )
 
 
 def _summary(history: History) -> str:

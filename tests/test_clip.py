@@ -52,3 +52,20 @@ def test_clip_rejects_bad_limits_and_nan_norms():
         nn.clip_grad_value(_with_grads([1.0]), -1)
     with pytest.raises(ValueError, match="gradient norm is nan.*detect_anomaly"):
         nn.clip_grad_norm(_with_grads([1.0, math.nan]), 1.0)
+
+
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("clip_grad_norm", lambda m: nn.clip_grad_norm(m, 1.0)),
+        ("clip_grad_value", lambda m: nn.clip_grad_value(m, 1.0)),
+        ("l2", lambda m: nn.l2(m)),
+    ],
+)
+def test_a_model_in_place_of_its_parameters_is_explained(name, call):
+    with pytest.raises(TypeError) as info:
+        call(nn.MLP(2, [1], seed=0))
+    assert str(info.value) == (
+        f"{name} got the MLP itself, where its parameters go: it works on each parameter's "
+        "Value. Pass model.parameters()"
+    )

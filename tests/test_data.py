@@ -1,5 +1,7 @@
 """Datasets: documented shapes, label sets, geometry and determinism."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,23 @@ def test_linear_regression_recovers_its_line():
 def test_bad_arguments_are_explained(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+@pytest.mark.parametrize("seed", ["a", 1.5, None])
+def test_a_seed_that_is_not_an_int_is_explained(seed):
+    with pytest.raises(TypeError) as info:
+        data.moons(10, seed=seed)
+    assert str(info.value) == (
+        f"seed must be an int, got {type(seed).__name__} {seed!r}: the same seed gives the "
+        "same data every time. Pass e.g. seed=0"
+    )
+
+
+@pytest.mark.parametrize("box", [-1.0, "5", math.nan])
+def test_blobs_box_must_be_a_positive_number(box):
+    with pytest.raises(ValueError) as info:
+        data.blobs(10, box=box)
+    assert str(info.value) == (
+        f"box must be a finite number > 0, got {box!r}: the centers are drawn in "
+        "[-box, box] on each axis. Pass e.g. box=5.0"
+    )

@@ -161,3 +161,29 @@ def test_the_lectures_training_loop_runs_unchanged():
         losses.append(loss.data)
     assert losses[-1] < 0.05 < losses[0]
     assert len(n.parameters()) == 41
+
+
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: MLP(2, 3), TypeError,
+         "nouts must be a list of layer sizes, got int 3: MLP(nin, nouts) takes one size "
+         "per layer, the last being the outputs. Pass e.g. MLP(2, [3]) for one layer of 3"),
+        (lambda: MLP(2, "16"), TypeError,
+         "nouts must be a list of layer sizes, got str '16': MLP(nin, nouts) takes one size "
+         "per layer, the last being the outputs. Pass e.g. MLP(2, [16]) for one layer of 16"),
+    ],
+)  # fmt: skip
+def test_nouts_that_is_not_a_list_is_explained(build, error, message):
+    with pytest.raises(error) as info:
+        build()
+    assert str(info.value) == message
+
+
+def test_calling_a_neuron_with_none_says_what_an_input_is():
+    with pytest.raises(TypeError) as info:
+        Neuron(2, seed=0)(None)
+    assert str(info.value) == (
+        "Neuron got input None: a neuron takes its inputs as a list of 2 numbers or Values. "
+        "Pass e.g. [1.0, 2.0]"
+    )

@@ -137,3 +137,38 @@ def test_losses_by_name():
     assert set(LOSSES) >= {"mse", "hinge", "binary_cross_entropy", "softmax_cross_entropy"}
     with pytest.raises(ValueError, match="unknown loss 'mae'"):
         resolve("mae")
+
+
+def test_softmax_cross_entropy_of_one_logit_per_sample_says_to_add_outputs():
+    # A one-output model's outputs are one Value per sample, not one sample of k logits.
+    with pytest.raises(ValueError) as info:
+        nn.softmax_cross_entropy([Value(1.0), Value(2.0)], [0, 1])
+    assert str(info.value) == (
+        "softmax_cross_entropy got class 1 for 1 logits; a class is an index 0 .. 0. "
+        "Give the model one output per class (the last layer's size), and labels from 0"
+    )
+    lone = nn.softmax_cross_entropy([Value(1.0), Value(2.0)], 1)  # one sample, two logits
+    assert lone.data == pytest.approx(math.log1p(math.exp(-1.0)))
+
+
+@pytest.mark.parametrize(
+    "loss, outputs, message",
+    [
+        (nn.mse, [1.0, 2.0],
+         "mse got output float 1.0 for sample 0, not a Value: a loss is differentiated by "
+         "backward(), which needs the graph that made each output. Pass the model's "
+         "outputs, model(x), not their .data"),
+        (nn.hinge, [Value(1.0), 2.0],
+         "hinge got output float 2.0 for sample 1, not a Value: a loss is differentiated by "
+         "backward(), which needs the graph that made each output. Pass the model's "
+         "outputs, model(x), not their .data"),
+        (nn.binary_cross_entropy, [[Value(1.0), Value(0.0)], [Value(1.0), Value(0.0)]],
+         "binary_cross_entropy got 2 outputs for sample 0; it scores one logit per sample. "
+         "Give the model a last layer of 1 neuron, or use softmax_cross_entropy for "
+         "k classes"),
+    ],
+)  # fmt: skip
+def test_outputs_that_are_not_values_are_explained(loss, outputs, message):
+    with pytest.raises(TypeError) as info:
+        loss(outputs, [1, 1])
+    assert str(info.value) == message

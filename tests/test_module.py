@@ -148,3 +148,15 @@ def test_repr_shows_the_tree():
     text = repr(MLP(2, [2, 1], seed=0))
     assert text.startswith("MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)]")
     assert "LinearNeuron(2)" in text
+
+
+@pytest.mark.parametrize("state", [None, [1.0, 2.0], 3.0])
+def test_load_state_dict_of_a_non_mapping_is_explained(state):
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(TypeError) as info:
+        model.load_state_dict(state)
+    assert str(info.value) == (
+        f"load_state_dict needs a dict of {{name: weight}}, got {type(state).__name__} "
+        f"{state!r}: it sets each parameter by its dotted name. Pass the output of "
+        "model.state_dict()"
+    )

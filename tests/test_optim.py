@@ -129,3 +129,41 @@ def test_zero_grad():
 def test_bad_settings_are_explained(make, words):
     with pytest.raises((ValueError, TypeError), match=words):
         make()
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: nn.Adam([Value(1.0)], betas=0.9), ValueError,
+         "betas must be a pair (b1, b2), got 0.9: b1 averages the gradients and b2 their "
+         "squares. Pass e.g. betas=(0.9, 0.999)"),
+        (lambda: nn.SGD(nn.MLP(2, [1], seed=0), lr=0.1), TypeError,
+         "SGD got the MLP itself, where its parameters go: it works on each parameter's "
+         "Value. Pass model.parameters()"),
+        (lambda: nn.SGD([Value(1.0)], lr=math.inf), ValueError,
+         "lr must be a finite number >= 0 or a schedule, got inf: it scales every update. "
+         "Typical values are 0.001 (Adam) to 1 (micrograd's SGD)"),
+    ],
+)  # fmt: skip
+def test_bad_construction_names_the_value(make, error, message):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "schedule, shown",
+    [(lambda k: -0.5, "-0.5"), (lambda k: math.nan, "nan"), (lambda k: "fast", "'fast'")],
+)
+def test_a_schedule_giving_a_bad_learning_rate_stops_the_step(schedule, shown):
+    w = Value(1.0)
+    w.grad = 2.0
+    opt = nn.SGD([w], lr=schedule)
+    with pytest.raises(ValueError) as info:
+        opt.step()
+    assert str(info.value) == (
+        f"the learning-rate schedule gave {shown} at step 0; a learning rate is a finite "
+        "number >= 0 (a negative one climbs the loss). Fix the schedule, or use one of "
+        "nn.Constant, StepDecay, LinearDecay, Cosine"
+    )
+    assert w.data == 1.0 and opt.steps == 0

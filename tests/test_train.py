@@ -277,3 +277,117 @@ def test_sigmoid_gradients_vanish_in_deep_nets_and_relu_ones_do_not():
         history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=1, log_every=0)
         first[activation] = history.grad_norm["layers.0"][0]
     assert first["sigmoid"] < 0.01 * first["relu"]
+
+
+def _fit_xor(**kwargs):
+    X, y = nn.data.xor(signed=True)
+    model = kwargs.pop("model", None) or nn.MLP(2, [2, 1], seed=0)
+    args = {"loss": "hinge", "optimizer": nn.SGD(model.parameters(), lr=0.1), "epochs": 1,
+            "log_every": 0, "X": X, "y": y}  # fmt: skip
+    args.update(kwargs)
+    return nn.fit(model, args.pop("X"), args.pop("y"), **args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"epochs": 0}, ValueError,
+         "epochs must be an int >= 1, got 0: fit with no epochs trains nothing and returns "
+         "an empty history. Pass e.g. epochs=100"),
+        ({"batch_size": 5}, ValueError,
+         "batch_size=5 is larger than the 4 samples: a batch cannot hold more samples "
+         "than there are. Pass batch_size=None for full-batch training, or at most 4"),
+        ({"log_every": "2"}, ValueError,
+         "log_every must be None or an int >= 0, got '2': it is the number of epochs "
+         "between progress lines. Pass e.g. log_every=10, or 0 for no lines"),
+        ({"log_every": -1}, ValueError,
+         "log_every must be None or an int >= 0, got -1: it is the number of epochs "
+         "between progress lines. Pass e.g. log_every=10, or 0 for no lines"),
+        ({"l2": -1e-4}, ValueError,
+         "l2 must be a finite number >= 0, got -0.0001: it is the weight of the penalty "
+         "l2 * sum(p**2), and a negative one rewards large weights. Pass e.g. l2=1e-4, "
+         "or 0 for none"),
+        ({"l2": "1e-4"}, ValueError,
+         "l2 must be a finite number >= 0, got '1e-4': it is the weight of the penalty "
+         "l2 * sum(p**2), and a negative one rewards large weights. Pass e.g. l2=1e-4, "
+         "or 0 for none"),
+        ({"callback": 3}, TypeError,
+         "callback must be a function callback(epoch, history), got int 3: fit calls it "
+         "after every epoch. Pass a function, or None"),
+        ({"X": None}, TypeError,
+         "fit got X = None: X holds the samples, one row of numbers per sample. "
+         "Pass a list of rows or a numpy array"),
+        ({"y": None}, TypeError,
+         "fit got y = None: y holds one target per sample. Pass a list or a numpy array"),
+        ({"X": [["a", "b"]] * 4}, TypeError,
+         "fit got X[0][0] = 'a' (str): every input must be a number. Convert X to "
+         "numbers, e.g. np.asarray(X, dtype=float)"),
+        ({"X": [[0.0, 0.0], [0.0, float("nan")], [1.0, 0.0], [1.0, 1.0]]}, ValueError,
+         "fit got X[1][1] = nan: a NaN or infinite input makes the outputs and gradients "
+         "NaN. Drop or fill those samples before training"),
+        ({"loss": "mse", "y": [1.0, float("inf"), 0.0, 1.0]}, ValueError,
+         "fit got y[1] = inf: a NaN or infinite target makes the loss and gradients NaN. "
+         "Drop or fill those samples before training"),
+    ],
+)  # fmt: skip
+def test_bad_fit_arguments_name_the_value_and_the_way_out(kwargs, error, message):
+    with pytest.raises(error) as info:
+        _fit_xor(**kwargs)
+    assert str(info.value) == message
+
+
+def test_an_optimizer_built_for_another_model_is_refused():
+    other = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError) as info:
+        _fit_xor(optimizer=nn.SGD(other.parameters(), lr=0.1))
+    assert str(info.value) == (
+        "the optimizer updates none of this MLP's 9 parameters: it was built with another "
+        "model's, so training would change nothing. Build it from this model: "
+        "nn.SGD(model.parameters(), ...)"
+    )
+
+
+def test_a_plain_list_of_numbers_is_one_feature_per_sample():
+    X, y, w, b = nn.data.linear_regression(20, features=1, noise=0.0, seed=0, return_coef=True)
+    model = nn.MLP(1, [1], seed=0)
+    history = nn.fit(model, X[:, 0].tolist(), y, loss="mse", epochs=300, log_every=0,
+                     optimizer=nn.SGD(model.parameters(), lr=0.3))  # fmt: skip
+    weight, bias = (p.data for p in model.parameters())
+    assert history.loss[-1] < 1e-12
+    assert math.isclose(weight, w[0], rel_tol=1e-6) and math.isclose(bias, b, rel_tol=1e-6)
+
+
+def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_installed(monkeypatch):
+    import types
+
+    bars = []
+
+    class FakeBar:
+        def __init__(self, total, unit):
+            self.total, self.unit, self.n, self.postfix, self.closed = total, unit, 0, [], False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def set_postfix_str(self, text):
+            self.postfix.append(text)
+
+        def close(self):
+            self.closed = True
+
+    auto = types.ModuleType("tqdm.auto")
+    auto.tqdm = FakeBar
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", auto)
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    history = nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                     epochs=3, progress=True, file=out)  # fmt: skip
+    [bar] = bars
+    assert (bar.total, bar.unit, bar.n, bar.closed) == (3, "epoch", 3, True)
+    assert bar.postfix[-1] == (
+        f"loss {history.loss[-1]:.6f}  accuracy {100 * history.accuracy[-1]:.1f}%  lr 0.1"
+    )
+    assert out.getvalue() == ""  # the bar replaces the lines
