@@ -18,6 +18,7 @@ replaces a gradient (Value.register_hook) changes backward() but not this.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -112,7 +113,7 @@ class Explanation:
         return f"<Explanation of {self.root}: {len(self.steps)} steps>"
 
     def _leaf_gradients(self) -> str:
-        return ", ".join(f"d{self.root}/d{n} = {_num(self.gradients[n])}" for n in self.leaves)
+        return ", ".join(f"{_d(self.root, n)} = {_num(self.gradients[n])}" for n in self.leaves)
 
     def _rows(self) -> list[list[str]]:
         rows = []
@@ -129,7 +130,7 @@ class Explanation:
                     lead
                     + [
                         c.parent,
-                        f"d{step.node}/d{c.parent} = {c.derivative}",
+                        f"{_d(step.node, c.parent)} = {c.derivative}",
                         _num(c.local),
                         _num(c.amount),
                         _num(c.total),
@@ -142,7 +143,7 @@ class Explanation:
     def __str__(self) -> str:
         lines = [
             f"backward pass of {self.root} = {_num(self.value)}, in the order backward runs; "
-            f"d{self.root}/d{self.root} = 1.0",
+            f"{_d(self.root, self.root)} = 1.0",
             "each step: parent.grad += local derivative * node grad",
         ]
         rows = [self._HEADER] + self._rows()
@@ -195,6 +196,23 @@ def _formula(op: Op, formula: str, names: dict[str, str], k: float | None) -> st
     return substitute(formula, names)
 
 
+_PLAIN_NAME = re.compile(r"[\w.]+")
+
+
+def in_formula(name: str) -> str:
+    """A name as it reads inside a formula: a label such as 'x1*w1' gets parentheses.
+
+    >>> in_formula("w"), in_formula("layers.0.neurons.1.w.0"), in_formula("x1*w1 + b")
+    ('w', 'layers.0.neurons.1.w.0', '(x1*w1 + b)')
+    """
+    return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
+
+
+def _d(top: str, bottom: str) -> str:
+    """'dL/dw', or 'do/d(x1*w1 + b)' for a name that is not a single word."""
+    return f"d{in_formula(top)}/d{in_formula(bottom)}"
+
+
 def _needs_parentheses(formula: str) -> bool:
     return (
         any(symbol in formula for symbol in " +-/")
@@ -235,12 +253,12 @@ def explain(y: Value) -> Explanation:
             continue
         parents = node.parents
         name = names[node]
-        letters = {"out": name, "a": names[parents[0]]}
-        data_letters = {"out": f"{name}.data", "a": f"{names[parents[0]]}.data"}
+        letters = {"out": in_formula(name), "a": in_formula(names[parents[0]])}
+        data_letters = {key: f"{letter}.data" for key, letter in letters.items()}
         second: float | None = node.constant
         if len(parents) == 2:
-            letters["b"] = names[parents[1]]
-            data_letters["b"] = f"{names[parents[1]]}.data"
+            letters["b"] = in_formula(names[parents[1]])
+            data_letters["b"] = f"{letters['b']}.data"
             second = parents[1].data
         try:
             local = op.local(node.data, parents[0].data, second)
@@ -262,7 +280,7 @@ def explain(y: Value) -> Explanation:
             if _needs_parentheses(in_data):
                 in_data = f"({in_data})"
             update = (
-                f"{names[parent]}.grad += {in_data} * {name}.grad = "
+                f"{in_formula(names[parent])}.grad += {in_data} * {letters['out']}.grad = "
                 f"{_num(d)} * {_num(g)} = {_num(amount)}"
             )
             contributions.append(
@@ -276,8 +294,8 @@ def explain(y: Value) -> Explanation:
                     update=update,
                 )
             )
-        expression = op.expression.format(
-            a=letters["a"],
+        expression = op.expression.format(  # tanh(x1*w1 + b), not tanh((x1*w1 + b))
+            a=names[parents[0]] if "({a})" in op.expression else letters["a"],
             b=letters.get("b", ""),
             k=_constant_text(node.constant) if node.constant is not None else "",
         )

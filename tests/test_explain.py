@@ -233,3 +233,28 @@ def test_steps_follow_backwards_own_order(graph):
             node.register_hook(lambda g, i=node.creation_index: seen.append(i))
     root.backward()
     assert [s.node_index for s in explain(root)] == seen
+
+
+def test_lecture_labels_with_operators_read_as_one_name_in_formulas():
+    # micrograd's lecture labels its intermediate nodes with their own expressions.
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    total = x1w1 + x2w2
+    total.label = "x1*w1 + x2*w2"
+    n = total + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    e = explain(o)
+    by_parent = {c.parent: c for step in e for c in step.contributions}
+    assert by_parent["w1"].update == "w1.grad += x1.data * (x1*w1).grad = 2.0 * 0.5 = 1.0"
+    assert by_parent["x1*w1"].update == "(x1*w1).grad += 1 * (x1*w1 + x2*w2).grad = 1.0 * 0.5 = 0.5"
+    text = str(e)
+    assert "x1*w1 + x2*w2 = (x1*w1) + (x2*w2)" in text
+    assert "dn/d(x1*w1 + x2*w2) = 1" in text
+    assert "o = tanh(n)" in text
