@@ -185,7 +185,16 @@ def _check_options(root: Any, rankdir: str, max_nodes: int, digits: int, group: 
         )
 
 
-def _too_many(count: int, max_nodes: int, name: str, grouped: bool) -> ValueError:
+def _too_many(
+    count: int, max_nodes: int, name: str, grouped: bool, has_modules: bool = True
+) -> ValueError:
+    if not has_modules:
+        return ValueError(
+            f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a "
+            f"drawing that big is unreadable and slow to lay out. Pass max_nodes={count} (or "
+            "more) to draw every node. (The other way out, group='module', draws each nn "
+            "module as one box, but no node of this graph was made inside an nn module.)"
+        )
     if grouped:
         return ValueError(
             f"the grouped graph of {name} still has {count} boxes and nodes, more than "
@@ -349,7 +358,8 @@ def _draw(
     rank = {node: i for i, node in enumerate(order)}
     if group is None:
         if len(order) > max_nodes:
-            raise _too_many(len(order), max_nodes, root_name, grouped=False)
+            has_modules = any(node.scope for node in order)
+            raise _too_many(len(order), max_nodes, root_name, False, has_modules)
         for node in order:
             value_node(node, f"v{rank[node]}")
         for node in order:
@@ -480,6 +490,12 @@ def _draw_grouped(
 ) -> None:
     """One box per nn module; the nodes outside modules drawn one by one, or in two boxes."""
     group_of = _module_groups(order, root)
+    if not group_of:
+        raise ValueError(
+            f"draw(group='module') boxes the nodes made inside each nn module, but no node "
+            f"of {names[root]}'s graph was made inside one. Draw it without group= (pass "
+            f"max_nodes={max(len(order), max_nodes)} if it has more than {max_nodes} nodes)"
+        )
     loose = [n for n in order if n not in group_of]
     boxes = list(dict.fromkeys(group_of.values()))
     if len(loose) + len(boxes) > max_nodes:

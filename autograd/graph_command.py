@@ -233,6 +233,7 @@ def _cli_wording(message: str) -> str:
         " to draw every node, or group='module' to draw each nn module as one box",
         " to draw every node",
     )
+    message = re.sub(r" \(The other way out, group='module'.*?\)", "", message)
     return message.replace(
         "use explain(root) for the same steps as a table", "write .svg or .dot instead"
     )

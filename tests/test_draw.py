@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import graphviz
 import pytest
 
+import nn
 from autograd import Value, draw, topological_order
 from autograd.draw import grad_color
 from autograd.recording import module_scope
@@ -211,7 +212,20 @@ def test_max_nodes_error_gives_count_and_both_ways_out():
     message = str(info.value)
     assert f"{count} nodes" in message
     assert f"max_nodes={count}" in message and "group='module'" in message
+    assert "no node of this graph was made inside an nn module" in message
     assert draw(y, max_nodes=count).source.count("_op [") == 200
+    with pytest.raises(ValueError, match=f"no node of .*made inside one.*max_nodes={count}"):
+        draw(y, group="module")
+
+
+def test_max_nodes_error_on_a_network_offers_group_module_plainly():
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = model([0.5, -0.5])
+    with pytest.raises(ValueError) as info:
+        draw(loss)
+    message = str(info.value)
+    assert "or group='module' to draw each nn module as one box" in message
+    assert "no node" not in message
 
 
 def test_same_code_twice_gives_the_same_dot():
