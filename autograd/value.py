@@ -28,7 +28,7 @@ from autograd.ops import MUL as _MUL
 from autograd.ops import Op
 from autograd.recording import STATE, is_anomaly_enabled, is_grad_enabled
 
-__all__ = ["Value", "Number"]
+__all__ = ["Value", "Number", "weighted_sum"]
 
 Number = int | float
 """Plain numbers a Value accepts: int, float, bool and numpy scalars."""
@@ -377,6 +377,67 @@ class _HookHandle:
         if not hooks:
             node._hooks = None
             HOOKED_LEAVES.discard(node)
+
+
+def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
+    """bias + weights[0]*inputs[0] + weights[1]*inputs[1] + ..., a neuron's sum.
+
+    The graph is node for node the one this loop builds, a product then a sum
+    per weight, in the same order:
+
+        act = bias
+        for w, x in zip(weights, inputs):
+            act = act + w * x
+
+    only with the two operator calls per weight inlined, as in Value.__mul__
+    and Value.__add__: they are most of a network's forward pass. Anything
+    unusual (a mode such as no_grad, a result that is not finite, a weight
+    that is not a Value) takes that loop itself.
+    """
+    if STATE.special or type(bias) is not Value:
+        return _plain_weighted_sum(bias, weights, inputs)
+    scope = STATE.scope
+    act = bias
+    for i, (w, x) in enumerate(zip(weights, inputs)):
+        if type(x) is not Value:
+            x = _lift(x, "*")
+        if type(w) is not Value:
+            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
+        product = w.data * x.data
+        total = act.data + product
+        if total - total != 0.0:  # inf or NaN: the operators say which step and why
+            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
+        term = _new(Value)
+        term.data = product
+        term.grad = 0.0
+        term.label = ""
+        term._fn = _MUL
+        term._a = w
+        term._b = x
+        term._k = None
+        term._id = _next_id()
+        term._scope = scope
+        term._hooks = None
+        out = _new(Value)
+        out.data = total
+        out.grad = 0.0
+        out.label = ""
+        out._fn = _ADD
+        out._a = act
+        out._b = term
+        out._k = None
+        out._id = _next_id()
+        out._scope = scope
+        out._hooks = None
+        act = out
+    return act
+
+
+def _plain_weighted_sum(bias: Any, weights: Any, inputs: Any) -> Any:
+    act = bias
+    for w, x in zip(weights, inputs, strict=False):
+        act = act + w * x
+    return act
 
 
 def _lift(x: Any, symbol: str) -> Value:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
+from autograd.value import weighted_sum
 from nn.errors import ShapeError
 from nn.module import Module
 
@@ -148,10 +149,8 @@ class Neuron(Module):
                 f"Neuron got {n} inputs but has {len(w)} weights: each input needs its "
                 f"weight. Pass a list of {len(w)} numbers, or build Neuron({n})"
             )
-        # micrograd's sum((wi*xi for ...), b), node for node, without the generator.
-        act = self.b
-        for wi, xi in zip(w, x, strict=False):
-            act = act + wi * xi
+        # micrograd's sum((wi*xi for ...), b), node for node (see weighted_sum).
+        act = weighted_sum(self.b, w, x)
         f = self._act
         return act if f is None else f(act)
 
