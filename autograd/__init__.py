@@ -23,15 +23,6 @@ require_chainrule_package("nn")
 from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
-from autograd.check import (  # noqa: E402
-    GradcheckReport,
-    GradcheckRow,
-    HandCheckReport,
-    HandRow,
-    check_gradients,
-    gradcheck,
-    gradgradcheck,
-)
 from autograd.draw import draw  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
@@ -54,6 +45,8 @@ from autograd.functions import (  # noqa: E402
     sqrt,
     tanh,
 )
+from autograd.gradcheck import GradcheckReport, GradcheckRow, gradcheck, gradgradcheck  # noqa: E402
+from autograd.hand_check import HandCheckReport, HandRow, check_gradients  # noqa: E402
 from autograd.ops import OPS, Op  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402

@@ -4,7 +4,7 @@
         --at x=1.5,y=0.3 [--points N] [--symbolic]
 
 prints the engine's derivative, the central difference and the hand formula
-side by side for every input (see autograd.check.check_gradients). Exit code:
+side by side for every input (see autograd.hand_check.check_gradients). Exit code:
 0 when every partial derivative agrees, 1 on a mismatch, 2 on bad usage (a
 rejected expression gets one line naming the offending token and its position).
 Expressions are read by autograd/expression.py's whitelist, never by eval.
@@ -16,9 +16,10 @@ import argparse
 import math
 import sys
 
-from autograd.check import DEFAULT_TOLERANCES, check_gradients
 from autograd.errors import DomainError
 from autograd.expression import ExpressionError, compile_expression
+from autograd.gradcheck import DEFAULT_TOLERANCES
+from autograd.hand_check import check_gradients
 
 __all__ = ["add_arguments", "run"]
 

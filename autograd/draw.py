@@ -95,7 +95,7 @@ def _row_status(row: Any) -> str | None:
 def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[bool | None, str]]:
     """Nodes named in a gradcheck report: passed? (None: not judged), and a line for the record.
 
-    Duck-typed on autograd.check's report: `report.rows`, each with `.name`,
+    Duck-typed on autograd.gradcheck's report: `report.rows`, each with `.name`,
     `.passed` (True, False, or None at a kink) and optionally `.status` and
     `.numeric`.
     """

@@ -1,6 +1,6 @@
 """Compare text output with a golden file in tests/golden/.
 
-Set CHAINRULE_REGEN_GOLDEN=1 (as for test_check.py's golden files) to rewrite
+Set CHAINRULE_REGEN_GOLDEN=1 (as for test_gradcheck.py's golden files) to rewrite
 them from the current output; then read the diff before committing it.
 """
 

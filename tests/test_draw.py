@@ -333,7 +333,7 @@ def test_group_module_highlight_lights_the_boxes_on_the_path():
 
 
 def test_color_takes_a_real_gradcheck_report_with_a_kink():
-    from autograd.check import gradcheck
+    from autograd.gradcheck import gradcheck
 
     report = gradcheck(lambda x, y: (x * y).relu(), {"x": 0.0, "y": 2.0})
     x, y = Value(0.0, label="x"), Value(2.0, label="y")
@@ -365,7 +365,7 @@ def test_a_label_with_a_newline_cannot_inject_dot_statements() -> None:
 
 
 def test_a_report_naming_no_node_of_the_graph_is_refused():
-    from autograd.check import gradcheck
+    from autograd.gradcheck import gradcheck
 
     report = gradcheck(lambda a, b: a * b, [2.0, 3.0])  # rows x0, x1
     x, y = Value(2.0, label="x"), Value(3.0, label="y")

@@ -1,6 +1,6 @@
-"""gradcheck(points=N): many random points at once, on the tape (autograd/check.py).
+"""gradcheck(points=N): many random points at once, on the tape (autograd/gradcheck.py).
 
-The scalar gradcheck (tests/test_check.py) is the reference: at every point
+The scalar gradcheck (tests/test_gradcheck.py) is the reference: at every point
 the batched check must reach the same verdict.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import DomainError, Op, TraceError, Value, gradcheck
-from autograd.check import random_points
+from autograd.gradcheck import random_points
 from autograd.value import _record1
 
 # x**2 with a derivative 0.05% too large: a bug gradcheck must find at every point.
