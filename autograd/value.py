@@ -181,22 +181,7 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
-        data = self.data + other.data
-        if data - data != 0.0 or STATE.special:  # inf or NaN, or a mode: the full path
-            return _record2(ops.ADD, self, other)
-        # _record2, inlined for the op that makes most nodes of a network (a tenth of a step)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._fn = _ADD
-        out._a = self
-        out._b = other
-        out._k = None
-        out._id = _next_id()
-        out._scope = STATE.scope
-        out._hooks = None
-        return out
+        return _record2(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _record2(ops.ADD, _lift(other, "+"), self)
@@ -212,22 +197,7 @@ class Value:
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "*")
-        data = self.data * other.data
-        if data - data != 0.0 or STATE.special:  # inf or NaN, or a mode: the full path
-            return _record2(ops.MUL, self, other)
-        # _record2, inlined for the op that makes most nodes of a network (a tenth of a step)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._fn = _MUL
-        out._a = self
-        out._b = other
-        out._k = None
-        out._id = _next_id()
-        out._scope = STATE.scope
-        out._hooks = None
-        return out
+        return _record2(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _record2(ops.MUL, _lift(other, "*"), self)
@@ -389,8 +359,8 @@ def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
         for w, x in zip(weights, inputs):
             act = act + w * x
 
-    only with the two operator calls per weight inlined, as in Value.__mul__
-    and Value.__add__: they are most of a network's forward pass. Anything
+    only with the two operator calls per weight inlined: they make most of a
+    network's nodes. Anything
     unusual (a mode such as no_grad, a result that is not finite, a weight
     that is not a Value) takes that loop itself.
     """
@@ -407,6 +377,8 @@ def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
         total = act.data + product
         if total - total != 0.0:  # inf or NaN: the operators say which step and why
             return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
+        # Two nodes as _node builds them, written out: a call per node would cost
+        # a tenth of a training step.
         term = _new(Value)
         term.data = product
         term.grad = 0.0
@@ -452,17 +424,7 @@ def _record1(fn: Op, a: Value, k: float | None = None) -> Value:
         data = fn.forward(a.data, k)
     except Exception as error:
         raise _domain_error(error, fn, (a,), k) from None
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._fn = fn
-    out._a = a
-    out._b = None
-    out._k = k
-    out._id = _next_id()
-    out._scope = STATE.scope
-    out._hooks = None
+    out = _node(fn, data, a, None, k, STATE.scope)
     if STATE.special:
         _apply_modes(out)
     return out
@@ -479,6 +441,14 @@ def _record2(fn: Op, a: Value, b: Value) -> Value:
         # In detect_anomaly() the anomaly check below reports it, with where it was made.
         if not (STATE.special and is_anomaly_enabled()):
             raise _domain_error(OverflowError(), fn, (a, b), None)
+    out = _node(fn, data, a, b, None, STATE.scope)
+    if STATE.special:
+        _apply_modes(out)
+    return out
+
+
+def _node(fn: Op, data: float, a: Value, b: Value | None, k: float | None, scope: Any) -> Value:
+    """A new node: every slot set here, in one place (faster than Value.__init__'s checks)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -486,12 +456,10 @@ def _record2(fn: Op, a: Value, b: Value) -> Value:
     out._fn = fn
     out._a = a
     out._b = b
-    out._k = None
+    out._k = k
     out._id = _next_id()
-    out._scope = STATE.scope
+    out._scope = scope
     out._hooks = None
-    if STATE.special:
-        _apply_modes(out)
     return out
 
 
