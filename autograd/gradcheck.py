@@ -31,7 +31,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.backward import grad, topological_order
 from autograd.errors import GradcheckError
@@ -72,6 +72,8 @@ DEFAULT_TOLERANCES = Tolerances()
 """eps=1e-6, atol=1e-5, rtol=1e-3, as torch.autograd.gradcheck's float64 defaults."""
 
 KINKS: dict[Op, float] = {RELU: 0.0, LEAKY_RELU: 0.0, ABS: 0.0}
+CONVENTIONS = {RELU: "relu'(0) = 0", LEAKY_RELU: "leaky_relu'(0) = its slope k", ABS: "abs'(0) = 0"}
+"""What backward uses at each kink (autograd/ops.py), to say so in a kink's note."""
 """Ops whose derivative jumps, and where: relu, leaky_relu and abs at 0."""
 
 KINK_FACTOR = 10.0
@@ -112,6 +114,8 @@ class GradcheckReport:
     headers: tuple[str, ...] = field(
         default=("input", "value", "analytic", "numeric", "abs error", "rel error", "pass")
     )
+    checked: str = "input"
+    """What one row checks: 'input' (gradcheck), 'second derivative' (gradgradcheck)."""
 
     @property
     def ok(self) -> bool:
@@ -147,7 +151,7 @@ class GradcheckReport:
         if kinks:
             verdict += f", {kinks} not differentiable here"
         return (
-            f"{self.title}: {len(self.rows)} input{'s' * (len(self.rows) != 1)}, "
+            f"{self.title}: {_count(len(self.rows), self.checked)}, "
             f"eps={t.eps:g}, atol={t.atol:g}, rtol={t.rtol:g}: {verdict}"
         )
 
@@ -179,12 +183,16 @@ class GradcheckReport:
                 )
         count = len(self.failures)
         raise GradcheckError(
-            f"{self.title} failed for {count} of {len(self.rows)} inputs:\n"
+            f"{self.title} failed for {count} of {_count(len(self.rows), self.checked)}:\n"
             + "\n".join(lines)
             + "\nThe gradient from backward() does not match how f changes when the input "
             "moves, so an optimizer following it goes the wrong way. Check the derivative "
             "rule of each op these inputs flow through (print(report) shows every input)"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _verdict(row: GradcheckRow) -> str:
@@ -377,15 +385,24 @@ def _differences(values: dict[int, Any], eps: float) -> _Slopes:
     )
 
 
-def _kink_note(forward: float, backward: float, near: str, confirmed: bool) -> str:
+class _GraphKink(NamedTuple):
+    """A relu, abs or leaky_relu inside f whose input sits at (or within eps of) its kink."""
+
+    where: str
+    """' (relu's input is 0)', to follow 'not differentiable here'."""
+    convention: str
+    """"relu'(0) = 0": what backward uses there."""
+
+
+def _kink_note(forward: float, backward: float, near: _GraphKink | None, confirmed: bool) -> str:
     slopes = (
         f"the slope is {format_number(backward)} on the left and {format_number(forward)} "
         "on the right"
     )
     if near:
         return (
-            f"not differentiable here{near}: {slopes}. Move the point away from the kink to "
-            "check the gradient (at the kink backward uses relu'(0) = 0, abs'(0) = 0)"
+            f"not differentiable here{near.where}: {slopes}. Move the point away from the "
+            f"kink to check the gradient (at the kink backward uses {near.convention})"
         )
     if confirmed:
         return f"not differentiable here: {slopes}. Move the point to check the gradient"
@@ -395,9 +412,9 @@ def _kink_note(forward: float, backward: float, near: str, confirmed: bool) -> s
     )
 
 
-def _graph_kinks(out: Any, leaves: list[Value], eps: float) -> dict[int, str]:
-    """For each input that feeds a relu/abs/leaky_relu at (or within eps of) its kink: why."""
-    found: dict[int, str] = {}
+def _graph_kinks(out: Any, leaves: list[Value], eps: float) -> dict[int, _GraphKink]:
+    """For each input that feeds a relu/abs/leaky_relu at (or within eps of) its kink: which."""
+    found: dict[int, _GraphKink] = {}
     if not isinstance(out, Value):
         return found
     position = {leaf.creation_index: i for i, leaf in enumerate(leaves)}
@@ -411,7 +428,9 @@ def _graph_kinks(out: Any, leaves: list[Value], eps: float) -> dict[int, str]:
         for upstream in topological_order(argument):
             i = position.get(upstream.creation_index)
             if i is not None and i not in found:
-                found[i] = f" ({op.name}'s input is {argument.data:.3g}, at its kink at 0)"
+                found[i] = _GraphKink(
+                    f" ({op.name}'s input is {argument.data:.3g})", CONVENTIONS[op]
+                )
     return found
 
 
@@ -422,7 +441,7 @@ def _row(
     slopes: _Slopes,
     k: int,
     tolerances: Tolerances,
-    graph_kink: str | None,
+    graph_kink: _GraphKink | None,
 ) -> GradcheckRow:
     numeric = slopes.central[k]
     forward, backward = slopes.forward[k], slopes.backward[k]
@@ -436,7 +455,7 @@ def _row(
         confirmed = slopes.jump_wide[k] < 1.5 * jump
         return GradcheckRow(
             name, value, analytic, numeric, abs_error, rel_error, None, KINK,
-            _kink_note(forward, backward, graph_kink or "", confirmed),
+            _kink_note(forward, backward, graph_kink, confirmed),
         )  # fmt: skip
     if tolerances.agree(analytic, numeric):
         return GradcheckRow(name, value, analytic, numeric, abs_error, rel_error, True)
@@ -445,8 +464,8 @@ def _row(
         # picks a convention that need not be f's slope (relu(x) - relu(-x) at 0).
         return GradcheckRow(
             name, value, analytic, numeric, abs_error, rel_error, None, KINK,
-            f"not differentiable here{graph_kink}: backward used the kink's convention "
-            "(relu'(0) = 0, abs'(0) = 0) although f itself has slope "
+            f"not differentiable here{graph_kink.where}: backward used the kink's "
+            f"convention ({graph_kink.convention}) although f itself has slope "
             f"{format_number(numeric)} here. Move the point away from the kink",
         )  # fmt: skip
     return GradcheckRow(
@@ -739,9 +758,10 @@ def gradgradcheck(
 ) -> GradcheckReport:
     """Check second derivatives: d/dx_j of backward()'s gradient, made with create_graph.
 
-    One row per pair (x_i, x_j), named 'x_i, x_j': the analytic value
-    differentiates the create_graph gradient df/dx_i again with respect to x_j;
-    the numeric value is the central difference of df/dx_i along x_j.
+    One row per pair (x_i, x_j), named 'x_i, x_j', with the value of x_j: the
+    analytic value differentiates the create_graph gradient df/dx_i again with
+    respect to x_j; the numeric value is the central difference of df/dx_i
+    along x_j.
 
     >>> report = gradgradcheck(lambda x, y: x * x * y, {"x": 2.0, "y": 3.0})
     >>> [(row.name, row.analytic) for row in report.rows]
@@ -751,7 +771,10 @@ def gradgradcheck(
     spec = _inputs(inputs, "gradgradcheck")
     spec.require_callable(f, "gradgradcheck")
     rows = _check_point(f, spec, tolerances, order=2)
-    return GradcheckReport(tuple(rows), tolerances, "gradgradcheck")
+    headers = ("x_i, x_j", "x_j value", "analytic", "numeric", "abs error", "rel error", "pass")
+    return GradcheckReport(
+        tuple(rows), tolerances, "gradgradcheck", headers, checked="second derivative"
+    )
 
 
 def _tolerances(eps: float, atol: float, rtol: float, who: str = "gradcheck") -> Tolerances:

@@ -41,6 +41,7 @@ from autograd.gradcheck import (
     _detached,
     _forward_only,
     _graph_kinks,
+    _GraphKink,
     _Inputs,
     _number,
     _row,
@@ -345,7 +346,7 @@ def _judge(
     hand: float | None,
     hand_error: str,
     tolerances: Tolerances,
-    graph_kink: str | None,
+    graph_kink: _GraphKink | None,
 ) -> HandRow:
     at = tuple(point.items())
     row = _row(name, point[name], engine, slopes, 0, tolerances, graph_kink)

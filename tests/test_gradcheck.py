@@ -341,7 +341,7 @@ def test_gradgradcheck_gives_the_hessian() -> None:
     }
     assert {r.name: pytest.approx(r.analytic) for r in report.rows} == expected
     assert all(r.passed for r in report.rows)
-    assert str(report).startswith("gradgradcheck: 4 inputs")
+    assert str(report).startswith("gradgradcheck: 4 second derivatives")
 
 
 @pytest.mark.parametrize(
@@ -409,3 +409,16 @@ def test_points_with_f_returning_a_number_says_so_without_internal_names() -> No
     message = str(caught.value)
     assert "f returned float 2.0, not a Value" in message
     assert "f_of_positions" not in message
+
+
+def test_gradgradcheck_table_names_the_pairs_and_shows_the_value_of_x_j():
+    report = gradgradcheck(lambda x, y: x * x * y, {"x": 2.0, "y": 3.0})
+    assert [(r.name, r.value) for r in report.rows] == [
+        ("x, x", 2.0),
+        ("x, y", 3.0),
+        ("y, x", 2.0),
+        ("y, y", 3.0),
+    ]
+    heading, header = str(report).splitlines()[:2]
+    assert heading.startswith("gradgradcheck: 4 second derivatives, eps=1e-06")
+    assert header.split()[:4] == ["x_i,", "x_j", "x_j", "value"]
