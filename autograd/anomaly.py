@@ -86,9 +86,25 @@ def _directory(frame: Any) -> str:
 
 def _where(frame: Any) -> str:
     filename = frame.f_code.co_filename
+    cell = _notebook_cell(filename)
+    if cell is not None:
+        return f"{cell}, line {frame.f_lineno}"  # as IPython's own tracebacks say it
     if "ipykernel" in filename or filename.startswith("<ipython-input"):
         return f"notebook cell {filename}, line {frame.f_lineno}"
     return f"{filename}:{frame.f_lineno}"
+
+
+def _notebook_cell(filename: str) -> str | None:
+    """'Cell In[5]' when IPython ran the code in `filename` as a cell, else None."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None  # not in IPython, and no need to import it to know
+    try:
+        shell = ipython.get_ipython()
+        label = shell.compile.format_code_name(filename) if shell is not None else None
+    except Exception:  # noqa: BLE001 - an older or unusual IPython: fall back to the file name
+        return None
+    return f"{label[0]} {label[1]}" if label else None
 
 
 def _name(node: Any) -> str:

@@ -82,6 +82,20 @@ def test_notebook_cells_are_named() -> None:
         exec(code, {"Value": Value})
 
 
+def test_a_cell_run_by_ipython_is_named_as_its_tracebacks_name_it() -> None:
+    interactive = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactive.InteractiveShell.instance()
+    try:
+        shell.run_cell("from autograd import Value, detect_anomaly", store_history=True)
+        code = "with detect_anomaly():\n    x = Value(1e200)\n    y = x * x\n"
+        result = shell.run_cell(code, store_history=True)
+        cell = shell.execution_count - 1
+        assert isinstance(result.error_in_exec, AnomalyError)
+        assert f"Cell In[{cell}], line 3" in str(result.error_in_exec)
+    finally:
+        interactive.InteractiveShell.clear_instance()
+
+
 # -- backward -----------------------------------------------------------------------------
 
 
