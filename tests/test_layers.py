@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Value, topological_order
 from nn import MLP, Layer, Neuron
 
 
@@ -187,3 +187,17 @@ def test_calling_a_neuron_with_none_says_what_an_input_is():
         "Neuron got input None: a neuron takes its inputs as a list of 2 numbers or Values. "
         "Pass e.g. [1.0, 2.0]"
     )
+
+
+def test_a_layer_calls_a_neuron_class_that_overrides_call_through_its_call():
+    class Doubling(Neuron):  # micrograd-style: __call__ overridden, no forward
+        def __call__(self, x):
+            return super().__call__(x) * 2
+
+    layer = Layer(2, 2, seed=0)
+    plain = [v.data for v in layer([1.0, -1.0])]
+    layer.neurons[1].__class__ = Doubling
+    out = layer([1.0, -1.0])
+    assert [v.data for v in out] == [plain[0], 2 * plain[1]]
+    scopes = {n.scope for n in topological_order(out[1]) if not n.is_leaf}
+    assert scopes == {"neurons.1", layer._path}  # the doubling runs in the layer's call
