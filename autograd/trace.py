@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -623,7 +624,9 @@ class Tape:
         if wrt is None:
             items = list(range(len(self._names))) + list(params)
             return False, [_target(x, self._names, r, known) for x in items]
-        if isinstance(wrt, (int, Value)) and not isinstance(wrt, bool):
+        if isinstance(wrt, np.ndarray) and wrt.dtype.kind in "iu":
+            wrt = wrt.tolist()  # positions computed with numpy; a 0-d array gives one int
+        if isinstance(wrt, (numbers.Integral, Value)) and not isinstance(wrt, bool):
             return True, [_target(wrt, self._names, r, known)]
         if isinstance(wrt, (list, tuple)):
             return False, [_target(x, self._names, r, known) for x in wrt]
@@ -848,8 +851,12 @@ def _target(x: Any, names: list[str], r: _Recording, params: set[Value]) -> tupl
             "gradients for its inputs (by position) and for Values f uses but did not make. "
             "Pass the Value in params=, or ask for an input's position"
         )
-    if isinstance(x, int) and not isinstance(x, bool) and -len(names) <= x < len(names):
-        return (_INPUT, x % len(names))
+    if (
+        isinstance(x, numbers.Integral)
+        and not isinstance(x, bool)
+        and -len(names) <= x < len(names)
+    ):
+        return (_INPUT, int(x) % len(names))
     raise TypeError(
         f"wrt got {x!r:.60}; it accepts an input position from 0 to {len(names) - 1} "
         f"({', '.join(names)}) or a parameter Value"

@@ -308,6 +308,19 @@ def test_wrt_picks_inputs_by_position_and_parameters_by_value():
         tape.grad(x, wrt=3)
 
 
+def test_wrt_takes_numpy_integers_as_positions():
+    tape = trace(lambda x, y: x * y)
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    np.testing.assert_array_equal(tape.grad(x, y, wrt=np.int64(1)), [1.0, 2.0])
+    dy, dx = tape.grad(x, y, wrt=np.arange(2)[::-1])
+    np.testing.assert_array_equal(dy, [1.0, 2.0])
+    np.testing.assert_array_equal(dx, [3.0, 5.0])
+    with pytest.raises(TypeError, match="input position from 0 to 1"):
+        tape.grad(x, y, wrt=np.int64(2))
+    with pytest.raises(TypeError, match=r"wrt=1\.0"):
+        tape.grad(x, y, wrt=1.0)
+
+
 def test_parameters_are_found_in_creation_order_and_read_live():
     b, a = Value(1.0, label="b"), Value(2.0, label="a")
     tape = trace(lambda x: a * x + b)
