@@ -371,6 +371,26 @@ def test_bad_arguments_to_trace_are_refused():
         trace(3.0, 1)
 
 
+def test_a_count_of_inputs_f_cannot_take_is_refused_when_tracing():
+    with pytest.raises(TypeError, match=r"n_inputs=3.*<lambda>\(x, y\) takes 2"):
+        trace(lambda x, y: x * y, 3)
+    with pytest.raises(TypeError, match=r"n_inputs=1.*needs 2"):
+        trace(lambda x, y: x * y, 1)
+    with pytest.raises(TypeError, match=r"keyword-only.*'scale'.*default"):
+        trace(lambda x, *, scale: x * scale)
+    # Defaults, *args and optional keywords are fine.
+    np.testing.assert_array_equal(trace(lambda x, y=2.0: x * y, 1)(np.ones(2)), [2.0, 2.0])
+    np.testing.assert_array_equal(trace(lambda x, *ys: x * ys[0], 2)([1.0], [3.0]), [3.0])
+    np.testing.assert_array_equal(trace(lambda x, *, k=2.0: x * k)([1.0]), [2.0])
+
+
+def test_an_example_that_is_not_numbers_is_refused_naming_it():
+    with pytest.raises(TypeError, match=r"got str 'a' for example.*real numbers"):
+        trace(lambda x: x, example="a")
+    with pytest.raises(TypeError, match=r"for example.*real numbers"):
+        trace(lambda x: x, example=["a"])
+
+
 def test_results_never_share_memory_with_the_arguments():
     tape = trace(lambda x, y: (x, x * y))
     x, weights = np.array([1.0, 2.0]), np.array([1.0, 1.0])
