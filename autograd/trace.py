@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def trace(
                 )
     tape = Tape(f, names, params, check)
     if example is not None:
-        point = [float(x) for x in np.ravel(np.asarray(example, dtype=float))]
+        point = [float(x) for x in np.ravel(_as_array(example, "example"))]
         if len(point) != len(names):
             raise ValueError(
                 f"trace got an example of {len(point)} numbers for a function of "
@@ -161,13 +162,18 @@ def _input_names(f: Callable[..., Any], n_inputs: int | None) -> list[str]:
     except (TypeError, ValueError):
         signature = None
     positional: list[str] = []
+    required = 0  # positional parameters without a default
+    keywords: list[str] = []  # keyword-only parameters without a default
     variadic = False
     if signature is not None:
         for p in signature.parameters.values():
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
                 positional.append(p.name)
+                required += p.default is p.empty
             elif p.kind is p.VAR_POSITIONAL:
                 variadic = True
+            elif p.kind is p.KEYWORD_ONLY and p.default is p.empty:
+                keywords.append(p.name)
     if n_inputs is None:
         if variadic or signature is None:
             raise TypeError(
@@ -177,6 +183,27 @@ def _input_names(f: Callable[..., Any], n_inputs: int | None) -> list[str]:
         n_inputs = len(positional)
     if not isinstance(n_inputs, int) or isinstance(n_inputs, bool) or n_inputs < 0:
         raise TypeError(f"trace n_inputs must be a whole number >= 0, got {n_inputs!r}")
+    if signature is not None:
+        # The tape calls f(x_0, ..., x_{n-1}): refuse now what that call would fail on later.
+        call = f"{_name(f)}({', '.join(positional)}{', *...' if variadic else ''})"
+        if keywords:
+            raise TypeError(
+                f"trace cannot call {_name(f)}: its keyword-only parameter "
+                f"{', '.join(map(repr, keywords))} has no default, and the tape passes f its "
+                "inputs by position only. Give it a default, or make it positional"
+            )
+        if n_inputs > len(positional) and not variadic:
+            raise TypeError(
+                f"trace got n_inputs={n_inputs}, but {call} takes {len(positional)} positional "
+                f"argument{'s' if len(positional) != 1 else ''}: the tape calls f with one "
+                f"Value per input. Pass n_inputs={len(positional)}, or give f more parameters"
+            )
+        if n_inputs < required:
+            raise TypeError(
+                f"trace got n_inputs={n_inputs}, but {call} needs {required} positional "
+                f"argument{'s' if required != 1 else ''}: the tape calls f with one Value per "
+                f"input. Pass n_inputs={required}, or give the extra parameters defaults"
+            )
     if len(positional) >= n_inputs and len(set(positional[:n_inputs])) == n_inputs:
         return positional[:n_inputs]
     return [f"x{i}" for i in range(n_inputs)]
@@ -623,7 +650,9 @@ class Tape:
         if wrt is None:
             items = list(range(len(self._names))) + list(params)
             return False, [_target(x, self._names, r, known) for x in items]
-        if isinstance(wrt, (int, Value)) and not isinstance(wrt, bool):
+        if isinstance(wrt, np.ndarray) and wrt.dtype.kind in "iu":
+            wrt = wrt.tolist()  # positions computed with numpy; a 0-d array gives one int
+        if isinstance(wrt, (numbers.Integral, Value)) and not isinstance(wrt, bool):
             return True, [_target(wrt, self._names, r, known)]
         if isinstance(wrt, (list, tuple)):
             return False, [_target(x, self._names, r, known) for x in wrt]
@@ -848,8 +877,12 @@ def _target(x: Any, names: list[str], r: _Recording, params: set[Value]) -> tupl
             "gradients for its inputs (by position) and for Values f uses but did not make. "
             "Pass the Value in params=, or ask for an input's position"
         )
-    if isinstance(x, int) and not isinstance(x, bool) and -len(names) <= x < len(names):
-        return (_INPUT, x % len(names))
+    if (
+        isinstance(x, numbers.Integral)
+        and not isinstance(x, bool)
+        and -len(names) <= x < len(names)
+    ):
+        return (_INPUT, int(x) % len(names))
     raise TypeError(
         f"wrt got {x!r:.60}; it accepts an input position from 0 to {len(names) - 1} "
         f"({', '.join(names)}) or a parameter Value"

@@ -308,6 +308,19 @@ def test_wrt_picks_inputs_by_position_and_parameters_by_value():
         tape.grad(x, wrt=3)
 
 
+def test_wrt_takes_numpy_integers_as_positions():
+    tape = trace(lambda x, y: x * y)
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    np.testing.assert_array_equal(tape.grad(x, y, wrt=np.int64(1)), [1.0, 2.0])
+    dy, dx = tape.grad(x, y, wrt=np.arange(2)[::-1])
+    np.testing.assert_array_equal(dy, [1.0, 2.0])
+    np.testing.assert_array_equal(dx, [3.0, 5.0])
+    with pytest.raises(TypeError, match="input position from 0 to 1"):
+        tape.grad(x, y, wrt=np.int64(2))
+    with pytest.raises(TypeError, match=r"wrt=1\.0"):
+        tape.grad(x, y, wrt=1.0)
+
+
 def test_parameters_are_found_in_creation_order_and_read_live():
     b, a = Value(1.0, label="b"), Value(2.0, label="a")
     tape = trace(lambda x: a * x + b)
@@ -356,6 +369,26 @@ def test_bad_arguments_to_trace_are_refused():
         trace(f_xy, params=[1.0])
     with pytest.raises(TypeError, match="needs a function"):
         trace(3.0, 1)
+
+
+def test_a_count_of_inputs_f_cannot_take_is_refused_when_tracing():
+    with pytest.raises(TypeError, match=r"n_inputs=3.*<lambda>\(x, y\) takes 2"):
+        trace(lambda x, y: x * y, 3)
+    with pytest.raises(TypeError, match=r"n_inputs=1.*needs 2"):
+        trace(lambda x, y: x * y, 1)
+    with pytest.raises(TypeError, match=r"keyword-only.*'scale'.*default"):
+        trace(lambda x, *, scale: x * scale)
+    # Defaults, *args and optional keywords are fine.
+    np.testing.assert_array_equal(trace(lambda x, y=2.0: x * y, 1)(np.ones(2)), [2.0, 2.0])
+    np.testing.assert_array_equal(trace(lambda x, *ys: x * ys[0], 2)([1.0], [3.0]), [3.0])
+    np.testing.assert_array_equal(trace(lambda x, *, k=2.0: x * k)([1.0]), [2.0])
+
+
+def test_an_example_that_is_not_numbers_is_refused_naming_it():
+    with pytest.raises(TypeError, match=r"got str 'a' for example.*real numbers"):
+        trace(lambda x: x, example="a")
+    with pytest.raises(TypeError, match=r"for example.*real numbers"):
+        trace(lambda x: x, example=["a"])
 
 
 def test_results_never_share_memory_with_the_arguments():

@@ -196,3 +196,29 @@ def test_comparing_a_feature_says_the_batched_engine_passes_values():
             engine="batched",
             **options,
         )
+
+
+class Scaled(nn.Module):
+    """A model with a plain-number setting, which the user may change between fits."""
+
+    def __init__(self):
+        self.w = Value(0.5)
+        self.scale = 1.0
+
+    def forward(self, x):
+        return (self.w * x[0] * self.scale).tanh()
+
+
+def test_a_setting_changed_between_fits_is_recorded_again():
+    X = np.linspace(-1.0, 1.0, 20)[:, None]
+    y = np.sign(X[:, 0])
+    histories = {}
+    for engine in ("scalar", "batched"):
+        model = Scaled()
+        options = dict(loss="mse", epochs=2, log_every=0, engine=engine)
+        nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+        model.scale = 3.0  # the next fit must see it, as the scalar engine does
+        second = nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+        histories[engine] = (second.loss, model.w.data)
+    np.testing.assert_allclose(histories["batched"][0], histories["scalar"][0], rtol=CURVE)
+    assert math.isclose(histories["batched"][1], histories["scalar"][1], rel_tol=CURVE)
