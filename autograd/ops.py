@@ -340,11 +340,17 @@ def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _pow_const_local(out: Any, a: Any, k: float) -> tuple[Any]:
+    if k == 0.0:  # a**0 is the constant 1: slope 0 even at a = 0, where a**-1 is undefined
+        return (np.zeros_like(a) if type(a) is _ARRAY else 0.0,)
     if type(a) is _ARRAY:
         _check((a == 0.0) & (k < 1.0), _pow_const_local, out, a, k)
         power = np.power(a, k - 1.0)
         _check(_overflowed(power, a), _pow_const_local, out, a, k)
         return (k * power,)
+    if k < 1.0 and _real(a) == 0.0:
+        raise _undefined(
+            f"the derivative of 0.0 ** {k!r} at 0", f"it is infinite ({k!r} * 0.0 ** {k - 1.0!r})"
+        )
     return (k * a ** (k - 1.0),)
 
 
