@@ -23,7 +23,7 @@ class DomainError(ValueError):
     >>> Value(-2.0, label="z").log()
     Traceback (most recent call last):
     ...
-    autograd.errors.DomainError: log(-2.0) is undefined: log needs x > 0 (in node 'z')
+    autograd.errors.DomainError: log(-2.0) is undefined: log needs x > 0 (in node 'z'). ...
     """
 
 

@@ -77,8 +77,11 @@ def _number(x: float | None) -> str:
     return "" if x is None else repr(float(x))
 
 
-def _undefined(expression: str, reason: str) -> DomainError:
-    return DomainError(f"{expression} is undefined: {reason}")
+def _undefined(expression: str, reason: str, way_out: str = "") -> DomainError:
+    """What happened and why; the way out is kept apart, to go after the node's label."""
+    error = DomainError(f"{expression} is undefined: {reason}")
+    error.way_out = way_out  # type: ignore[attr-defined]
+    return error
 
 
 # Helpers that work on a float, record a node on a Value, or map over a numpy
@@ -178,30 +181,48 @@ def _overflowed(out: Any, *inputs: Any) -> Any:
 
 def _divide(a: float, b: float) -> float:
     if b == 0.0:
-        raise _undefined(f"{a!r} / 0.0", "division by zero")
+        raise _undefined(
+            f"{a!r} / 0.0",
+            "division by zero",
+            "Keep the denominator away from 0, for example a / (b + 1e-12) where b >= 0",
+        )
     return a / b
 
 
 def _power(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
-        raise _undefined(f"0.0 ** {b!r}", "zero to a negative power divides by zero")
+        raise _undefined(
+            f"0.0 ** {b!r}",
+            "zero to a negative power divides by zero",
+            "Keep the base away from 0, (x + 1e-12) ** k, or use an exponent >= 0",
+        )
     if a < 0.0 and not b.is_integer():
         raise _undefined(
             f"{a!r} ** {b!r}",
             "a negative base needs a whole-number exponent (the result would be complex)",
+            "Use a whole-number exponent, or raise a positive base such as abs(x)",
         )
     return a**b
 
 
 def _log_forward(a: float, _: None) -> float:
     if a <= 0.0:
-        raise _undefined(f"log({a!r})", "log needs x > 0")
+        raise _undefined(
+            f"log({a!r})",
+            "log needs x > 0",
+            "Pass a positive number: move a probability away from 0 first, "
+            "for example log(p + 1e-12)",
+        )
     return math.log(a)
 
 
 def _sqrt_forward(a: float, _: None) -> float:
     if a < 0.0:
-        raise _undefined(f"sqrt({a!r})", "sqrt needs x >= 0")
+        raise _undefined(
+            f"sqrt({a!r})",
+            "sqrt needs x >= 0",
+            "Pass a number >= 0; for the length of a signed x, write (x * x + 1e-12).sqrt()",
+        )
     return math.sqrt(a)
 
 
@@ -340,11 +361,17 @@ def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _pow_const_local(out: Any, a: Any, k: float) -> tuple[Any]:
+    if k == 0.0:  # a**0 is the constant 1: slope 0 even at a = 0, where a**-1 is undefined
+        return (np.zeros_like(a) if type(a) is _ARRAY else 0.0,)
     if type(a) is _ARRAY:
         _check((a == 0.0) & (k < 1.0), _pow_const_local, out, a, k)
         power = np.power(a, k - 1.0)
         _check(_overflowed(power, a), _pow_const_local, out, a, k)
         return (k * power,)
+    if k < 1.0 and _real(a) == 0.0:
+        raise _undefined(
+            f"the derivative of 0.0 ** {k!r} at 0", f"it is infinite ({k!r} * 0.0 ** {k - 1.0!r})"
+        )
     return (k * a ** (k - 1.0),)
 
 

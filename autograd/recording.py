@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -62,25 +63,65 @@ def is_anomaly_enabled() -> bool:
     return _anomaly_enabled.get()
 
 
+_undo: contextvars.ContextVar[tuple[contextvars.Token[bool], ...]] = contextvars.ContextVar(
+    "chainrule_grad_mode_undo", default=()
+)
+"""The tokens that undo this thread's (or task's) open grad-mode blocks, innermost last.
+
+They live in a context variable, not on the _GradMode object, so that one object
+shared by threads (a module-level `frozen = no_grad()`) undoes each thread's own entry.
+"""
+
+
 class _GradMode:
     """A context manager and decorator that sets grad recording on or off."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._tokens: list[contextvars.Token[bool]] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(_grad_enabled.set(self._enabled))
+        _undo.set((*_undo.get(), _grad_enabled.set(self._enabled)))
         STATE.enter_special()
 
     def __exit__(self, *exc: object) -> None:
-        _grad_enabled.reset(self._tokens.pop())
-        STATE.leave_special()
+        try:
+            *outer, token = _undo.get()
+            _undo.set(tuple(outer))
+            _grad_enabled.reset(token)
+        finally:
+            STATE.leave_special()
 
     def __call__(self, func: F) -> F:
+        enabled = self._enabled
+        if inspect.isgeneratorfunction(func):
+            # A generator's body runs at each next(), after the call has returned:
+            # the mode must be set around every resumption, as torch.no_grad does.
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                inner = func(*args, **kwargs)
+                request: Any = None
+                method: Callable[..., Any] = inner.send
+                while True:
+                    try:
+                        with _GradMode(enabled):
+                            response = method(request)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        request = yield response
+                        method = inner.send
+                    except GeneratorExit:
+                        with _GradMode(enabled):
+                            inner.close()
+                        raise
+                    except BaseException as error:  # noqa: BLE001 - handed to the body
+                        request, method = error, inner.throw
+
+            return generator  # type: ignore[return-value]
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(self._enabled):
+            with _GradMode(enabled):
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -499,4 +499,5 @@ def _domain_error(error: Exception, fn: Op, args: tuple[Value, ...], k: float | 
         )
     else:
         message = f"{expression} is undefined: {error}"
-    return DomainError(message + where(args))
+    way_out = getattr(error, "way_out", "")
+    return DomainError(message + where(args) + (f". {way_out}" if way_out else ""))

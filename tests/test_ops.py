@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, grad
+from autograd import OPS, DomainError, Value, grad
 from tests.reference import REFERENCES, TAKES_CONSTANT
 
 APPLY = {
@@ -152,3 +152,25 @@ def test_conventions_at_kinks():
         x = Value(0.0)
         make(x).backward()
         assert x.grad == expected
+
+
+@pytest.mark.parametrize("x0", [0.0, -0.0, 2.5, -3.0])
+def test_a_zeroth_power_is_a_constant_with_slope_zero_everywhere(x0):
+    # d/dx x**0 = 0, at x = 0 too (where k * x**(k-1) would divide by zero), as in PyTorch.
+    x = Value(x0)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+    x = Value(x0)
+    (dy,) = grad(x**0, [x], create_graph=True)
+    assert dy.data == 0.0
+
+
+def test_a_fractional_power_at_zero_has_an_infinite_slope_and_says_so():
+    x = Value(0.0, label="x")
+    y = x**0.5
+    with pytest.raises(DomainError) as error:
+        y.backward()
+    message = str(error.value)
+    assert "the derivative of 0.0 ** 0.5 at 0 is undefined: it is infinite" in message
+    assert "'x'" in message

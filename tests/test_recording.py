@@ -77,3 +77,61 @@ def test_no_grad_as_a_decorator_without_parentheses():
 
     assert update(Value(1.0)).is_leaf
     assert not (Value(1.0) - 0.1).is_leaf
+
+
+def test_one_no_grad_object_shared_by_threads_enters_and_exits_in_each():
+    # A module-level `frozen = no_grad()` used by two threads whose blocks overlap:
+    # each thread's exit must undo its own entry, never the other thread's.
+    frozen = no_grad()
+    first_inside, second_inside, first_out = (threading.Event() for _ in range(3))
+    seen: dict[str, object] = {}
+
+    def first():
+        try:
+            with frozen:
+                first_inside.set()
+                second_inside.wait(5)
+            seen["first after"] = is_grad_enabled()
+        except Exception as error:  # noqa: BLE001 - the test reports it below
+            seen["first error"] = repr(error)
+        first_out.set()
+
+    def second():
+        first_inside.wait(5)
+        try:
+            with frozen:
+                second_inside.set()
+                first_out.wait(5)
+                seen["second inside"] = (Value(1.0) * 2).is_leaf
+            seen["second after"] = is_grad_enabled()
+        except Exception as error:  # noqa: BLE001
+            seen["second error"] = repr(error)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"first after": True, "second inside": True, "second after": True}
+    assert STATE.special == 0
+
+
+def test_no_grad_on_a_generator_function_holds_while_its_body_runs():
+    # As torch.no_grad does: the body runs without recording, the caller in between records.
+    @no_grad
+    def steps(x):
+        for _ in range(2):
+            caller_records = yield x * 2
+            assert caller_records
+            yield is_grad_enabled()
+
+    x = Value(1.0)
+    gen = steps(x)
+    first = next(gen)
+    assert first.is_leaf and first.data == 2.0
+    assert not (x * 3).is_leaf
+    assert gen.send(is_grad_enabled()) is False
+    assert next(gen).is_leaf
+    assert gen.send(True) is False
+    assert list(gen) == []
+    assert is_grad_enabled() and STATE.special == 0

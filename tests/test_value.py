@@ -331,3 +331,45 @@ def test_an_integer_too_large_for_a_float_is_a_type_error_naming_it():
         Value(10**400)
     with pytest.raises(TypeError, match="beyond the largest float"):
         Value(1.0) + 10**400
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda: Value(-2.0, label="z").log(),
+            "log(-2.0) is undefined: log needs x > 0 (in node 'z'). Pass a positive number: "
+            "move a probability away from 0 first, for example log(p + 1e-12)",
+        ),
+        (
+            lambda: autograd.log(0),
+            "log(0.0) is undefined: log needs x > 0. Pass a positive number: "
+            "move a probability away from 0 first, for example log(p + 1e-12)",
+        ),
+        (
+            lambda: Value(-1.0, label="v").sqrt(),
+            "sqrt(-1.0) is undefined: sqrt needs x >= 0 (in node 'v'). Pass a number >= 0; "
+            "for the length of a signed x, write (x * x + 1e-12).sqrt()",
+        ),
+        (
+            lambda: 2 / Value(0.0, label="d"),
+            "2.0 / 0.0 is undefined: division by zero (in node 'd'). Keep the denominator "
+            "away from 0, for example a / (b + 1e-12) where b >= 0",
+        ),
+        (
+            lambda: Value(0.0, label="x") ** -1,
+            "0.0 ** -1.0 is undefined: zero to a negative power divides by zero (in node 'x'). "
+            "Keep the base away from 0, (x + 1e-12) ** k, or use an exponent >= 0",
+        ),
+        (
+            lambda: Value(-8.0, label="x") ** (1 / 3),
+            "-8.0 ** 0.3333333333333333 is undefined: a negative base needs a whole-number "
+            "exponent (the result would be complex) (in node 'x'). Use a whole-number exponent, "
+            "or raise a positive base such as abs(x)",
+        ),
+    ],
+)
+def test_domain_errors_say_what_was_received_and_the_way_out(make, message):
+    with pytest.raises(DomainError) as error:
+        make()
+    assert str(error.value) == message
