@@ -40,17 +40,26 @@ class detect_anomaly:
     autograd.errors.AnomalyError: forward produced inf at node #... '*' ...
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[contextvars.Token[bool]] = []
-
     def __enter__(self) -> detect_anomaly:
-        self._tokens.append(_anomaly_enabled.set(True))
+        _undo.set((*_undo.get(), _anomaly_enabled.set(True)))
         STATE.enter_special()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _anomaly_enabled.reset(self._tokens.pop())
-        STATE.leave_special()
+        try:
+            *outer, token = _undo.get()
+            _undo.set(tuple(outer))
+            _anomaly_enabled.reset(token)
+        finally:
+            STATE.leave_special()
+
+
+_undo: contextvars.ContextVar[tuple[contextvars.Token[bool], ...]] = contextvars.ContextVar(
+    "chainrule_anomaly_undo", default=()
+)
+"""The tokens that undo this thread's (or task's) open detect_anomaly blocks, innermost
+last: in a context variable, so that one detect_anomaly() object shared by threads
+undoes each thread's own entry (as no_grad does, autograd/recording.py)."""
 
 
 def creation_site(node: Any) -> str | None:

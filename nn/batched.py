@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["batched_epoch", "model_tape"]
 
 _TAPES: weakref.WeakKeyDictionary[Module, Tape] = weakref.WeakKeyDictionary()
-# The fit() call each model's tape was last used by, known by its update function.
-_FITS: weakref.WeakKeyDictionary[Module, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 
 
 def model_tape(model: Module, n_features: int) -> Tape:
@@ -90,12 +88,10 @@ def batched_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
             f"rows of lengths {sorted({len(r) for r in epoch.rows})[:5]}; pad the samples, "
             "or use engine='scalar'"
         )
-    seen = _FITS.get(epoch.model)
-    if seen is None or seen() is not epoch.update:
+    if epoch.first:
         # A new fit() call: record the model as it is now. Between fits the user may
         # have changed a plain-number setting the graph bakes in (a scale, a slope).
         _TAPES.pop(epoch.model, None)
-        _FITS[epoch.model] = weakref.ref(epoch.update)
     tape = model_tape(epoch.model, X.shape[1])
     model_params = list(tape.params)
     losses = []

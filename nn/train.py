@@ -138,6 +138,8 @@ class Epoch:
     update: Callable[[], None]
     """Call once per batch, when p.grad holds the batch's gradient: records the
     layer gradient norms, clips, and steps the optimizer."""
+    first: bool = False
+    """True for the first epoch of a fit() call: the model may have changed since."""
 
 
 def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
@@ -288,7 +290,7 @@ def fit(
         norms.clear()
         try:
             losses, outputs = epoch_fn(
-                Epoch(model, rows, targets, batches, loss_fn, l2, params, update)
+                Epoch(model, rows, targets, batches, loss_fn, l2, params, update, epoch == 0)
             )
         except DomainError as error:
             stopped = DomainError(

@@ -13,7 +13,7 @@ import pytest
 import autograd.anomaly as anomaly
 from autograd import AnomalyError, DomainError, Value, detect_anomaly, grad
 from autograd.anomaly import creation_site
-from autograd.recording import STATE
+from autograd.recording import STATE, is_anomaly_enabled
 
 HERE = os.path.basename(__file__)
 
@@ -187,6 +187,41 @@ def test_the_mode_is_per_thread() -> None:
         assert done.wait(timeout=30)
     thread.join(timeout=30)
     assert errors == [DomainError]
+
+
+def test_one_detect_anomaly_object_shared_by_threads_enters_and_exits_in_each() -> None:
+    watching = detect_anomaly()
+    first_inside, second_inside, first_out = (threading.Event() for _ in range(3))
+    seen: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with watching:
+                first_inside.set()
+                second_inside.wait(5)
+            seen["first after"] = is_anomaly_enabled()
+        except Exception as error:  # noqa: BLE001 - the test reports it below
+            seen["first error"] = repr(error)
+        first_out.set()
+
+    def second() -> None:
+        first_inside.wait(5)
+        try:
+            with watching:
+                second_inside.set()
+                first_out.wait(5)
+                seen["second inside"] = is_anomaly_enabled()
+            seen["second after"] = is_anomaly_enabled()
+        except Exception as error:  # noqa: BLE001
+            seen["second error"] = repr(error)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"first after": False, "second inside": True, "second after": False}
+    assert STATE.special == 0
 
 
 # -- hooks ----------------------------------------------------------------------------------
