@@ -403,6 +403,21 @@ class Tape:
         with enable_grad():
             return self._record_now(*self._run(point, row, shape), point)
 
+    def same_graph_at(self, *example: float) -> bool:
+        """Whether f, run now on this example, makes the graph the tape recorded.
+
+        False too when nothing is recorded yet, or when f fails there. Code that
+        caches a tape can ask this before reusing it after a pause in which
+        something f reads may have changed (nn.fit asks at each call).
+        """
+        if self._recording is None or len(example) != len(self._names):
+            return False
+        point = [float(x) for x in example]
+        try:
+            return self._fingerprint_at(point, 0, (1,)) == self._recording.fingerprint
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+
     def _fingerprint_at(self, point: list[float], row: int, shape: tuple[int, ...]) -> list[Any]:
         """_fingerprint of f's graph at `point`, without building its rows: the check's cost."""
         if is_grad_enabled():

@@ -88,10 +88,12 @@ def batched_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
             f"rows of lengths {sorted({len(r) for r in epoch.rows})[:5]}; pad the samples, "
             "or use engine='scalar'"
         )
-    if epoch.first:
-        # A new fit() call: record the model as it is now. Between fits the user may
-        # have changed a plain-number setting the graph bakes in (a scale, a slope).
-        _TAPES.pop(epoch.model, None)
+    cached = _TAPES.get(epoch.model)
+    if epoch.first and cached is not None and not cached.same_graph_at(*X[0]):
+        # A new fit() call, and the model no longer makes the recorded graph: between
+        # fits the user changed something the graph bakes in (a scale, a slope).
+        # Record it afresh; the tape's checks then guard this fit as they did the last.
+        del _TAPES[epoch.model]
     tape = model_tape(epoch.model, X.shape[1])
     model_params = list(tape.params)
     losses = []

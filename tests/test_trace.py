@@ -670,3 +670,17 @@ def test_listing_matches_golden_file():
     assert "not recorded yet" in repr(trace(neuron))
     with pytest.raises(TraceError, match="not been recorded yet"):
         _ = trace(neuron).rows
+
+
+def test_same_graph_at_tells_whether_f_still_makes_the_recorded_graph():
+    settings = {"scale": 2.0}
+    w = Value(1.0, label="w")
+    tape = trace(lambda x: w * x * settings["scale"], params=[w])
+    assert not tape.same_graph_at(1.0)  # nothing recorded yet
+    tape(np.array([1.0, 2.0]))
+    assert tape.same_graph_at(5.0)
+    w.data = -3.0  # a parameter's value is read live: the graph is the same
+    assert tape.same_graph_at(5.0)
+    settings["scale"] = 3.0  # a number f bakes in as a constant: a different graph
+    assert not tape.same_graph_at(5.0)
+    assert not tape.same_graph_at(1.0, 2.0)  # the wrong number of inputs

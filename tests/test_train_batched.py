@@ -222,3 +222,13 @@ def test_a_setting_changed_between_fits_is_recorded_again():
         histories[engine] = (second.loss, model.w.data)
     np.testing.assert_allclose(histories["batched"][0], histories["scalar"][0], rtol=CURVE)
     assert math.isclose(histories["batched"][1], histories["scalar"][1], rel_tol=CURVE)
+
+
+def test_a_model_unchanged_between_fits_keeps_its_tape():
+    X, y = nn.data.moons(20, 0.1, seed=0, signed=True)
+    model = nn.MLP(2, [4, 1], seed=0)
+    options = dict(loss="hinge", epochs=1, log_every=0, engine="batched")
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    tape = model_tape(model, 2)
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    assert model_tape(model, 2) is tape  # recorded once, reused by the second fit
