@@ -208,6 +208,32 @@ def in_formula(name: str) -> str:
     return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
 
 
+def _unwrap(formula: str) -> str:
+    """'-2' for a formula that is only '(-2)': parentheses are for inside a formula."""
+    if formula.startswith("(") and formula.endswith(")"):
+        inner = formula[1:-1]
+        try:
+            float(inner)
+        except ValueError:
+            return formula
+        return inner
+    return formula
+
+
+def _letter(node: Value, names: dict[Value, str]) -> str:
+    """How a parent reads in a formula: its name, or the number a constant is (y - 4)."""
+    if node.is_leaf and node.constant is not None:
+        return _constant_text(node.constant)
+    return in_formula(names[node])
+
+
+def _data(node: Value, names: dict[Value, str]) -> str:
+    """A parent's data in an update: 'x.data', or the number a constant is."""
+    if node.is_leaf and node.constant is not None:
+        return _constant_text(node.constant)
+    return f"{in_formula(names[node])}.data"
+
+
 def _d(top: str, bottom: str) -> str:
     """'dL/dw', or 'do/d(x1*w1 + b)' for a name that is not a single word."""
     return f"d{in_formula(top)}/d{in_formula(bottom)}"
@@ -253,12 +279,12 @@ def explain(y: Value) -> Explanation:
             continue
         parents = node.parents
         name = names[node]
-        letters = {"out": in_formula(name), "a": in_formula(names[parents[0]])}
-        data_letters = {key: f"{letter}.data" for key, letter in letters.items()}
+        letters = {"out": in_formula(name), "a": _letter(parents[0], names)}
+        data_letters = {"out": f"{letters['out']}.data", "a": _data(parents[0], names)}
         second: float | None = node.constant
         if len(parents) == 2:
-            letters["b"] = in_formula(names[parents[1]])
-            data_letters["b"] = f"{letters['b']}.data"
+            letters["b"] = _letter(parents[1], names)
+            data_letters["b"] = _data(parents[1], names)
             second = parents[1].data
         try:
             local = op.local(node.data, parents[0].data, second)
@@ -275,8 +301,8 @@ def explain(y: Value) -> Explanation:
             d = float(d)
             amount = d * g
             grads[parent] += amount
-            derivative = _formula(op, formula, letters, node.constant)
-            in_data = _formula(op, formula, data_letters, node.constant)
+            derivative = _unwrap(_formula(op, formula, letters, node.constant))
+            in_data = _unwrap(_formula(op, formula, data_letters, node.constant))
             if _needs_parentheses(in_data):
                 in_data = f"({in_data})"
             update = (

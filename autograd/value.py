@@ -154,7 +154,11 @@ class Value:
 
     @property
     def constant(self) -> float | None:
-        """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu)."""
+        """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu).
+
+        For a leaf that an operator made from a plain number (the 4.0 of
+        `y - 4.0`), that number; None for every other leaf.
+        """
         return self._k
 
     @property
@@ -415,7 +419,9 @@ def _plain_weighted_sum(bias: Any, weights: Any, inputs: Any) -> Any:
 def _lift(x: Any, symbol: str) -> Value:
     if isinstance(x, Value):
         return x
-    return Value(_as_float(x, f"the other operand of {symbol}"))
+    constant = Value(_as_float(x, f"the other operand of {symbol}"))
+    constant._k = constant.data  # so explain() can write it as the number it is
+    return constant
 
 
 def _record1(fn: Op, a: Value, k: float | None = None) -> Value:

@@ -258,3 +258,19 @@ def test_lecture_labels_with_operators_read_as_one_name_in_formulas():
     assert "x1*w1 + x2*w2 = (x1*w1) + (x2*w2)" in text
     assert "dn/d(x1*w1 + x2*w2) = 1" in text
     assert "o = tanh(n)" in text
+
+
+def test_a_plain_number_in_the_code_reads_as_that_number_in_formulas():
+    x = Value(2.0, label="x")
+    y = x * -2.0 + 3 * x
+    y.label = "y"
+    e = explain(y)
+    by_expression = {step.expression: step for step in e}
+    assert set(by_expression) == {"n2 + n4", "x * (-2)", "3 * x"}
+    times_minus_two = by_expression["x * (-2)"].contributions[0]
+    assert (times_minus_two.parent, times_minus_two.derivative) == ("x", "-2")
+    assert times_minus_two.update == "x.grad += -2 * n2.grad = -2.0 * 1.0 = -2.0"
+    three_times = by_expression["3 * x"].contributions[1]
+    assert three_times.update == "x.grad += 3 * n4.grad = 3.0 * 1.0 = 3.0"
+    assert Value(3.0).constant is None  # a Value the user made keeps its name, n1 or a label
+    assert (x * 3).parents[1].constant == 3.0
