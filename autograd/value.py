@@ -231,6 +231,20 @@ class Value:
     def __abs__(self) -> Value:
         return _record1(ops.ABS, self)
 
+    # -- comparisons: refused with a way out (== stays identity, so Values hash) --
+
+    def __lt__(self, other: Any) -> bool:
+        raise _no_comparison("<", self, other)
+
+    def __le__(self, other: Any) -> bool:
+        raise _no_comparison("<=", self, other)
+
+    def __gt__(self, other: Any) -> bool:
+        raise _no_comparison(">", self, other)
+
+    def __ge__(self, other: Any) -> bool:
+        raise _no_comparison(">=", self, other)
+
     # -- functions ----------------------------------------------------------------
 
     def exp(self) -> Value:
@@ -414,6 +428,16 @@ def _plain_weighted_sum(bias: Any, weights: Any, inputs: Any) -> Any:
     for w, x in zip(weights, inputs, strict=False):
         act = act + w * x
     return act
+
+
+def _no_comparison(symbol: str, a: Any, b: Any) -> TypeError:
+    left, right = (repr(x.data) if isinstance(x, Value) else repr(x) for x in (a, b))
+    return TypeError(
+        f"Values cannot be compared with {symbol} (got {left} {symbol} {right}): the graph "
+        "records arithmetic, not choices. Compare their numbers, x.data "
+        f"{symbol} y.data, for a choice that backward need not see, or write the choice "
+        "with an op of the graph (relu, abs, leaky_relu), which backward differentiates"
+    )
 
 
 def _lift(x: Any, symbol: str) -> Value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -373,3 +374,22 @@ def test_domain_errors_say_what_was_received_and_the_way_out(make, message):
     with pytest.raises(DomainError) as error:
         make()
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    "compare, shown",
+    [
+        (lambda x: x < 0, "2.0 < 0"),
+        (lambda x: 0 < x, "2.0 > 0"),  # Python asks the Value the mirrored question
+        (lambda x: x >= Value(1.0), "2.0 >= 1.0"),
+        (lambda x: max(x, Value(1.0)), "1.0 > 2.0"),
+    ],
+)
+def test_comparisons_are_refused_with_the_numbers_and_the_way_out(compare, shown):
+    with pytest.raises(TypeError, match=re.escape(f"(got {shown})") + ".*x.data.*relu, abs"):
+        compare(Value(2.0))
+
+
+def test_equality_stays_identity_so_values_can_be_dict_keys():
+    x, y = Value(2.0), Value(2.0)
+    assert x == x and x != y and len({x: 1, y: 2}) == 2
