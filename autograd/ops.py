@@ -69,12 +69,25 @@ class Op:
     """
 
     def describe(self, a: float, b: float | None = None, k: float | None = None) -> str:
-        """The operation with numbers filled in: describe(-2.0) == 'log(-2.0)'."""
-        return self.expression.format(a=_number(a), b=_number(b), k=_number(k))
+        """The operation with numbers filled in: describe(-2.0) == 'log(-2.0)'.
+
+        A negative number between operators is put in parentheses, so that the
+        text reads as Python would: (-8.0) ** 0.5, not -8.0 ** 0.5 (which is -(8.0 ** 0.5)).
+        """
+        template = self.expression
+        return template.format(
+            **{
+                name: _number(x, enclosed=f"({{{name}}})" in template)
+                for name, x in (("a", a), ("b", b), ("k", k))
+            }
+        )
 
 
-def _number(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
+def _number(x: float | None, enclosed: bool = True) -> str:
+    if x is None:
+        return ""
+    text = repr(float(x))
+    return text if enclosed or not text.startswith("-") else f"({text})"
 
 
 def _undefined(expression: str, reason: str, way_out: str = "") -> DomainError:
@@ -198,7 +211,7 @@ def _power(a: float, b: float) -> float:
         )
     if a < 0.0 and not b.is_integer():
         raise _undefined(
-            f"{a!r} ** {b!r}",
+            f"({a!r}) ** {b!r}",  # a < 0 here: -8.0 ** 0.5 would read as -(8.0 ** 0.5)
             "a negative base needs a whole-number exponent (the result would be complex)",
             "Use a whole-number exponent, or raise a positive base such as abs(x)",
         )

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, DomainError, Value, grad
+from autograd import OPS, DomainError, Value, grad, ops
 from tests.reference import REFERENCES, TAKES_CONSTANT
 
 APPLY = {
@@ -174,3 +174,12 @@ def test_a_fractional_power_at_zero_has_an_infinite_slope_and_says_so():
     message = str(error.value)
     assert "the derivative of 0.0 ** 0.5 at 0 is undefined: it is infinite" in message
     assert "'x'" in message
+
+
+def test_describe_reads_as_python_would_with_negative_numbers():
+    assert ops.POW.describe(-8.0, 0.5) == "(-8.0) ** 0.5"  # not -(8.0 ** 0.5)
+    assert ops.POW_CONST.describe(-8.0, None, 0.5) == "(-8.0) ** 0.5"
+    assert ops.SUB.describe(1.0, -2.0) == "1.0 - (-2.0)"
+    assert ops.NEG.describe(-2.0) == "-(-2.0)"
+    assert ops.LOG.describe(-2.0) == "log(-2.0)"  # already inside parentheses
+    assert ops.MUL.describe(2.0, 3.0) == "2.0 * 3.0"

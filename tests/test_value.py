@@ -364,7 +364,7 @@ def test_an_integer_too_large_for_a_float_is_a_type_error_naming_it():
         ),
         (
             lambda: Value(-8.0, label="x") ** (1 / 3),
-            "-8.0 ** 0.3333333333333333 is undefined: a negative base needs a whole-number "
+            "(-8.0) ** 0.3333333333333333 is undefined: a negative base needs a whole-number "
             "exponent (the result would be complex) (in node 'x'). Use a whole-number exponent, "
             "or raise a positive base such as abs(x)",
         ),
