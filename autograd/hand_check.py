@@ -169,6 +169,8 @@ class HandCheckReport:
             verdict = "all partial derivatives agree"
         elif first is not None and (first.hand_ok is False or first.symbolic is False):
             verdict = f"first wrong partial: df/d{first.name} at {_point_text(first.at)}"
+        elif first is not None and first.note.startswith("f returned"):  # see _detached
+            verdict = f"f returned a plain number, not a Value: no gradient for df/d{first.name}"
         else:
             verdict = f"the engine is wrong for df/d{first.name}" if first else "FAILED"
         lines = [f"check_gradients {where} (eps={t.eps:g}, atol={t.atol:g}, rtol={t.rtol:g})"]

@@ -168,6 +168,8 @@ def test_f_returning_a_float_is_not_blamed_on_a_derivative_rule() -> None:
     assert not report.ok
     assert "f returned float 1.0, not a Value" in row.note
     assert "derivative rule" not in row.note
+    heading = str(report).splitlines()[1]
+    assert heading == "f returned a plain number, not a Value: no gradient for df/dx"
     single = gradcheck(lambda x: x.data**2, [1.0])
     assert "f returned float 1.0, not a Value" in single.rows[0].note
 
