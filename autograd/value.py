@@ -231,6 +231,13 @@ class Value:
     def __abs__(self) -> Value:
         return _record1(ops.ABS, self)
 
+    def __float__(self) -> float:
+        raise TypeError(
+            f"float() of a Value ({self!r:.60}) would leave the graph, so backward would not "
+            "see what is done with the number. Use x.data to read it on purpose, or keep "
+            "computing with Values (x.exp(), autograd.tanh(x)) so gradients reach x"
+        )
+
     # -- comparisons: refused with a way out (== stays identity, so Values hash) --
 
     def __lt__(self, other: Any) -> bool:

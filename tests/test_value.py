@@ -393,3 +393,11 @@ def test_comparisons_are_refused_with_the_numbers_and_the_way_out(compare, shown
 def test_equality_stays_identity_so_values_can_be_dict_keys():
     x, y = Value(2.0), Value(2.0)
     assert x == x and x != y and len({x: 1, y: 2}) == 2
+
+
+def test_float_of_a_value_says_it_would_leave_the_graph():
+    x = Value(2.0, label="x")
+    with pytest.raises(TypeError, match=r"float\(\) of a Value .*x\.data.*keep computing"):
+        float(x)
+    with pytest.raises(TypeError, match="would leave the graph"):
+        math.exp(x)
