@@ -5,8 +5,12 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,8 @@ import autograd.anomaly as anomaly
 from autograd import AnomalyError, DomainError, Value, detect_anomaly, grad
 from autograd.anomaly import creation_site
 from autograd.recording import STATE, is_anomaly_enabled
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HERE = os.path.basename(__file__)
 
@@ -83,17 +89,27 @@ def test_notebook_cells_are_named() -> None:
 
 
 def test_a_cell_run_by_ipython_is_named_as_its_tracebacks_name_it() -> None:
-    interactive = pytest.importorskip("IPython.core.interactiveshell")
-    shell = interactive.InteractiveShell.instance()
-    try:
+    pytest.importorskip("IPython")
+    # In a fresh interpreter: an IPython shell changes sys.displayhook and more for good.
+    script = textwrap.dedent(
+        """
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
         shell.run_cell("from autograd import Value, detect_anomaly", store_history=True)
-        code = "with detect_anomaly():\n    x = Value(1e200)\n    y = x * x\n"
+        code = "with detect_anomaly():\\n    x = Value(1e200)\\n    y = x * x\\n"
         result = shell.run_cell(code, store_history=True)
-        cell = shell.execution_count - 1
-        assert isinstance(result.error_in_exec, AnomalyError)
-        assert f"Cell In[{cell}], line 3" in str(result.error_in_exec)
-    finally:
-        interactive.InteractiveShell.clear_instance()
+        print("MESSAGE", result.error_in_exec)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    message = run.stdout.split("MESSAGE", 1)[-1]
+    assert "forward produced inf" in message and "created at Cell In[2], line 3" in message
 
 
 # -- backward -----------------------------------------------------------------------------
