@@ -88,6 +88,7 @@ class Explanation:
         steps: tuple[Step, ...],
         gradients: dict[str, float],
         leaves: tuple[str, ...],
+        constants: tuple[str, ...] = (),
     ) -> None:
         self.root = root
         """The name of the node explained."""
@@ -99,6 +100,8 @@ class Explanation:
         """d(root)/d(node) for every node, by name, in creation order."""
         self.leaves = leaves
         """The names of the leaves (inputs, parameters, constants), in creation order."""
+        self.constants = constants
+        """Those of the leaves that are plain numbers from the code (the 4 of y - 4)."""
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -113,7 +116,9 @@ class Explanation:
         return f"<Explanation of {self.root}: {len(self.steps)} steps>"
 
     def _leaf_gradients(self) -> str:
-        return ", ".join(f"{_d(self.root, n)} = {_num(self.gradients[n])}" for n in self.leaves)
+        """The gradients a student wants at the end: of the inputs and parameters."""
+        wanted = [n for n in self.leaves if n not in self.constants] or list(self.leaves)
+        return ", ".join(f"{_d(self.root, n)} = {_num(self.gradients[n])}" for n in wanted)
 
     def _rows(self) -> list[list[str]]:
         rows = []
@@ -340,4 +345,7 @@ def explain(y: Value) -> Explanation:
     by_creation = sorted(order, key=lambda node: node.creation_index)
     gradients = {names[node]: grads[node] for node in by_creation}
     leaves = tuple(names[node] for node in by_creation if node.is_leaf)
-    return Explanation(names[y], y.data, tuple(steps), gradients, leaves)
+    constants = tuple(
+        names[node] for node in by_creation if node.is_leaf and node.constant is not None
+    )
+    return Explanation(names[y], y.data, tuple(steps), gradients, leaves, constants)

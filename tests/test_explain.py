@@ -272,5 +272,7 @@ def test_a_plain_number_in_the_code_reads_as_that_number_in_formulas():
     assert times_minus_two.update == "x.grad += -2 * n2.grad = -2.0 * 1.0 = -2.0"
     three_times = by_expression["3 * x"].contributions[1]
     assert three_times.update == "x.grad += 3 * n4.grad = 3.0 * 1.0 = 3.0"
+    assert e.constants == ("n1", "n3") and e.leaves == ("x", "n1", "n3")
+    assert str(e).splitlines()[-1] == "gradients of the leaves: dy/dx = 1.0"  # not the constants
     assert Value(3.0).constant is None  # a Value the user made keeps its name, n1 or a label
     assert (x * 3).parents[1].constant == 3.0
