@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
-import time
+
+from timing import median_seconds
 
 from autograd import RenderError, Value, draw, topological_order
 from autograd.recording import module_scope
@@ -90,22 +90,13 @@ def training_loss() -> Value:
     return loss
 
 
-def median_seconds(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     loss = training_loss()
     n = len(topological_order(loss))
     drawing = draw(loss, group="module")
     boxes = drawing.source.count("shape=box")
     print(f"graph: {n} nodes; grouped drawing: {len(drawing.body)} DOT lines, {boxes} boxes")
-    build = median_seconds(lambda: draw(loss, group="module"))
+    build = median_seconds(lambda _: draw(loss, group="module"), 5)
     print(f"draw(loss, group='module')        median {build:.3f} s")
     for program in ("dot", "graphviz-pure"):
         try:
@@ -120,7 +111,7 @@ def main() -> None:
             return drawing.pipe(format="svg")
 
         svg = draw_and_render()
-        seconds = median_seconds(draw_and_render, repeat=3)
+        seconds = median_seconds(lambda _: draw_and_render(), 3)
         verdict = "met" if seconds < 5 else "NOT met"
         print(
             f"draw + render to SVG with {program:13} median {seconds:.3f} s "

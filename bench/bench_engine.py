@@ -22,13 +22,13 @@ import argparse
 import gc
 import math
 import random
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_seconds, print_table  # noqa: E402
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
@@ -88,15 +88,6 @@ def float_forward(weights, xs) -> list[float]:
             h = nxt
         out.append(h[0])
     return out
-
-
-def median_seconds(fn, repeat: int) -> float:
-    times = []
-    for i in range(repeat):
-        start = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def deep_chain(value_cls, depth: int, op: str = "tanh") -> None:
@@ -246,10 +237,7 @@ def main() -> None:
     )
 
     print(f"Python {sys.version.split()[0]}, medians of {args.repeat} runs\n")
-    print("| workload | chainrule | micrograd 0.1.0 | micrograd / chainrule |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("workload", "chainrule", "micrograd 0.1.0", "micrograd / chainrule"), rows)
 
 
 if __name__ == "__main__":

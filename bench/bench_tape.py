@@ -25,7 +25,6 @@ tape does.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_seconds, print_table  # noqa: E402
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
@@ -51,15 +52,6 @@ except ImportError:  # torch is never a dependency: compared only when present
 
 SIZES = [16, 16, 1]
 L2 = 1e-4
-
-
-def median_seconds(fn, repeat: int) -> float:
-    times = []
-    for i in range(repeat):
-        start = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def learning_rate(k: int) -> float:
@@ -368,10 +360,7 @@ def main() -> None:
     print(f"{versions}; medians of {repeat} or more runs")
     print(f"first-step loss, every engine: {losses['tape']:.12f} (spread {spread:.1e})")
     print(f"grid: largest difference, tape vs scalar engine, over the largest value: {worst:.1e}\n")
-    print("| workload | chainrule tape | reference | reference / tape | target |")
-    print("| --- | --- | --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("workload", "chainrule tape", "reference", "reference / tape", "target"), rows)
 
 
 if __name__ == "__main__":
