@@ -18,6 +18,7 @@ import autograd.anomaly as anomaly
 from autograd import AnomalyError, DomainError, Value, detect_anomaly, grad
 from autograd.anomaly import creation_site
 from autograd.recording import STATE, is_anomaly_enabled
+from tests._threads import overlapping_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -206,36 +207,7 @@ def test_the_mode_is_per_thread() -> None:
 
 
 def test_one_detect_anomaly_object_shared_by_threads_enters_and_exits_in_each() -> None:
-    watching = detect_anomaly()
-    first_inside, second_inside, first_out = (threading.Event() for _ in range(3))
-    seen: dict[str, object] = {}
-
-    def first() -> None:
-        try:
-            with watching:
-                first_inside.set()
-                second_inside.wait(5)
-            seen["first after"] = is_anomaly_enabled()
-        except Exception as error:  # noqa: BLE001 - the test reports it below
-            seen["first error"] = repr(error)
-        first_out.set()
-
-    def second() -> None:
-        first_inside.wait(5)
-        try:
-            with watching:
-                second_inside.set()
-                first_out.wait(5)
-                seen["second inside"] = is_anomaly_enabled()
-            seen["second after"] = is_anomaly_enabled()
-        except Exception as error:  # noqa: BLE001
-            seen["second error"] = repr(error)
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seen = overlapping_blocks(detect_anomaly(), is_anomaly_enabled)
     assert seen == {"first after": False, "second inside": True, "second after": False}
     assert STATE.special == 0
 

@@ -6,6 +6,7 @@ import threading
 
 from autograd import Value, enable_grad, is_grad_enabled, no_grad
 from autograd.recording import STATE
+from tests._threads import overlapping_blocks
 
 
 def test_no_grad_records_leaves_and_restores_recording():
@@ -80,39 +81,9 @@ def test_no_grad_as_a_decorator_without_parentheses():
 
 
 def test_one_no_grad_object_shared_by_threads_enters_and_exits_in_each():
-    # A module-level `frozen = no_grad()` used by two threads whose blocks overlap:
-    # each thread's exit must undo its own entry, never the other thread's.
-    frozen = no_grad()
-    first_inside, second_inside, first_out = (threading.Event() for _ in range(3))
-    seen: dict[str, object] = {}
-
-    def first():
-        try:
-            with frozen:
-                first_inside.set()
-                second_inside.wait(5)
-            seen["first after"] = is_grad_enabled()
-        except Exception as error:  # noqa: BLE001 - the test reports it below
-            seen["first error"] = repr(error)
-        first_out.set()
-
-    def second():
-        first_inside.wait(5)
-        try:
-            with frozen:
-                second_inside.set()
-                first_out.wait(5)
-                seen["second inside"] = (Value(1.0) * 2).is_leaf
-            seen["second after"] = is_grad_enabled()
-        except Exception as error:  # noqa: BLE001
-            seen["second error"] = repr(error)
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert seen == {"first after": True, "second inside": True, "second after": True}
+    # A module-level `frozen = no_grad()` used by two threads whose blocks overlap.
+    seen = overlapping_blocks(no_grad(), lambda: (Value(1.0) * 2).is_leaf)
+    assert seen == {"first after": False, "second inside": True, "second after": False}
     assert STATE.special == 0
 
 
