@@ -234,9 +234,8 @@ def _letter(node: Value, names: dict[Value, str]) -> str:
 
 def _data(node: Value, names: dict[Value, str]) -> str:
     """A parent's data in an update: 'x.data', or the number a constant is."""
-    if node.is_leaf and node.constant is not None:
-        return _constant_text(node.constant)
-    return f"{in_formula(names[node])}.data"
+    letter = _letter(node, names)
+    return letter if node.is_leaf and node.constant is not None else f"{letter}.data"
 
 
 def _d(top: str, bottom: str) -> str:

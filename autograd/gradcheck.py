@@ -573,12 +573,16 @@ def _as_number(out: Any, who: str) -> float:
     )
 
 
+DETACHED = "f returned "
+"""How _detached's note starts, so that a report can tell that cause from a wrong rule."""
+
+
 def _detached(out: Any) -> str:
     """Why backward() gives 0 when f returned a plain number; '' if it returned a Value."""
     if isinstance(out, Value):
         return ""
     return (
-        f"f returned {type(out).__name__} {out!r:.40}, not a Value, so backward() cannot "
+        f"{DETACHED}{type(out).__name__} {out!r:.40}, not a Value, so backward() cannot "
         "reach the inputs and gives 0: build f from Value operations (x * y, x.sin(), "
         "autograd.exp(x)) instead of .data or math functions"
     )

@@ -32,6 +32,7 @@ from typing import Any
 from autograd.errors import GradcheckError
 from autograd.gradcheck import (
     DEFAULT_TOLERANCES,
+    DETACHED,
     FAIL,
     KINK,
     PASS,
@@ -169,7 +170,7 @@ class HandCheckReport:
             verdict = "all partial derivatives agree"
         elif first is not None and (first.hand_ok is False or first.symbolic is False):
             verdict = f"first wrong partial: df/d{first.name} at {_point_text(first.at)}"
-        elif first is not None and first.note.startswith("f returned"):  # see _detached
+        elif first is not None and first.note.startswith(DETACHED):
             verdict = f"f returned a plain number, not a Value: no gradient for df/d{first.name}"
         else:
             verdict = f"the engine is wrong for df/d{first.name}" if first else "FAILED"
