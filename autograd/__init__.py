@@ -33,18 +33,7 @@ from autograd.errors import (  # noqa: E402
 )
 from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
-from autograd.functions import (  # noqa: E402
-    cos,
-    exp,
-    leaky_relu,
-    log,
-    relu,
-    sigmoid,
-    sin,
-    softplus,
-    sqrt,
-    tanh,
-)
+from autograd.functions import *  # noqa: E402, F403 - one function per row of the table
 from autograd.gradcheck import GradcheckReport, GradcheckRow, gradcheck, gradgradcheck  # noqa: E402
 from autograd.hand_check import HandCheckReport, HandRow, check_gradients  # noqa: E402
 from autograd.ops import OPS, Op  # noqa: E402
@@ -56,6 +45,8 @@ from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
 
+from autograd import functions  # noqa: E402
+
 __all__ = [
     "Value",
     "grad",
@@ -65,16 +56,6 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "collector",
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "softplus",
-    "sin",
-    "cos",
     "Op",
     "OPS",
     "DomainError",
@@ -103,3 +84,4 @@ __all__ = [
     "trace",
     "Tape",
 ]
+__all__ += functions.__all__

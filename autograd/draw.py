@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd.backward import topological_order
+from autograd.chain import local_derivatives
 from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
@@ -390,15 +391,11 @@ def _creation_index(node: Value) -> int:
 
 
 def _local_derivatives(node: Value) -> tuple[float | None, ...]:
-    op = node.operation
-    parents = node.parents
-    if op is None:
-        return ()
-    second = parents[1].data if len(parents) == 2 else node.constant
+    """The edge labels: the chain-rule step's local derivatives, None where there is none."""
     try:
-        return tuple(float(d) for d in op.local(node.data, parents[0].data, second))
-    except (ArithmeticError, ValueError):
-        return (None,) * len(parents)
+        return tuple(float(d) for d in local_derivatives(node))
+    except (ArithmeticError, ValueError, TypeError):  # TypeError: a hand-set closure's node
+        return (None,) * len(node.parents)
 
 
 def _connect(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
-from autograd.recording import STATE
+from autograd.recording import SCOPE
 from autograd.value import weighted_sum
 from nn.errors import ShapeError
 from nn.module import Module
@@ -186,19 +186,16 @@ class Layer(Module):
         # [n(x) for n in self.neurons], with Module.__call__'s work (the neuron's scope
         # around its forward) done here in one loop: a call per neuron is a twentieth of
         # micrograd's demo step. A neuron class with its own __call__ is called as it is.
-        state = STATE
-        outer = state.scope
         out = []
-        try:
-            for n in self.neurons:
-                if type(n).__call__ is not Module.__call__:
-                    state.scope = outer
-                    out.append(n(x))
-                    continue
-                state.scope = n._path
+        for n in self.neurons:
+            if type(n).__call__ is not Module.__call__:
+                out.append(n(x))
+                continue
+            token = SCOPE.set(n._path)
+            try:
                 out.append(n.forward(x))
-        finally:
-            state.scope = outer
+            finally:
+                SCOPE.reset(token)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
