@@ -111,6 +111,18 @@ def test_init_draws_uniformly_within_its_bound(init, bound):
     assert all(n.b.data == 0.0 for n in layer.neurons)
 
 
+def test_bias_uniform_is_drawn_after_the_weights_within_their_bound():
+    draws = random.Random(3)
+    expected = [draws.uniform(-1, 1) for _ in range(3)]
+    assert [p.data for p in Neuron(2, bias="uniform", seed=3).parameters()] == expected
+    a = math.sqrt(6 / 4)
+    layer = Layer(4, 30, init="he", bias="uniform", seed=0)
+    biases = [n.b.data for n in layer.neurons]
+    assert max(abs(b) for b in biases) <= a
+    assert len(set(biases)) == 30
+    assert all(n.b.data != 0.0 for n in MLP(2, [3, 1], bias="uniform", seed=0).layers[1].neurons)
+
+
 def test_same_seed_same_model_and_different_seed_different_model():
     a, b, c = MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=8)
     assert a.state_dict() == b.state_dict()
@@ -125,6 +137,7 @@ def test_same_seed_same_model_and_different_seed_different_model():
     [
         (lambda: Neuron(2, activation="swish"), "unknown activation 'swish'"),
         (lambda: Neuron(2, init="normal"), "unknown init 'normal'"),
+        (lambda: Neuron(2, bias="normal"), "unknown bias 'normal'"),
         (lambda: Neuron(0), "nin must be a positive int"),
         (lambda: Layer(2, 0), "nout must be a positive int"),
         (lambda: MLP(2, []), "at least one layer"),
