@@ -125,9 +125,9 @@ def lecture_engine(mistake: str = "", ops: tuple[str, ...] | None = None) -> typ
             return self._unary(max(self.data, 0.0), float(self.data > 0), "ReLU")
 
         def backward(self) -> None:
-            order = {"bfs": _bfs, "recursive": _recursive, "global topo": _global}.get(
-                mistake, _loop
-            )(self)
+            sorts = {"bfs": _bfs, "recursive": _recursive, "global topo": _global}
+            sorts["no visited"] = _unvisited
+            order = sorts.get(mistake, _loop)(self)
             if mistake != "no seed":
                 self.grad = 1.0
             if mistake == "backward raises":
@@ -170,6 +170,19 @@ def _recursive(root: Any) -> list[Any]:
             for child in v._prev:
                 build(child)
             topo.append(v)
+
+    build(root)
+    return topo[::-1]
+
+
+def _unvisited(root: Any) -> list[Any]:
+    """The lecture's sort without its visited set: a node reached twice is listed twice."""
+    topo = []
+
+    def build(v: Any) -> None:
+        for child in v._prev:
+            build(child)
+        topo.append(v)
 
     build(root)
     return topo[::-1]
@@ -242,6 +255,7 @@ PLANTED = [
     ("tanh x", "tanh", "d tanh/dx used x, not the output t: 1 - t**2"),
     ("no out.grad", "upstream gradient 3", "tanh gives its gradient for an upstream gradient"),
     ("bfs", "unequal paths: d = (a*2 + 1) * a", "Call _backward in reverse topological order"),
+    ("no visited", "diamond: b = a*2, c = a+3, d = b*c", "a's backward ran more than once"),
     ("rsub", "2 - a", "`__rsub__` computes self - other"),
     ("global topo", "fresh graph after an old one", "the old graph's backward ran a second"),
     ("no seed", "a + b", "does backward() set the output's grad to 1"),
