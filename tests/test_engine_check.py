@@ -125,9 +125,11 @@ def lecture_engine(mistake: str = "", ops: tuple[str, ...] | None = None) -> typ
             return self._unary(max(self.data, 0.0), float(self.data > 0), "ReLU")
 
         def backward(self) -> None:
-            sorts = {"bfs": _bfs, "recursive": _recursive, "global topo": _global}
-            sorts["no visited"] = _unvisited
-            order = sorts.get(mistake, _loop)(self)
+            if mistake in ("recursive", "global topo", "no visited"):
+                topo = _GLOBAL_TOPO if mistake == "global topo" else None
+                order = _recursive(self, topo, once=mistake != "no visited")
+            else:
+                order = (_bfs if mistake == "bfs" else _loop)(self)
             if mistake != "no seed":
                 self.grad = 1.0
             if mistake == "backward raises":
@@ -160,29 +162,22 @@ def _loop(root: Any) -> list[Any]:
     return topo[::-1]
 
 
-def _recursive(root: Any) -> list[Any]:
-    """The lecture's build_topo, recursion and all."""
-    topo, visited = [], set()
+def _recursive(root: Any, topo: list[Any] | None = None, once: bool = True) -> list[Any]:
+    """The lecture's build_topo, recursion and all.
+
+    Planted mistakes: a `topo` list kept between calls, or no visited set (once=False),
+    which lists a node reached by two paths twice.
+    """
+    topo = [] if topo is None else topo
+    visited: set[Any] = set()
 
     def build(v: Any) -> None:
         if v not in visited:
-            visited.add(v)
+            if once:
+                visited.add(v)
             for child in v._prev:
                 build(child)
             topo.append(v)
-
-    build(root)
-    return topo[::-1]
-
-
-def _unvisited(root: Any) -> list[Any]:
-    """The lecture's sort without its visited set: a node reached twice is listed twice."""
-    topo = []
-
-    def build(v: Any) -> None:
-        for child in v._prev:
-            build(child)
-        topo.append(v)
 
     build(root)
     return topo[::-1]
@@ -199,21 +194,6 @@ def _bfs(root: Any) -> list[Any]:
                 seen.add(child)
                 queue.append(child)
     return order
-
-
-def _global(root: Any) -> list[Any]:
-    """The lecture's sort, with its list made once for all calls."""
-    visited: set[Any] = set()
-
-    def build(v: Any) -> None:
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build(child)
-            _GLOBAL_TOPO.append(v)
-
-    build(root)
-    return _GLOBAL_TOPO[::-1]
 
 
 def _row(report: Any, case: str) -> Any:

@@ -9,6 +9,7 @@ import pytest
 import nn
 from autograd import Value, topological_order
 from nn import MLP, Layer, Neuron
+from tests._lecture_loop import train
 
 
 def _micrograd_draws(seed, count):
@@ -160,18 +161,7 @@ def test_the_lectures_training_loop_runs_unchanged():
     # micrograd lecture 1: MLP(3, [4, 4, 1]) on four points, squared error, plain SGD.
     random.seed(42)
     n = MLP(3, [4, 4, 1])
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-    ys = [1.0, -1.0, -1.0, 1.0]
-    losses = []
-    for _ in range(50):
-        ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))  # noqa: B905
-        for p in n.parameters():
-            p.grad = 0.0
-        loss.backward()
-        for p in n.parameters():
-            p.data += -0.05 * p.grad
-        losses.append(loss.data)
+    losses = train(n, steps=50, lr=0.05)
     assert losses[-1] < 0.05 < losses[0]
     assert len(n.parameters()) == 41
 

@@ -8,22 +8,12 @@ import pytest
 import nn
 from autograd import Value
 from nn import lecture
-
-XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-YS = [1.0, -1.0, -1.0, 1.0]
+from tests._lecture_loop import XS, train
 
 
 def _train(model, steps=20, lr=0.1):
-    """The lecture's loop, as it writes it; the loss of the last forward pass."""
-    for _ in range(steps):
-        ypred = [model(x) for x in XS]
-        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(YS, ypred))  # noqa: B905
-        for p in model.parameters():
-            p.grad = 0.0
-        loss.backward()
-        for p in model.parameters():
-            p.data += -lr * p.grad
-    return loss.data
+    """The loss of the last forward pass of the lecture's loop."""
+    return train(model, steps, lr)[-1]
 
 
 def test_the_lectures_loop_reaches_a_small_loss_from_nine_seeds_in_ten():
