@@ -24,6 +24,7 @@ from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
 from autograd.draw import draw  # noqa: E402
+from autograd.engine_check import EngineReport, EngineRow, check_engine  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -73,6 +74,9 @@ __all__ = [
     "GradcheckRow",
     "HandCheckReport",
     "HandRow",
+    "check_engine",
+    "EngineReport",
+    "EngineRow",
     "to_sympy",
     "explain",
     "Explanation",
