@@ -95,7 +95,10 @@ def test_an_expression_starting_with_minus_goes_last(capsys: pytest.CaptureFixtu
         (["check", "x", "--at", "x=1", "--at", "y=1"], "same inputs in the same order"),
         (["check", "log(x)", "--at", "x=-1"], "cannot be evaluated at x=-1"),
         (["check", "x", "--at", "x=1", "--points", "-1"], "--points -1 is outside 0 to 100000"),
-        (["check", "x", "--at", "x=1", "--points", "100000000"], "pass a whole number from 0 to 100000"),
+        (
+            ["check", "x", "--at", "x=1", "--points", "100000000"],
+            "pass a whole number from 0 to 100000",
+        ),
         (["check", "x*y", "--grad", "z=1", "--at", "x=1,y=2"], "or add z=... to --at"),
         (["check", "x*y", "--grad", "x=z", "--at", "x=1,y=2"], "the inputs are x, y: write"),
         (["check", "x*y", "--at", "x=1,y=inf"], "give a finite number"),
@@ -120,7 +123,10 @@ def test_bad_usage_exits_2_with_one_line(
     [
         (["check"], "the following arguments are required: expression, --at"),
         (["check", "x"], "the following arguments are required: --at"),
-        (["check", "x", "--at", "x=1", "--points", "many"], "argument --points: invalid int value: 'many'"),
+        (
+            ["check", "x", "--at", "x=1", "--points", "many"],
+            "argument --points: invalid int value: 'many'",
+        ),
         (["check", "x", "--at", "x=1", "--unknown"], "unrecognized arguments: --unknown"),
     ],
 )

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograd import RenderError
-from nn.cli import main
 from autograd.render import find_renderer
+from nn.cli import main
 
 try:
     find_renderer()

@@ -54,8 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         required=True,
         metavar="NAME=VALUE,...",
-        help=f"the point to check at, e.g. x=1.5,y=0.3 (repeat for more points, "
-        f"at most {MAX_AT})",
+        help=f"the point to check at, e.g. x=1.5,y=0.3 (repeat for more points, at most {MAX_AT})",
     )
     parser.add_argument(
         "--points",
@@ -86,7 +85,7 @@ def _grad(text: str) -> tuple[str, str]:
     name, equals, formula = (part.strip() for part in text.partition("="))
     if not equals or not name.isidentifier() or not formula:
         raise UsageError(
-            f"--grad needs NAME=FORMULA, got {shown(text)}; for example --grad \"x=2*x*sin(y)\""
+            f'--grad needs NAME=FORMULA, got {shown(text)}; for example --grad "x=2*x*sin(y)"'
         )
     try:
         compile_expression(formula)

@@ -127,6 +127,16 @@ def _check_writable(output: str) -> None:
         )
     path = Path(output)
     folder = path.parent
+    try:
+        path.stat()
+        folder.stat()
+    except FileNotFoundError:
+        pass  # a new file, or a missing folder: said below
+    except (OSError, ValueError) as error:  # a name too long, a NUL, a loop of links
+        raise UsageError(
+            f"cannot write {shown(output)} ({getattr(error, 'strerror', None) or error}); "
+            "choose another file name, in a folder you can write to"
+        ) from None
     if path.is_dir():
         raise UsageError(f"cannot write {shown(output)}: it is a folder; give a file name")
     if not folder.is_dir():
