@@ -28,7 +28,7 @@ from nn.errors import UsageError
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 COMMANDS = {
-    "demo": ("nn.cli.demo", "train an MLP on two moons, as micrograd's demo does"),
+    "demo": ("nn.cli.demo", "train an MLP on a toy problem (two moons: micrograd's demo)"),
     "graph": ("nn.cli.graph", "draw the graph of a formula with its gradients"),
     "check": ("nn.cli.check", "check derivatives you worked out by hand"),
 }

@@ -47,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `chainrule graph`."""
     parser.add_argument("expression", help='the formula, e.g. "tanh(x*w + b)"')
     parser.add_argument(
-        "values", nargs="*", metavar="NAME=VALUE", help="a number for every variable, e.g. x=2"
+        "values",
+        nargs="*",
+        metavar="NAME=VALUE",
+        help="a number for every variable, e.g. x=2 w=-3 (or x=2,w=-3)",
     )
     parser.add_argument(
         "-o",
@@ -64,7 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--edge-labels", action="store_true", help="local derivative on edges")
     parser.add_argument("--color", choices=["grad"], help="shade nodes by their gradient")
     parser.add_argument("--highlight", metavar="NAME", help="emphasise the paths from NAME")
-    parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"])
+    parser.add_argument(
+        "--rankdir",
+        default="LR",
+        choices=["LR", "RL", "TB", "BT"],
+        help="direction of the layout (default LR: left to right)",
+    )
     parser.add_argument(
         "--digits", type=int, default=4, help="significant digits, 1 to 17 (default 4)"
     )
