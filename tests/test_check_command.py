@@ -86,7 +86,7 @@ def test_an_expression_starting_with_minus_goes_last(capsys: pytest.CaptureFixtu
         (["check", "x*y", "--grad", "x", "--at", "x=1,y=2"], "--grad needs NAME=FORMULA"),
         (["check", "x*y", "--grad", "x=y", "--grad", "x=y", "--at", "x=1,y=2"], "given twice"),
         (["check", "x*y", "--grad", "z=1", "--at", "x=1,y=2"], "z is not an input"),
-        (["check", "x*y", "--at", "x=1"], "no value for y"),
+        (["check", "x*y", "--at", "x=1"], "needs a value for y; add y=... to --at"),
         (["check", "x*y", "--at", "x=1,y=abc"], "--at y='abc' is not a number"),
         (["check", "x*y", "--at", "x=1,y=nan"], "not a finite number"),
         (["check", "x*y", "--at", "x=1;y=2"], "--at x='1;y=2' is not a number"),

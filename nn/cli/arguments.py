@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from nn.errors import UsageError
 
-__all__ = ["OneLineParser", "parse_values", "whole_number", "shown"]
+__all__ = ["OneLineParser", "parse_values", "require_values", "whole_number", "shown"]
 
 _SHOWN = 160
 """Longest piece of the user's text quoted back in a message."""
@@ -78,6 +78,25 @@ def parse_values(items: Sequence[str], where: str, example: str) -> dict[str, fl
                 raise UsageError(f"{where}{name} is given twice; give each input one value")
             values[name] = number
     return values
+
+
+def require_values(
+    formula: str, variables: Sequence[str], values: Mapping[str, float], where: str
+) -> None:
+    """A UsageError naming every variable of `formula` that `values` gives no number.
+
+    >>> require_values("x*y", ["x", "y"], {"x": 1.0}, "--at ")
+    Traceback (most recent call last):
+    ...
+    nn.errors.UsageError: 'x*y' needs a value for y; add y=... to --at
+    """
+    missing = [name for name in variables if name not in values]
+    if missing:
+        pairs = ("," if where else " ").join(f"{name}=..." for name in missing)
+        raise UsageError(
+            f"{shown(formula)} needs a value for {', '.join(missing)}; add {pairs}"
+            + (f" to {where.strip()}" if where else "")
+        )
 
 
 def whole_number(option: str, value: int, low: int, high: int, why: str) -> int:

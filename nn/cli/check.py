@@ -19,7 +19,7 @@ import argparse
 from autograd import check_gradients, compile_expression
 from autograd.expression import ExpressionError
 from autograd.gradcheck import DEFAULT_TOLERANCES
-from nn.cli.arguments import parse_values, shown, whole_number
+from nn.cli.arguments import parse_values, require_values, shown, whole_number
 from nn.errors import UsageError
 
 __all__ = ["add_arguments", "run", "MAX_POINTS", "MAX_AT"]
@@ -117,12 +117,7 @@ def _parse(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, flo
         raise UsageError(
             f"every --at must name the same inputs in the same order ({','.join(names)})"
         )
-    missing = [v for v in variables if v not in names]
-    if missing:
-        raise UsageError(
-            f"--at gives no value for {', '.join(missing)}, which the expression uses; "
-            f"add {','.join(f'{v}=...' for v in missing)}"
-        )
+    require_values(args.expression, variables, points[0], "--at ")
     unused = [name for name in hand if name not in names]
     if unused:
         raise UsageError(

@@ -29,7 +29,7 @@ from autograd.errors import RenderError
 from autograd.expression import ExpressionError
 from autograd.naming import format_number
 from nn.atomic import write_atomic
-from nn.cli.arguments import parse_values, shown, whole_number
+from nn.cli.arguments import parse_values, require_values, shown, whole_number
 from nn.errors import UsageError
 
 __all__ = ["add_arguments", "run", "FORMATS", "MAX_NODES"]
@@ -92,12 +92,7 @@ def _values(assignments: list[str], variables: tuple[str, ...], text: str) -> di
             f"{unknown[0]!r} is not a variable of {shown(text)}; its variables are "
             f"{', '.join(variables) or '(none)'}"
         )
-    missing = [v for v in variables if v not in values]
-    if missing:
-        raise UsageError(
-            f"{shown(text)} needs a value for {', '.join(missing)}; add "
-            + " ".join(f"{v}=..." for v in missing)
-        )
+    require_values(text, variables, values, "")
     return values
 
 

@@ -7,7 +7,7 @@ full-batch steps of SGD with learning rate 1 - 0.9*k/100.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import nn
@@ -33,29 +33,22 @@ class Recipe:
     about: str
 
 
-def _micrograd_sgd(params: list[Value]) -> nn.Optimizer:
-    return nn.SGD(params, lr=nn.LinearDecay(1.0, 0.1, 100))
-
+_MICROGRAD = Recipe(
+    data=lambda seed: nn.data.moons(100, 0.1, seed=seed, signed=True),
+    sizes=(16, 16, 1),
+    loss="hinge",
+    optimizer=lambda params: nn.SGD(params, lr=nn.LinearDecay(1.0, 0.1, 100)),
+    epochs=100,
+    l2=1e-4,
+    target=1.0,
+    about="micrograd's demo: hinge loss + 1e-4 L2, SGD with lr = 1 - 0.9*k/100",
+)
 
 RECIPES: dict[str, Recipe] = {
-    "moons": Recipe(
-        data=lambda seed: nn.data.moons(100, 0.1, seed=seed, signed=True),
-        sizes=(16, 16, 1),
-        loss="hinge",
-        optimizer=_micrograd_sgd,
-        epochs=100,
-        l2=1e-4,
-        target=1.0,
-        about="micrograd's demo: hinge loss + 1e-4 L2, SGD with lr = 1 - 0.9*k/100",
-    ),
-    "circles": Recipe(
+    "moons": _MICROGRAD,
+    "circles": replace(
+        _MICROGRAD,
         data=lambda seed: nn.data.circles(100, 0.05, seed=seed, signed=True),
-        sizes=(16, 16, 1),
-        loss="hinge",
-        optimizer=_micrograd_sgd,
-        epochs=100,
-        l2=1e-4,
-        target=1.0,
         about="micrograd's recipe on two circles",
     ),
     "xor": Recipe(
