@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import (
-    AnomalyError,
     OPS,
+    AnomalyError,
     Value,
     backward_steps,
     detect_anomaly,
