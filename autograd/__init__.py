@@ -34,10 +34,12 @@ from autograd.errors import (  # noqa: E402
 )
 from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
+from autograd.forward_mode import Jacobian, jacobian, jvp  # noqa: E402
 from autograd.functions import *  # noqa: E402, F403 - one function per row of the table
 from autograd.gradcheck import GradcheckReport, GradcheckRow, gradcheck, gradgradcheck  # noqa: E402
 from autograd.hand_check import HandCheckReport, HandRow, check_gradients  # noqa: E402
 from autograd.ops import OPS, Op  # noqa: E402
+from autograd.primitive import primitive  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
@@ -50,6 +52,10 @@ from autograd import functions  # noqa: E402
 
 __all__ = [
     "Value",
+    "primitive",
+    "jvp",
+    "jacobian",
+    "Jacobian",
     "grad",
     "topological_order",
     "no_grad",

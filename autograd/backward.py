@@ -19,8 +19,9 @@ from typing import Any
 
 from autograd.chain import describe, local_derivatives, propagate_one
 from autograd.coerce import as_float
+from autograd.errors import DomainError
 from autograd.hooks import HOOKED_LEAVES, run_hooks, run_leaf_hooks
-from autograd.messages import backward_error
+from autograd.messages import backward_error, where
 from autograd.recording import STATE, enable_grad
 from autograd.value import PYTHON_BACKWARD, Value
 
@@ -98,6 +99,7 @@ def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
     else:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
         _propagate(order, differentiable=False)
+        _check_finite(order)
     for leaf, before in hooked_leaves:
         run_leaf_hooks(leaf, before)
     if STATE.special:
@@ -132,6 +134,44 @@ def _propagate(order: list[Value], differentiable: bool) -> None:
         if node is None or node._fn is None or node._fn is PYTHON_BACKWARD:
             raise
         raise backward_error(error, node, describe(node)) from None
+
+
+def _check_finite(order: list[Value]) -> None:
+    """Refuse a nan or inf gradient that finite numbers produced (an overflow in backward).
+
+    One cheap look at the leaves; only when one is not finite is the graph
+    walked again, to name the step that made it. A nan or inf the user passed
+    in (as data or as the starting gradient) is left alone: it was not made here.
+    """
+    for node in order:
+        if node._a is None:
+            g = node.grad
+            if type(g) is float and g - g != 0.0:
+                break
+    else:
+        return
+    if any(n.data - n.data != 0.0 for n in order) or order[-1].grad - order[-1].grad != 0.0:
+        return  # a nan or inf came in from outside; detect_anomaly() says where
+    for node in reversed(order):
+        g = node.grad
+        if node._fn is None or node._fn is PYTHON_BACKWARD or g - g != 0.0:
+            continue
+        for parent, d in zip(node.parents, local_derivatives(node)):
+            if (d * g) - (d * g) != 0.0:
+                raise DomainError(
+                    f"backward produced {d * g} at {describe(node)} = {node.data!r}: its local "
+                    f"derivative d(out)/d({parent.label or 'operand'}) is {d!r} and its gradient "
+                    f"is {g!r}{where((node, parent))}. Every gradient that depends on it would "
+                    "be nan or inf, silently. Keep the inputs away from that point (a "
+                    "denominator near 0, a huge exponent), or rescale them"
+                )
+    culprit = next(n for n in order if n.grad - n.grad != 0.0)
+    raise DomainError(
+        f"backward produced {culprit.grad} for the gradient of {describe(culprit)} = "
+        f"{culprit.data!r}{where((culprit,))}: its contributions were each finite, but their "
+        "sum overflowed. Every gradient that depends on it would be inf or nan; rescale the "
+        "inputs or the loss (a mean rather than a sum)"
+    )
 
 
 def _hooked(order: list[Value]) -> list[tuple[Value, Any]]:

@@ -38,25 +38,6 @@ _new = object.__new__
 _next_id = itertools.count().__next__
 
 
-def _no_rule(*args: Any) -> tuple[Any, ...]:
-    raise TypeError(
-        "this node's backward is a Python function set by hand (node._backward = ...), "
-        "which the op table does not know, so it has no local derivative rule to read. "
-        "Call node._backward() to run it, or build the node with chainrule's operators"
-    )
-
-
-PYTHON_BACKWARD = Op(
-    name="python",
-    arity=2,
-    forward=_no_rule,
-    local=_no_rule,
-    text="{a} ? {b}",
-    formulas=("?", "?"),
-)
-"""The row of a node whose backward is a Python closure, micrograd's lecture style."""
-
-
 class Value:
     """A scalar node of the computation graph: data, grad, and how it was made.
 
@@ -400,6 +381,25 @@ class Constant(Value):
     @property
     def is_constant(self) -> bool:
         return True
+
+
+def _no_rule(*args: Any) -> tuple[Any, ...]:
+    raise TypeError(
+        "this node's backward is a Python function set by hand (node._backward = ...), "
+        "which the op table does not know, so it has no local derivative rule to read. "
+        "Call node._backward() to run it, or build the node with chainrule's operators"
+    )
+
+
+PYTHON_BACKWARD = Op(
+    name="python",
+    arity=2,
+    forward=_no_rule,
+    local=_no_rule,
+    text="{a} ? {b}",
+    formulas=("?", "?"),
+)
+"""The row of a node whose backward is a Python closure, micrograd's lecture style."""
 
 
 def _lift(x: Any, symbol: str) -> Value:
