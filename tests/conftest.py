@@ -8,3 +8,17 @@ from hypothesis import settings
 
 settings.register_profile("chainrule", deadline=None, max_examples=200, derandomize=True)
 settings.load_profile("chainrule")
+
+
+import pytest  # noqa: E402
+
+from autograd import ops  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _learner_ops_do_not_leak():
+    """A test that defines a primitive (a row in ops.OPS) leaves the table as it found it."""
+    before = dict(ops.OPS)
+    yield
+    ops.OPS.clear()
+    ops.OPS.update(before)
