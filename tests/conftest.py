@@ -4,15 +4,13 @@ Deadlines are off because these machines are shared and noisy; no test times
 anything.
 """
 
+import pytest
 from hypothesis import settings
+
+from autograd import ops
 
 settings.register_profile("chainrule", deadline=None, max_examples=200, derandomize=True)
 settings.load_profile("chainrule")
-
-
-import pytest  # noqa: E402
-
-from autograd import ops  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
