@@ -14,6 +14,7 @@ recursion, so a graph a million nodes deep is fine.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,11 +42,15 @@ _AFTER_PARENTS = object()
 """Stack marker: the node beneath it goes into the order once its parents have."""
 
 
-def _collect(root: Value, reset_inner_grads: bool) -> list[Value]:
+def _collect(
+    root: Value, reset_inner_grads: bool, leaves: list[Value] | None = None
+) -> list[Value]:
     # Depth-first with an explicit stack, never recursion, so depth is unlimited.
     # A node is marked when it is expanded, not when pushed: a parent pushed
     # earlier but not yet expanded is pushed again, so it is emitted first.
+    # The leaves are also gathered in `leaves`, if given, for the finite check.
     order: list[Value] = []
+    leaf_found = (leaves if leaves is not None else order).append
     seen: set[Value] = set()
     stack: list = [root]
     push, pop, mark_seen = stack.append, stack.pop, seen.add
@@ -60,6 +65,8 @@ def _collect(root: Value, reset_inner_grads: bool) -> list[Value]:
         a = node._a
         if a is None:
             order.append(node)
+            if leaves is not None:
+                leaf_found(node)
             continue
         if reset_inner_grads:
             node.grad = 0.0  # inner nodes show this pass only; leaves accumulate
@@ -88,7 +95,8 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
 
 
 def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
-    order = _collect(root, reset_inner_grads=True)
+    leaves: list[Value] = []
+    order = _collect(root, reset_inner_grads=True, leaves=leaves)
     # Hooks are rare: look for them only when some node anywhere has one.
     hooked = bool(HOOKED)
     hooked_leaves = _hooked(order) if hooked else ()
@@ -101,7 +109,7 @@ def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
         _propagate(order, False, hooked)
         if not (STATE.special and is_anomaly_enabled()):  # anomaly mode says it its own way
-            _check_finite(order)
+            _check_finite(order, leaves)
     for leaf, before in hooked_leaves:
         run_leaf_hooks(leaf, before)
     if STATE.special:
@@ -138,19 +146,17 @@ def _propagate(order: list[Value], differentiable: bool, hooked: bool) -> None:
         raise backward_error(error, node, describe(node)) from None
 
 
-def _check_finite(order: list[Value]) -> None:
+def _check_finite(order: list[Value], leaves: list[Value]) -> None:
     """Refuse a nan or inf gradient that finite numbers produced (an overflow in backward).
 
     One cheap look at the leaves; only when one is not finite is the graph
     walked again, to name the step that made it. A nan or inf the user passed
     in (as data or as the starting gradient) is left alone: it was not made here.
     """
-    for node in order:
-        if node._a is None:
-            g = node.grad
-            if type(g) is float and g - g != 0.0:
-                break
-    else:
+    total = sum(map(_grad_of, leaves))  # inf or nan if any one is (or if the sum overflows)
+    if total - total == 0.0:
+        return
+    if all(g - g == 0.0 for g in map(_grad_of, leaves)):
         return
     if any(n.data - n.data != 0.0 for n in order) or order[-1].grad - order[-1].grad != 0.0:
         return  # a nan or inf came in from outside; detect_anomaly() says where
@@ -174,6 +180,9 @@ def _check_finite(order: list[Value]) -> None:
         "sum overflowed. Every gradient that depends on it would be inf or nan; rescale the "
         "inputs or the loss (a mean rather than a sum)"
     )
+
+
+_grad_of = operator.attrgetter("grad")
 
 
 def _hooked(order: list[Value]) -> list[tuple[Value, Any]]:

@@ -6,11 +6,11 @@ import math
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from autograd import DomainError, Value, explain, topological_order
 from autograd.explain import Contribution, Explanation, Step
 from tests._golden import assert_golden
+from tests.graphs import random_graphs
 
 
 def single_neuron() -> tuple[Value, Value, Value, Value]:
@@ -162,41 +162,8 @@ def test_undefined_local_derivative_names_the_node():
         explain(y)
 
 
-# A random graph: start from a few leaves, apply random ops to earlier nodes.
-UNARY_OPS = {
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "exp_small": lambda a: (a * 0.1).exp(),
-    "square": lambda a: a**2,
-    "sin": lambda a: a.sin(),
-    "neg": lambda a: -a,
-    "relu": lambda a: a.relu(),
-}
-UNARY = list(UNARY_OPS)
-BINARY = ["+", "-", "*"]
-
-
-@st.composite
-def graphs(draw: st.DrawFn) -> tuple[Value, list[Value]]:
-    leaves = [
-        Value(draw(st.floats(-2, 2, allow_nan=False)), label=f"x{i}")
-        for i in range(draw(st.integers(1, 3)))
-    ]
-    nodes = list(leaves)
-    for _ in range(draw(st.integers(1, 12))):
-        if draw(st.booleans()):
-            a = draw(st.sampled_from(nodes))
-            kind = draw(st.sampled_from(UNARY))
-            node = UNARY_OPS[kind](a)
-        else:
-            a, b = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
-            node = {"+": a + b, "-": a - b, "*": a * b}[draw(st.sampled_from(BINARY))]
-        nodes.append(node)
-    return nodes[-1], leaves
-
-
 @settings(max_examples=60)
-@given(graphs())
+@given(random_graphs())
 def test_explain_agrees_with_backward_on_every_node(graph):
     root, _ = graph
     e = explain(root)
@@ -223,7 +190,7 @@ def test_explanation_is_a_sequence_of_steps():
 
 
 @settings(max_examples=40)
-@given(graphs())
+@given(random_graphs())
 def test_steps_follow_backwards_own_order(graph):
     """backward() calls each node's hooks when it processes the node: same order as explain."""
     root, _ = graph
