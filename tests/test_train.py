@@ -184,6 +184,14 @@ def test_callback_sees_each_epoch_and_can_stop():
     assert history.epochs == 3
 
 
+def _fit_catching_ctrl_c(*args, **kwargs):
+    """nn.fit, with a Ctrl-C that escapes it failing the test instead of stopping pytest."""
+    try:
+        return nn.fit(*args, **kwargs)
+    except KeyboardInterrupt:
+        pytest.fail("fit let KeyboardInterrupt through instead of returning the history")
+
+
 @pytest.mark.parametrize("engine", ["scalar", "batched"])
 def test_ctrl_c_mid_epoch_returns_the_finished_epochs_marked_interrupted(engine):
     X, y = nn.data.xor(signed=True)
@@ -199,8 +207,8 @@ def test_ctrl_c_mid_epoch_returns_the_finished_epochs_marked_interrupted(engine)
 
     opt = nn.SGD(model.parameters(), lr=0.05)
     out = io.StringIO()
-    history = nn.fit(model, X, y, loss=loss, optimizer=opt, epochs=5, batch_size=1,
-                     engine=engine, log_every=0, file=out)  # fmt: skip
+    history = _fit_catching_ctrl_c(model, X, y, loss=loss, optimizer=opt, epochs=5,
+                                   batch_size=1, engine=engine, log_every=0, file=out)  # fmt: skip
     assert history.interrupted is True
     assert history.epochs == len(history.lr) == len(history.grad_norm["layers.0"]) == 1
     assert opt.steps == 6
@@ -224,8 +232,9 @@ def test_ctrl_c_in_a_callback_keeps_the_epoch_it_finished():
 
     model = nn.MLP(2, [2, 1], seed=0)
     out = io.StringIO()
-    history = nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1),
-                     epochs=10, callback=callback, log_every=0, file=out)  # fmt: skip
+    history = _fit_catching_ctrl_c(model, X, y, loss="bce", epochs=10, callback=callback,
+                                   optimizer=nn.SGD(model.parameters(), lr=0.1), log_every=0,
+                                   file=out)  # fmt: skip
     assert history.interrupted and history.epochs == len(history.accuracy) == 3
     assert "interrupted (Ctrl-C) in epoch 3 of 10, after 3 steps" in out.getvalue()
 
