@@ -328,7 +328,11 @@ IN_NAMESPACE = pytest.mark.skipif(
 
 
 def _in_namespace(folder: Path, size: str, script: str) -> str:
-    """Run script with a tmpfs of `size` mounted over folder, in a private mount namespace."""
+    """Run script with a tmpfs of `size` mounted over a new folder, in a private mount namespace.
+
+    The real /dev is never touched, and the folder is empty again afterwards.
+    """
+    folder.mkdir()
     mount = f"mount -t tmpfs -o size={size},mode=0755 chainrule-test {shlex.quote(str(folder))}"
     run = f"{shlex.quote(sys.executable)} -c {shlex.quote(script)} {shlex.quote(str(folder))}"
     done = subprocess.run(
@@ -339,6 +343,7 @@ def _in_namespace(folder: Path, size: str, script: str) -> str:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    assert os.listdir(folder) == []  # the tmpfs was private to the namespace
     return done.stdout
 
 
@@ -366,15 +371,12 @@ print("files:", sorted(os.listdir(folder)))
 
 @IN_NAMESPACE
 def test_a_character_device_is_written_directly_not_replaced(tmp_path):
-    folder = tmp_path / "dev"
-    folder.mkdir()
-    assert _in_namespace(folder, "1m", DEVICES).splitlines() == [
+    assert _in_namespace(tmp_path / "dev", "1m", DEVICES).splitlines() == [
         "null: True 1 3",
         "link: True True",
         "full: ENOSPC True",
         "files: ['full', 'link', 'null']",
     ]
-    assert os.listdir(folder) == []  # the tmpfs was private to the namespace
 
 
 FULL_DISK = """
@@ -392,9 +394,7 @@ print(open(path, "rb").read(), os.listdir(sys.argv[1]))
 
 @IN_NAMESPACE
 def test_a_full_file_system_raises_enospc_and_keeps_the_old_file(tmp_path):
-    folder = tmp_path / "small"
-    folder.mkdir()
-    assert _in_namespace(folder, "64k", FULL_DISK).splitlines() == [
+    assert _in_namespace(tmp_path / "small", "64k", FULL_DISK).splitlines() == [
         "ENOSPC True",
         "b'old' ['model.json']",
     ]
