@@ -1,4 +1,5 @@
-"""Moved to autograd/files.py; kept only while autograd/demo.py imports write_atomic from here."""
+"""Moved to autograd/files.py; kept while the command line (autograd/demo.py here, nn/cli/demo.py
+and nn/cli/graph.py on main) imports write_atomic from this name."""
 
 from autograd.files import write_atomic
 
