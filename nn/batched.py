@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd import Tape, Value, trace
+from nn.errors import ShapeError
 from nn.losses import l2 as l2_penalty
 from nn.module import Module
 
@@ -80,15 +81,26 @@ def model_tape(model: Module, n_features: int) -> Tape:
     return tape
 
 
+def _refuse_ragged(epoch: Epoch) -> None:
+    """Raise for rows of different lengths the error the scalar engine raises for them."""
+    widths: list[int] = []
+    for row in epoch.rows:
+        if len(row) not in widths:
+            widths.append(len(row))
+            epoch.model(row)  # a model made for one width raises its own ShapeError, as in 'scalar'
+    raise ShapeError(
+        f"engine='batched' got samples of {', '.join(map(str, widths[:5]))} features: it "
+        "replays one recorded graph on every sample, so all need the same number of "
+        "features. Pad the samples to one length, or use engine='scalar', which runs this "
+        "model on each sample as it is"
+    )
+
+
 def batched_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
     """One epoch on the tape: (each batch's loss with its penalty, each sample's output)."""
+    if len({len(row) for row in epoch.rows}) > 1:
+        _refuse_ragged(epoch)
     X = np.asarray(epoch.rows, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(
-            f"engine='batched' needs every sample to have the same number of features, got "
-            f"rows of lengths {sorted({len(r) for r in epoch.rows})[:5]}; pad the samples, "
-            "or use engine='scalar'"
-        )
     cached = _TAPES.get(epoch.model)
     if epoch.first and cached is not None and not cached.same_graph_at(*X[0]):
         # A new fit() call, and the model no longer makes the recorded graph: between

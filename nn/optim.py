@@ -12,6 +12,11 @@ With g = p.grad and lr the learning rate of this step (t = 1, 2, ... counts step
 These are PyTorch's update rules, so its numbers carry over. `lr` is a number
 or a schedule (nn/schedules.py); each step() reads it for the current step.
 
+A step is all or nothing: every new value (weights and the optimizer's
+averages) is computed first and only then assigned, and a Ctrl-C that lands
+during the assignment lets it finish first. So an interrupted step leaves the
+model as it was before the step or after it, never half updated.
+
     opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for epoch in range(100):
         loss = ...
@@ -97,14 +102,28 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its .grad, then advance the schedule."""
-        self._update(self.lr)
-        self.steps += 1
+        """Update every parameter from its .grad, then advance the schedule: all or nothing."""
+        values, state = self._next(self.lr)
+        steps = self.steps + 1
+        try:
+            self._assign(values, state, steps)
+        except KeyboardInterrupt:
+            # Ctrl-C landed mid-assignment. Assigning is idempotent: finish it, then stop.
+            self._assign(values, state, steps)
+            raise
+
+    def _assign(self, values: list[float], state: dict[str, list[float]], steps: int) -> None:
+        for p, value in zip(self.params, values):
+            p.data = value
+        for name, new in state.items():
+            getattr(self, name)[:] = new
+        self.steps = steps
 
     def _grads(self) -> list[float]:
         return [g.data if isinstance(g, Value) else float(g) for g in (p.grad for p in self.params)]
 
-    def _update(self, lr: float) -> None:
+    def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
+        """Each parameter's new value, and the new state lists by attribute name; nothing set."""
         raise NotImplementedError
 
 
@@ -137,14 +156,13 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.velocity = [0.0] * len(self.params)
 
-    def _update(self, lr: float) -> None:
-        mu = self.momentum
-        v = self.velocity
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=False)):
-            if mu:
-                v[i] = mu * v[i] + g
-                g = g + mu * v[i] if self.nesterov else v[i]
-            p.data -= lr * g
+    def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
+        mu, grads = self.momentum, self._grads()
+        if not mu:
+            return [p.data - lr * g for p, g in zip(self.params, grads)], {}
+        v = [mu * vi + g for vi, g in zip(self.velocity, grads)]
+        moves = [g + mu * vi for g, vi in zip(grads, v)] if self.nesterov else v
+        return [p.data - lr * m for p, m in zip(self.params, moves)], {"velocity": v}
 
 
 class RMSProp(Optimizer):
@@ -170,11 +188,11 @@ class RMSProp(Optimizer):
         self.eps = _positive("eps", eps)
         self.square_avg = [0.0] * len(self.params)
 
-    def _update(self, lr: float) -> None:
-        alpha, eps, s = self.alpha, self.eps, self.square_avg
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=False)):
-            s[i] = alpha * s[i] + (1 - alpha) * g * g
-            p.data -= lr * g / (math.sqrt(s[i]) + eps)
+    def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
+        alpha, eps, sqrt, grads = self.alpha, self.eps, math.sqrt, self._grads()
+        s = [alpha * si + (1 - alpha) * g * g for si, g in zip(self.square_avg, grads)]
+        values = [p.data - lr * g / (sqrt(si) + eps) for p, g, si in zip(self.params, grads, s)]
+        return values, {"square_avg": s}
 
 
 class Adam(Optimizer):
@@ -207,12 +225,14 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def _update(self, lr: float) -> None:
+    def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
         b1, b2 = self.betas
         t = self.steps + 1
         c1, c2 = 1 - b1**t, 1 - b2**t
-        m, v, eps = self.m, self.v, self.eps
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=False)):
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
+        eps, sqrt, grads = self.eps, math.sqrt, self._grads()
+        m = [b1 * mi + (1 - b1) * g for mi, g in zip(self.m, grads)]
+        v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(self.v, grads)]
+        values = [
+            p.data - lr * (mi / c1) / (sqrt(vi / c2) + eps) for p, mi, vi in zip(self.params, m, v)
+        ]
+        return values, {"m": m, "v": v}

@@ -2,18 +2,19 @@
 
 matplotlib is an optional dependency (the `plot` extra), imported only when a
 plot is drawn: `pip install 'chainrule[plot]'`. Each function returns the
-matplotlib Figure, and with `path=` also writes it (atomically: a temporary
-file renamed over the target). No pyplot, so no window opens and no global
-state changes; in a notebook, the returned Figure displays itself.
+matplotlib Figure, and with `path=` also writes it whole (write_atomic, in
+autograd/files.py). No pyplot, so no window opens and no global state
+changes; in a notebook, the returned Figure displays itself.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any
 
 from autograd import Value
-from nn.atomic import replace_atomic
+from autograd.files import write_atomic
 from nn.errors import MissingExtraError
 from nn.module import Module
 from nn.train import History
@@ -40,9 +41,9 @@ def _write(fig: Any, path: str | os.PathLike[str] | None) -> Any:
     if path is None:
         return fig
     suffix = os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
-    replace_atomic(
-        path, lambda temporary: fig.savefig(temporary, format=suffix, dpi=110, bbox_inches="tight")
-    )
+    image = io.BytesIO()
+    fig.savefig(image, format=suffix, dpi=110, bbox_inches="tight")
+    write_atomic(path, image.getvalue())
     return fig
 
 

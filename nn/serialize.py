@@ -10,12 +10,15 @@ a Neuron, Layer or MLP) and every weight by its dotted name:
 Weights are written with Python's float repr, which reads back to the same
 float, so a reloaded model gives bit-identical outputs.
 
-`save` writes a temporary file next to the target and renames it over the
-target (os.replace is atomic), so an interrupted save never leaves a broken
-file or destroys the previous one. `load` checks everything before it builds
-or changes a model, and names the problem: a truncated file, a file that is not
-JSON, a wrong format or version, weights that do not fit the architecture, or
-NaN and infinite weights.
+`save` writes with autograd.files.write_atomic: a temporary file next to the
+target, renamed over it, so an interrupted save never leaves a broken file or
+destroys the previous one (links, devices and read-only files are respected:
+see autograd/files.py). `load` checks everything before it builds or changes a
+model, and names the problem: a truncated file, a file that is not JSON, a
+wrong format or version, a repeated key, JSON nested too deep, an integer no
+float can hold, an architecture whose sizes do not match the number of weights
+(checked before anything is built, so a file of a few bytes cannot make load
+allocate a billion weights), or NaN and infinite weights.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import math
 import os
 from typing import Any
 
-from nn.atomic import write_atomic
+from autograd.files import write_atomic
 from nn.errors import CheckpointError, ShapeError
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
@@ -39,6 +42,9 @@ FORMAT_VERSION = 1
 """The version this code writes and reads."""
 
 _BUILDERS: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+_MAX_DIGITS = 308
+"""The longest integer a file may hold: every int up to 10**308 - 1 converts to a float."""
 
 
 def _architecture(model: Module) -> dict[str, Any]:
@@ -82,13 +88,15 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
             "exist_ok=True)) or save into an existing folder"
         )
     try:
-        write_atomic(name, text)
+        write_atomic(name, text.encode("utf-8"))
     except OSError as error:
-        # The raw error names the temporary file, which the user never asked for.
+        if error.strerror is None:
+            raise  # write_atomic's own refusal (a dangling link...) names the path and the fix
+        # The same errno, so a caller can still tell a full disk (ENOSPC) from the rest.
         raise type(error)(
-            f"cannot save to {name!r}: {error.strerror or error}, so the model was not "
-            "written (any previous file there is unchanged). Check that the folder is "
-            "writable and the disk is not full, or save somewhere else"
+            error.errno,
+            f"cannot save to {name!r}: {error.strerror}, so the model was not saved. "
+            "Check that the folder is writable and the disk is not full, or save somewhere else",
         ) from None
 
 
@@ -126,7 +134,14 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
             "Save the model again"
         )
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_object, parse_int=_integer)
+    except CheckpointError as error:
+        raise CheckpointError(f"{name!r} {error}") from None
+    except RecursionError:
+        raise CheckpointError(
+            f"{name!r} nests its JSON deeper than Python's parser can follow, where a model "
+            "file nests 4 levels: it is not a file written by model.save(). Check the path"
+        ) from None
     except json.JSONDecodeError as error:
         if _cut_short(text, error):
             raise CheckpointError(
@@ -145,8 +160,8 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
             "Load files written by model.save()"
         )
     version = document.get("version")
-    if version != FORMAT_VERSION:
-        newer = isinstance(version, int) and version > FORMAT_VERSION
+    if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
+        newer = type(version) is int and version > FORMAT_VERSION
         raise CheckpointError(
             f"{name!r} has format version {version!r}, and this chainrule reads version "
             f"{FORMAT_VERSION}. "
@@ -161,6 +176,32 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
             f'{name!r} has no "weights" object: the file is damaged. Save the model again'
         )
     return document
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json would keep the last)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise CheckpointError(
+            f"repeats the key {twice!r:.60}: JSON keeps the last value and drops the other "
+            "without a word, so the file does not say which one it means. It was edited or "
+            "damaged; save the model again"
+        )
+    return result
+
+
+def _integer(text: str) -> int:
+    """A JSON integer, refused when no float (no weight, no size) could be that large."""
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_DIGITS:
+        raise CheckpointError(
+            f"holds an integer of {digits} digits ({text[:12]}...): a weight is a float, and "
+            f"floats stop near 1.8e308, so no weight or size has more than {_MAX_DIGITS} "
+            "digits. The file is damaged; save the model again"
+        )
+    return int(text)
 
 
 def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
@@ -180,13 +221,48 @@ def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
     return len(tail) <= 8 and not any(c in tail for c in ",:[]{}\n")
 
 
-def _build(name: str, architecture: Any) -> Module:
+def _declared_weights(kind: str, config: dict[str, Any]) -> int:
+    """How many weights the architecture has, from its sizes alone: nothing is built."""
+    if kind == "MLP":
+        nouts = config["nouts"]
+        if not isinstance(nouts, list):
+            raise TypeError(f"nouts is {nouts!r:.40}, not a list of layer sizes")
+        sizes = [config["nin"], *nouts]
+    elif kind == "Layer":
+        sizes = [config["nin"], config["nout"]]
+    else:
+        sizes = [config["nin"], 1]
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"a size is {size!r:.40}, not a positive int")
+    return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+
+
+def _build(name: str, document: dict[str, Any]) -> Module:
+    architecture = document.get("architecture")
     kind = architecture.get("type") if isinstance(architecture, dict) else None
     config = architecture.get("config") if isinstance(architecture, dict) else None
     if kind not in _BUILDERS or not isinstance(config, dict):
         raise CheckpointError(
             f"{name!r} holds a {kind or 'model'} that nn.load cannot rebuild (it rebuilds "
             f"{', '.join(_BUILDERS)}). Build the model yourself and call model.load(path)"
+        )
+    try:
+        declared = _declared_weights(kind, config)
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"{name!r} describes an impossible {kind} ({error}): the architecture is damaged. "
+            "Save the model again"
+        ) from None
+    held = len(document["weights"])
+    if declared > 2 * held:
+        # Checked before building: a few bytes can declare a billion weights. A model of
+        # up to twice the file's weights is cheap to build, and load_state_dict then names
+        # the missing and unexpected weights one by one.
+        raise CheckpointError(
+            f"{name!r} does not fit: shape mismatch: its architecture, a {kind} {config!r:.80}, "
+            f"has {declared} weights, and the file holds {held}. The file is damaged; save "
+            "the model again"
         )
     try:
         if kind == "MLP":
@@ -214,7 +290,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     """A new model rebuilt from a file written by save(): same architecture, same weights."""
     document = _read(path)
     name = os.fspath(path)
-    model = _build(name, document.get("architecture"))
+    model = _build(name, document)
     _fill(model, document, name)
     return model
 

@@ -16,6 +16,10 @@ The history records, per epoch: the loss (mean over the epoch's samples, each
 measured before its step), the accuracy of those same outputs for a
 classification loss, the learning rate, and the gradient norm of each layer
 (the model's direct children, e.g. 'layers.0'), averaged over the steps.
+
+Ctrl-C stops training between two steps (a step is all or nothing, see
+nn/optim.py): fit prints where it stopped and returns the history of the
+epochs it finished, with history.interrupted set.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class History:
     """The learning rate of the epoch's first step."""
     grad_norm: dict[str, list[float]] = field(default_factory=dict)
     """Layer name -> the L2 norm of its parameters' gradients, mean over the epoch's steps."""
+    interrupted: bool = False
+    """True when Ctrl-C stopped fit(); the lists hold the epochs finished before it."""
 
     @property
     def epochs(self) -> int:
@@ -273,55 +279,84 @@ def fit(
     rng = random.Random(seed)
 
     norms: list[list[float]] = []
+    taken = 0
 
     def update() -> None:
+        nonlocal taken
         norms.append([_norm(ps) for _, ps in groups])
         if clip_norm is not None:
             clip_grad_norm(params, clip_norm)
         optimizer.step()
+        taken += 1
 
     epoch_fn = ENGINES[engine]
-    for epoch in range(epochs):
-        lr = optimizer.lr
-        order = list(range(n))
-        if size < n:
-            rng.shuffle(order)
-        batches = [order[i : i + size] for i in range(0, n, size)]
-        norms.clear()
-        try:
-            losses, outputs = epoch_fn(
-                Epoch(model, rows, targets, batches, loss_fn, l2, params, update, epoch == 0)
-            )
-        except DomainError as error:
-            stopped = DomainError(
-                f"training stopped in epoch {epoch + 1} of {epochs}: {error}. Numbers this "
-                f"large mean the training diverged; lower the learning rate (it was {lr:g}) "
-                "or pass clip_norm=1.0. The history up to here is this error's .history"
-            )
-            stopped.history = history  # type: ignore[attr-defined]
-            raise stopped from error
-        if len(losses) == 1:
-            history.loss.append(losses[0])
-        else:
-            history.loss.append(
-                math.fsum(v * len(b) for v, b in zip(losses, batches, strict=False)) / n
-            )
-        history.lr.append(lr)
-        if rule is not None:
-            right = sum(predict(o, rule) == int(t) for o, t in zip(outputs, targets, strict=True))
-            history.accuracy.append(right / n)
-        for j, (name, _) in enumerate(groups):
-            history.grad_norm[name].append(sum(s[j] for s in norms) / len(norms))
+    epoch = 0
+    try:
+        for epoch in range(epochs):
+            lr = optimizer.lr
+            order = list(range(n))
+            if size < n:
+                rng.shuffle(order)
+            batches = [order[i : i + size] for i in range(0, n, size)]
+            norms.clear()
+            try:
+                losses, outputs = epoch_fn(
+                    Epoch(model, rows, targets, batches, loss_fn, l2, params, update, epoch == 0)
+                )
+            except DomainError as error:
+                stopped = DomainError(
+                    f"training stopped in epoch {epoch + 1} of {epochs}: {error}. Numbers this "
+                    f"large mean the training diverged; lower the learning rate (it was {lr:g}) "
+                    "or pass clip_norm=1.0. The history up to here is this error's .history"
+                )
+                stopped.history = history  # type: ignore[attr-defined]
+                raise stopped from error
+            if len(losses) == 1:
+                history.loss.append(losses[0])
+            else:
+                history.loss.append(
+                    math.fsum(v * len(b) for v, b in zip(losses, batches, strict=False)) / n
+                )
+            history.lr.append(lr)
+            if rule is not None:
+                right = sum(
+                    predict(o, rule) == int(t) for o, t in zip(outputs, targets, strict=True)
+                )
+                history.accuracy.append(right / n)
+            for j, (name, _) in enumerate(groups):
+                history.grad_norm[name].append(sum(s[j] for s in norms) / len(norms))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(_summary(history))
+            elif log_every and (epoch % log_every == 0 or epoch == epochs - 1):
+                print(f"epoch {epoch + 1:>4}/{epochs}  {_summary(history)}", file=out)
+            if callback is not None and callback(epoch, history) is False:
+                break
+    except KeyboardInterrupt:
+        _keep_whole_epochs(history, classification=rule is not None)
+        history.interrupted = True
         if bar is not None:
-            bar.update(1)
-            bar.set_postfix_str(_summary(history))
-        elif log_every and (epoch % log_every == 0 or epoch == epochs - 1):
-            print(f"epoch {epoch + 1:>4}/{epochs}  {_summary(history)}", file=out)
-        if callback is not None and callback(epoch, history) is False:
-            break
-    if bar is not None:
-        bar.close()
+            bar.close()
+            bar = None
+        print(
+            f"interrupted (Ctrl-C) in epoch {epoch + 1} of {epochs}, after {taken} steps: the "
+            f"model keeps its last whole step, and the history its {history.epochs} finished "
+            "epochs (history.interrupted is True)",
+            file=out,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     return history
+
+
+def _keep_whole_epochs(history: History, *, classification: bool) -> None:
+    """Cut every list of history to the epochs recorded whole (Ctrl-C may land mid-record)."""
+    lists = [history.loss, history.lr, *history.grad_norm.values()]
+    lists += [history.accuracy] if classification else []
+    whole = min(len(values) for values in lists)
+    for values in lists:
+        del values[whole:]
 
 
 def _check_options(

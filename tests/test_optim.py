@@ -167,3 +167,73 @@ def test_a_schedule_giving_a_bad_learning_rate_stops_the_step(schedule, shown):
         "nn.Constant, StepDecay, LinearDecay, Cosine"
     )
     assert w.data == 1.0 and opt.steps == 0
+
+
+class _Tripwire(Value):
+    """A parameter whose .data raises KeyboardInterrupt once, on read or write: Ctrl-C there."""
+
+    __slots__ = ("trip",)
+
+    @property
+    def data(self):
+        if getattr(self, "trip", None) == "read":
+            self.trip = None
+            raise KeyboardInterrupt
+        return Value.data.__get__(self)
+
+    @data.setter
+    def data(self, value):
+        if getattr(self, "trip", None) == "write":
+            self.trip = None
+            raise KeyboardInterrupt
+        Value.data.__set__(self, value)
+
+
+OPTIMIZERS = {
+    "SGD": lambda ps: nn.SGD(ps, lr=0.1),
+    "SGD momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+    "SGD nesterov": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    "RMSProp": lambda ps: nn.RMSProp(ps, lr=0.1),
+    "Adam": lambda ps: nn.Adam(ps, lr=0.1),
+}
+
+
+def _snapshot(opt):
+    """Everything a step changes: the weights, the step count and the optimizer's averages."""
+    averages = [
+        list(getattr(opt, n)) for n in ("velocity", "square_avg", "m", "v") if hasattr(opt, n)
+    ]
+    return [p.data for p in opt.params], opt.steps, averages
+
+
+def _interrupted_and_twin(make, trip):
+    """An optimizer whose 2nd step meets Ctrl-C at parameter 2 (on `trip`), and a twin's state."""
+    params = [Value(1.0), Value(-2.0), _Tripwire(3.0), Value(0.5)]
+    twin = [Value(p.data) for p in params]
+    opt, twin_opt = make(params), make(twin)
+    for step, grads in enumerate(([0.3, -1.0, 2.0, 0.1], [-0.7, 0.4, 1.5, -2.0])):
+        for p, q, g in zip(params, twin, grads):
+            p.grad = q.grad = g
+        before = _snapshot(opt)
+        if step == 1:
+            params[2].trip = trip
+            with pytest.raises(KeyboardInterrupt):
+                opt.step()
+        else:
+            opt.step()
+        twin_opt.step()
+    return opt, before, _snapshot(twin_opt)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_ctrl_c_while_a_step_computes_moves_nothing(make):
+    opt, before, _ = _interrupted_and_twin(make, "read")
+    assert _snapshot(opt) == before
+    assert opt.steps == 1
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_ctrl_c_while_a_step_assigns_finishes_the_step(make):
+    opt, before, after = _interrupted_and_twin(make, "write")
+    assert _snapshot(opt) == after != before
+    assert opt.steps == 2

@@ -52,3 +52,15 @@ def test_without_matplotlib_the_error_names_the_extra(trained, monkeypatch):
     *_, history = trained
     with pytest.raises(nn.MissingExtraError, match=r"pip install 'chainrule\[plot\]'"):
         nn.plot.loss_curve(history)
+
+
+def test_a_plot_saved_through_a_symlink_replaces_the_picture_and_keeps_the_link(trained, tmp_path):
+    *_, history = trained
+    picture = tmp_path / "pictures" / "loss.png"
+    picture.parent.mkdir()
+    picture.write_bytes(b"old")
+    (tmp_path / "latest.png").symlink_to(picture)
+    nn.plot.loss_curve(history, path=tmp_path / "latest.png")
+    assert picture.read_bytes().startswith(PNG)
+    assert (tmp_path / "latest.png").is_symlink()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["latest.png", "loss.png", "pictures"]

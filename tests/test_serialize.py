@@ -1,8 +1,11 @@
 """save / load: bit-identical round trip, atomic writes, every corrupted-file case."""
 
+import errno
 import json
 import math
 import os
+import stat
+import threading
 
 import pytest
 
@@ -107,6 +110,17 @@ def _edit_json(change):
     return edit
 
 
+def _raw_weight(raw):
+    """Write `raw` as the text of one weight, where json.dumps could not put it."""
+
+    def edit(text):
+        start = text.index('"layers.1.neurons.1.w.2": ') + 26
+        end = text.index(",", start)
+        return text[:start] + raw + text[end:]
+
+    return edit
+
+
 def _set_weight(value):
     def change(document):
         document["weights"]["layers.1.neurons.1.w.2"] = value
@@ -148,6 +162,19 @@ CORRUPTIONS = [
     ("infinite weight", _edit_json(_set_weight(math.inf)), "is inf"),
     ("string weight", _edit_json(_set_weight("0.5")), "not a number"),
     ("no weights", _edit_json(lambda d: d.pop("weights")), 'no "weights"'),
+    ("version true", _edit_json(lambda d: d.update(version=True)), "format version True"),
+    (
+        "repeated key",
+        lambda t: t.replace('"version": 1', '"version": 1, "version": 2', 1),
+        "repeats the key 'version'",
+    ),  # fmt: skip
+    (
+        "nested 100,000 deep",
+        lambda t: t.replace('"weights"', '"x": ' + "[" * 100_000 + "]" * 100_000 + ', "weights"'),
+        "nests its JSON deeper",
+    ),  # fmt: skip
+    ("401-digit weight", _raw_weight("9" * 401), "integer of 401 digits \\(999999999999"),
+    ("5,000-digit weight", _raw_weight("-" + "1" * 5000), "integer of 5000 digits"),
 ]
 
 
@@ -164,6 +191,66 @@ def test_load_rejects_each_corruption_and_leaves_the_model_untouched(
     with pytest.raises(nn.CheckpointError, match=words):
         target.load(path)
     assert target.state_dict() == before
+
+
+def test_a_tiny_file_declaring_a_billion_inputs_is_refused_before_anything_is_built(
+    tmp_path, monkeypatch
+):
+    config = {"nin": 10**9, "nouts": [1], "activation": ["linear"]}
+    document = {
+        "format": "chainrule.nn",
+        "version": FORMAT_VERSION,
+        "architecture": {"type": "MLP", "config": config},
+        "weights": {"layers.0.neurons.0.b": 0.0},
+    }
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(document))
+    assert path.stat().st_size < 300
+
+    def never(*args, **kwargs):
+        raise AssertionError("load built the model before checking its size")
+
+    monkeypatch.setattr("nn.serialize.MLP", never)
+    with pytest.raises(nn.CheckpointError, match="has 1000000001 weights, and the file holds 1"):
+        nn.load(path)
+
+
+def test_save_keeps_the_errno_of_a_full_disk_and_the_previous_file(model, tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    model.save(path)
+    before = path.read_bytes()
+    model.layers[0].neurons[0].w[0].data = 123.0
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError, match="cannot save to .*No space left") as info:
+        model.save(path)
+    assert info.value.errno == errno.ENOSPC and ".tmp" not in str(info.value)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX")
+def test_save_to_a_fifo_writes_into_it_and_leaves_the_fifo(model, tmp_path):
+    fifo = tmp_path / "pipe"  # like /dev/null or /dev/stdout: not a file to replace
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    model.save(fifo)
+    reader.join(timeout=30)
+    assert json.loads(received[0])["weights"] == model.state_dict()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX")
+def test_save_through_a_dangling_link_says_where_it_points(model, tmp_path):
+    (tmp_path / "link.json").symlink_to(tmp_path / "missing" / "m.json")
+    with pytest.raises(FileNotFoundError, match="symbolic link to .*does not exist"):
+        model.save(tmp_path / "link.json")
 
 
 def test_loading_into_a_different_architecture_is_a_shape_mismatch(model, tmp_path):

@@ -184,6 +184,61 @@ def test_callback_sees_each_epoch_and_can_stop():
     assert history.epochs == 3
 
 
+def _fit_catching_ctrl_c(*args, **kwargs):
+    """nn.fit, with a Ctrl-C that escapes it failing the test instead of stopping pytest."""
+    try:
+        return nn.fit(*args, **kwargs)
+    except KeyboardInterrupt:
+        pytest.fail("fit let KeyboardInterrupt through instead of returning the history")
+
+
+@pytest.mark.parametrize("engine", ["scalar", "batched"])
+def test_ctrl_c_mid_epoch_returns_the_finished_epochs_marked_interrupted(engine):
+    X, y = nn.data.xor(signed=True)
+    model = nn.MLP(2, [4, 1], seed=0)
+    at_interrupt = []
+
+    def loss(outputs, targets):
+        if len(at_interrupt) == 6:  # the 7th batch: the 2nd epoch's 3rd of 4
+            at_interrupt.append([p.data for p in model.parameters()])
+            raise KeyboardInterrupt
+        at_interrupt.append(None)
+        return nn.mse(outputs, targets)
+
+    opt = nn.SGD(model.parameters(), lr=0.05)
+    out = io.StringIO()
+    history = _fit_catching_ctrl_c(model, X, y, loss=loss, optimizer=opt, epochs=5,
+                                   batch_size=1, engine=engine, log_every=0, file=out)  # fmt: skip
+    assert history.interrupted is True
+    assert history.epochs == len(history.lr) == len(history.grad_norm["layers.0"]) == 1
+    assert opt.steps == 6
+    assert [p.data for p in model.parameters()] == at_interrupt[-1]  # nothing moved after
+    assert out.getvalue() == (
+        "interrupted (Ctrl-C) in epoch 2 of 5, after 6 steps: the model keeps its last whole "
+        "step, and the history its 1 finished epochs (history.interrupted is True)\n"
+    )
+    clean = nn.MLP(2, [4, 1], seed=0)
+    reference = nn.fit(clean, X, y, loss="mse", optimizer=nn.SGD(clean.parameters(), lr=0.05),
+                       epochs=1, batch_size=1, engine=engine, log_every=0)  # fmt: skip
+    assert history.loss == reference.loss and reference.interrupted is False
+
+
+def test_ctrl_c_in_a_callback_keeps_the_epoch_it_finished():
+    X, y = nn.data.xor()
+
+    def callback(epoch, history):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    out = io.StringIO()
+    history = _fit_catching_ctrl_c(model, X, y, loss="bce", epochs=10, callback=callback,
+                                   optimizer=nn.SGD(model.parameters(), lr=0.1), log_every=0,
+                                   file=out)  # fmt: skip
+    assert history.interrupted and history.epochs == len(history.accuracy) == 3
+    assert "interrupted (Ctrl-C) in epoch 3 of 10, after 3 steps" in out.getvalue()
+
+
 def test_progress_lines_every_n_epochs():
     X, y = nn.data.xor()
     out = io.StringIO()

@@ -232,3 +232,38 @@ def test_a_model_unchanged_between_fits_keeps_its_tape():
     tape = model_tape(model, 2)
     nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
     assert model_tape(model, 2) is tape  # recorded once, reused by the second fit
+
+
+RAGGED = ([[0.5, -1.0], [2.0], [1.0, 1.0]], [1.0, -1.0, 1.0])
+"""Three samples, the second with one feature where the others have two."""
+
+
+def test_ragged_samples_raise_the_scalar_engines_shape_error():
+    errors = {}
+    for engine in ("scalar", "batched"):
+        model = nn.MLP(2, [3, 1], seed=0)
+        with pytest.raises(nn.ShapeError) as info:
+            nn.fit(model, *RAGGED, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                   epochs=1, log_every=0, engine=engine)  # fmt: skip
+        errors[engine] = str(info.value)
+    assert errors["batched"] == errors["scalar"]
+    assert errors["scalar"].startswith("Neuron got 1 inputs but has 2 weights")
+
+
+class Total(nn.Module):
+    """w * (the sum of the features): a model that takes samples of any length."""
+
+    def __init__(self):
+        self.w = Value(0.5)
+
+    def forward(self, x):
+        return self.w * sum(x)
+
+
+def test_ragged_samples_a_model_accepts_are_refused_by_the_batched_engine_only():
+    options = dict(loss="mse", epochs=1, log_every=0)
+    model = Total()
+    nn.fit(model, *RAGGED, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    with pytest.raises(nn.ShapeError, match="got samples of 2, 1 features.*engine='scalar'"):
+        nn.fit(model, *RAGGED, optimizer=nn.SGD(model.parameters(), lr=0.1), engine="batched",
+               **options)  # fmt: skip
