@@ -1,8 +1,8 @@
 """Draw a computation graph with data and gradient on every node.
 
-`draw(root)` returns a `graphviz.Digraph` (an `autograd.render.Drawing`), so
-`.source` gives the DOT text, `.render('graph', format='svg')` writes a file
-and a notebook shows the picture. Each Value is a record
+`draw(root)` returns an `autograd.render.Drawing`: `.source` gives the DOT
+text, `.render('graph', format='svg')` writes a file and a notebook shows the
+picture. Each Value is a record
 `{ name | data | grad }`; each operation is its own small node between its
 operands and its result, as in micrograd's lecture drawing:
 
@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd.backward import topological_order
+from autograd.dot import Statements
 from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
@@ -57,20 +58,6 @@ def grad_color(g: float, scale: float) -> str:
     base = _POSITIVE if g > 0 else _NEGATIVE
     r, gr, b = (round(255 + (c - 255) * t) for c in base)
     return f"#{r:02x}{gr:02x}{b:02x}"
-
-
-def _record_text(text: str) -> str:
-    """text escaped for a field of a DOT record label."""
-    out = text.replace("\\", "\\\\")
-    for ch in '{}|<>"':
-        out = out.replace(ch, "\\" + ch)
-    # DOT's own line break, so a raw newline never reaches the file
-    return out.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _one_line(text: str) -> str:
-    """text with its line breaks as spaces: a // comment ends at the first one."""
-    return " ".join(text.splitlines())
 
 
 def _grad_number(g: Any) -> float:
@@ -220,7 +207,7 @@ def draw(
     group: str | None = None,
     digits: int = 4,
 ) -> Drawing:
-    """The graph that computed `root`, as a graphviz Digraph with data and grad on each node.
+    """The graph that computed `root`, as a Drawing with data and grad on each node.
 
     - show_grad: show each node's .grad (False: data only).
     - edge_labels: write the local derivative d(out)/d(in) on each operand's edge.
@@ -304,21 +291,21 @@ def _draw(
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
     graph = Drawing(
-        name=_one_line(root_name),
-        comment=f"chainrule graph of {_one_line(root_name)}",
+        name=root_name,
+        comment=f"chainrule graph of {root_name}",
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "fontsize": "11"},
     )
     fmt = lambda x: format_number(x, digits)  # noqa: E731
 
     def value_node(node: Value, ident: str) -> None:
-        fields = [_record_text(names[node]), f"data {fmt(node.data)}"]
+        fields = [names[node], f"data {fmt(node.data)}"]
         if show_grad:
             fields.append(f"grad {fmt(grads[node])}")
         attrs: dict[str, str] = {}
         if node in marks:
             passed, detail = marks[node]
-            fields.append(_record_text(detail))
+            fields.append(detail)
             fill, line = _PASSED if passed else _FAILED if passed is False else _UNJUDGED
             attrs.update(style="filled", fillcolor=fill, color=line, penwidth="2")
         elif color == "grad":
@@ -331,7 +318,7 @@ def _draw(
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        graph.node(ident, "{ " + " | ".join(fields) + " }", **attrs)
+        graph.record(ident, fields, **attrs)
 
     def op_node(node: Value, ident: str) -> None:
         attrs = {"shape": "ellipse"}
@@ -431,7 +418,7 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
 
 
 def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
-    with graph.subgraph(name="cluster_legend") as legend:
+    with graph.subgraph("cluster_legend") as legend:
         legend.attr(label="gradient colour", fontsize="10", style="rounded")
         top = format_number(scale, digits)
         keys = (
@@ -447,7 +434,7 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
         for ident, text, g in keys:
             legend.node(
                 ident,
-                _record_text(text),
+                text,
                 shape="box",
                 style="filled",
                 fillcolor=grad_color(g, scale),
@@ -457,7 +444,7 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
 
 
 def _report_legend(graph: Drawing) -> None:
-    with graph.subgraph(name="cluster_legend") as legend:
+    with graph.subgraph("cluster_legend") as legend:
         legend.attr(label="gradcheck", fontsize="10", style="rounded")
         for ident, text, (fill, line) in (
             ("legend_passed", "input passed", _PASSED),
@@ -521,16 +508,16 @@ def _draw_grouped(
         outer = ".".join(parts[:-2]) if len(parts) > 2 else ""
         clusters.setdefault(outer, []).append(key)
     for index, (outer, keys) in enumerate(clusters.items()):
-        target = graph
+        target: Statements = graph
         if outer:
-            context = graph.subgraph(name=f"cluster_{index}")
+            context = graph.subgraph(f"cluster_{index}")
             target = context.__enter__()
             target.attr(label=outer, style="rounded", fontsize="10")
         for key in keys:
             attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
             if key in lit:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-            label = f"{key}\\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
+            label = f"{key}\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
             target.node(box_id[key], label, **attrs)
         if outer:
             context.__exit__(None, None, None)

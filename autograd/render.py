@@ -9,10 +9,10 @@ The order of preference:
 3. neither: RenderError, which names both ways to get one. The DOT text
    itself (`drawing.source`) never needs a renderer.
 
-`Drawing` is a `graphviz.Digraph` whose `.pipe()`, `.render()` and notebook
-display go through this choice, so users keep graphviz's whole API. The
-graphviz package itself only ever runs a program called `dot`, and would
-raise its bare ExecutableNotFound on a machine that has only graphviz-pure.
+`Drawing` is chainrule's own graph (DOT text built by autograd.dot) whose
+`.pipe()`, `.render()` and notebook display go through this choice. It uses
+nothing of the graphviz package: that package only ever runs a program called
+`dot`, and its renderer hooks are private.
 
 Renderers print warnings on stderr (for example about the width of non-ASCII
 labels). They are logged at debug level on the `autograd.render` logger
@@ -34,9 +34,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import graphviz
-from graphviz.backend import dot_command, rendering
-
+from autograd.dot import Graph
 from autograd.errors import RenderError
 
 __all__ = ["Drawing", "find_renderer", "render_source", "render_many", "write_atomic"]
@@ -198,99 +196,52 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def _command(
-    engine: str,
-    format: str,
-    renderer: str | None,
-    formatter: str | None,
-    neato_no_op: Any,
-    prefer: str | None,
-) -> list[Any]:
-    cmd = dot_command.command(
-        engine, format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
-    )
-    cmd[0] = find_renderer(prefer)
-    return cmd
+class Drawing(Graph):
+    """A graph as DOT text (`.source`) that renders with a system `dot` or, failing that,
+    graphviz-pure.
 
-
-class Drawing(graphviz.Digraph):
-    """A graphviz.Digraph that renders with a system `dot` or, failing that, graphviz-pure.
-
-    Everything of graphviz.Digraph works (`.source`, `.pipe()`, `.render()`,
-    `.save()`); only the program that does the rendering is chosen by
-    chainrule. In a notebook it shows as SVG, with a PNG copy in the same
-    output so that viewers which refuse SVG from an untrusted notebook still
-    show the picture.
+    `.pipe('svg')` gives the picture, `.render('graph', format='svg')` writes
+    it, `.save('graph.dot')` writes the DOT text. In a notebook it shows as
+    SVG, with a PNG copy in the same output so that viewers which refuse SVG
+    from an untrusted notebook still show the picture.
     """
 
     program: str | None = None
     """'dot' or 'graphviz-pure' to insist on one; None takes the first available."""
 
-    @property
-    def _pipe_lines(self) -> Any:
-        prefer = self.program
+    def pipe(self, format: str = "svg", encoding: str | None = None) -> Any:
+        """The picture in `format` ('svg', 'png', ...): bytes, or str when `encoding` is given."""
+        data = render_source(self.source, format, renderer=self.program)
+        return data if encoding is None else data.decode(encoding)
 
-        def pipe_lines(
-            engine: str,
-            format: str,
-            input_lines: Iterable[str],
-            *,
-            input_encoding: str,
-            renderer: str | None = None,
-            formatter: str | None = None,
-            neato_no_op: Any = None,
-            quiet: bool = False,
-        ) -> bytes:
-            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
-            return _run(cmd, "".join(input_lines).encode(input_encoding))
+    def save(self, filename: str | os.PathLike[str], *, directory: str | None = None) -> str:
+        """Write the DOT text to `filename` (in `directory`, if given); return its path."""
+        path = Path(directory or "", filename)
+        write_atomic(path, self.source.encode("utf-8"))
+        return os.fspath(path)
 
-        return pipe_lines
+    def render(
+        self,
+        filename: str | os.PathLike[str] = "graph",
+        *,
+        format: str = "svg",
+        directory: str | None = None,
+        cleanup: bool = False,
+    ) -> str:
+        """Write the picture to `filename.format` and the DOT text to `filename`; return
+        the picture's path.
 
-    @property
-    def _pipe_lines_string(self) -> Any:
-        pipe_lines = self._pipe_lines
-
-        def pipe_lines_string(
-            engine: str, format: str, input_lines: Iterable[str], *, encoding: str, **kwargs: Any
-        ) -> str:
-            raw = pipe_lines(engine, format, input_lines, input_encoding=encoding, **kwargs)
-            return raw.decode(encoding)
-
-        return pipe_lines_string
-
-    @property
-    def _render(self) -> Any:
-        prefer = self.program
-
-        def render(
-            engine: str,
-            format: str | None = None,
-            filepath: Any = None,
-            renderer: str | None = None,
-            formatter: str | None = None,
-            neato_no_op: Any = None,
-            quiet: bool = False,
-            *,
-            outfile: Any = None,
-            raise_if_result_exists: bool = False,
-            overwrite_filepath: bool = False,
-        ) -> str:
-            filepath = Path(filepath)
-            if outfile is not None:
-                outfile = Path(outfile)
-                format = rendering.get_format(outfile, format=format)
-            else:
-                outfile = rendering.get_outfile(
-                    filepath, format=format, renderer=renderer, formatter=formatter
-                )
-            if raise_if_result_exists and outfile.exists():
-                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
-            data = _run(cmd, filepath.read_bytes(), cwd=str(filepath.parent) or None)
-            write_atomic(outfile, data)
-            return os.fspath(outfile)
-
-        return render
+        As graphviz does, the DOT text is kept beside the picture unless `cleanup`,
+        and missing folders are made. Nothing is written when rendering fails.
+        """
+        data = self.pipe(format)
+        source = Path(directory or "", filename)
+        picture = source.with_name(f"{source.name}.{format}")
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(picture, data)
+        if not cleanup:
+            self.save(source)
+        return os.fspath(picture)
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
-import graphviz
 import pytest
 
 import nn
@@ -64,10 +63,11 @@ def edge_lines(source: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_returns_a_graphviz_digraph():
+def test_returns_a_drawing():
     *_, L = single_neuron()
     d = draw(L)
-    assert isinstance(d, graphviz.Digraph) and isinstance(d, Drawing)
+    assert isinstance(d, Drawing) and d.name == "L" and repr(d) == "<Drawing of L>"
+    assert d.source.startswith("// chainrule graph of L\ndigraph L {\n")
 
 
 def test_golden_single_neuron():
