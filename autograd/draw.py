@@ -8,6 +8,10 @@ operands and its result, as in micrograd's lecture drawing:
 
     x ──►(*)──► y_pred ──►(-)──► ...
 
+Every label, module path and name is drawn as the plain text it is, whatever
+it contains (autograd.dot quotes it; a label that could read as DOT or HTML
+does not), and a text longer than 1,000 characters ends in '…'.
+
 The DOT text is the same, byte for byte, every time the same code runs: nodes
 are numbered by their rank in creation order (v0, v1, ...), parents keep
 their operand order, and nothing depends on id() or on set order.

@@ -107,6 +107,15 @@ def _run(cmd: list[Any], data: bytes, *, cwd: str | None = None) -> bytes:
             f"on this graph: {stderr[:500] or 'no message'}. The DOT text (.source) "
             "shows what was sent; a graph from autograd.draw that fails is a bug to report"
         )
+    if not proc.stdout:
+        # dot 2.43 does this, exiting 0, for a quoted string past 16,384 bytes: a picture
+        # file of 0 bytes would look written and show nothing.
+        raise RenderError(
+            f"the renderer {Path(executable).name} wrote nothing for this graph (exit code 0"
+            f"{', and: ' + stderr[:500] if stderr else ', no message'}), so there is no "
+            "picture to show or save. The DOT text (.source) shows what was sent; a graph "
+            "from autograd.draw that does this is a bug to report"
+        )
     if stderr:
         log.debug("%s: %s", Path(executable).name, stderr)
     return proc.stdout

@@ -11,10 +11,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value, draw, topological_order
 from autograd.draw import grad_color
+from autograd.naming import node_names
 from autograd.recording import module_scope
 from autograd.render import Drawing
 from tests._golden import assert_golden
@@ -376,3 +379,212 @@ def test_a_report_naming_no_node_of_the_graph_is_refused():
     message = str(error.value)
     assert "(x0, x1) match no node" in message and "x, y" in message
     assert "label='x0'" in message
+
+
+# Hostile text: every user string reaches DOT as one quoted plain string (issue #13).
+
+HOSTILE = [
+    '<a> { evil [URL="javascript:alert(1)"] } digraph <b>',
+    '"; v0 [URL="javascript:alert(1)"]; "',
+    "<<b>bold</b>>",
+    "back\\slash \\\\ and \\",
+    'ends in a quote "',
+    "\\n \\l \\N \\G",  # escString sequences, to be drawn as written
+    "two\nlines\r\nand\rcarriage",
+    "} digraph x { a -> b",
+    "/* comment */ // line\n# hash",
+    "x₁ ŷ 日本 🙂",
+    "a--b-->",
+    "nul\x00 bell\x07 del\x7f",
+    "",
+]
+
+_DOT_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>//[^\n]*)
+    |(?P<atom>"(?:\\.|[^"\\])*"|[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*
+       |-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?))
+    |(?P<punct>->|[{}\[\]=;,])""",
+    re.X | re.S,
+)
+
+
+def dot_tokens(source: str) -> list[tuple[str, str]]:
+    """(kind, text) of every DOT token; an HTML string or anything unexpected fails."""
+    tokens, position = [], 0
+    while position < len(source):
+        m = _DOT_TOKEN.match(source, position)
+        assert m, f"not a DOT token at {position}: {source[position : position + 40]!r}"
+        if m.lastgroup not in ("space", "comment"):
+            tokens.append((m.lastgroup, m.group()))
+        position = m.end()
+    return tokens
+
+
+def _unescape(content: str, fields: bool) -> list[str]:
+    """A DOT string's inside as a renderer reads it: record fields split at unescaped '|'."""
+    parts, text, i = [], "", 0
+    while i < len(content):
+        c = content[i]
+        if c == "\\" and i + 1 < len(content):
+            nxt = content[i + 1]
+            text += "\n" if nxt == "n" else nxt
+            i += 2
+            continue
+        if fields and c == "|":
+            parts.append(text)
+            text = ""
+        else:
+            text += c
+        i += 1
+    return parts + [text]
+
+
+def plain_text(atom: str) -> str:
+    return _unescape(atom[1:-1], fields=False)[0] if atom.startswith('"') else atom
+
+
+def record_fields(atom: str) -> list[str]:
+    inside = atom[1:-1]
+    assert inside.startswith("{ ") and inside.endswith(" }"), atom
+    return [f.strip(" ") for f in _unescape(inside[2:-2], fields=True)]
+
+
+def shown(text: str) -> str:
+    """What a drawing may show of text: 1,000 characters at most, line breaks as \\n,
+    characters that no SVG can hold as U+FFFD."""
+    if len(text) > 1000:
+        text = text[:999] + "…"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        "\ufffd"
+        if (ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F or c in "\ufffe\uffff"
+        else c
+        for c in text
+    )
+
+
+def hostile_graph(text: str) -> tuple[Value, dict[Value, str]]:
+    """leaf and root labelled text, and a module named text.n.0 in between."""
+    x = Value(2.0, label=text)
+    with module_scope(f"{text}.n.0"):
+        h = x * 2.0
+    y = h + 1.0
+    y.label = text
+    y.backward()
+    return y, node_names(topological_order(y))
+
+
+def statements(source: str) -> dict[str, str]:
+    """The label atom of each node statement, by node id."""
+    tokens = dot_tokens(source)
+    labels = {}
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "atom" and tokens[i + 1 : i + 4] and tokens[i + 1][1] == "[":
+            if tokens[i + 2][1] == "label" and tokens[i + 3][1] == "=":
+                labels[value] = tokens[i + 4][1]
+    return labels
+
+
+def check_dot_says_exactly(text: str) -> None:
+    """The DOT has the structure of a harmless label's, and each label reads back as given."""
+    y, names = hostile_graph(text)
+    plain, _ = hostile_graph("plain text" if text else "")  # "" has no outer module
+    for options in ({}, {"group": "module"}):
+        source = draw(y, **options).source
+        skeleton = [(k, v if k == "punct" else "") for k, v in dot_tokens(source)]
+        assert skeleton == [
+            (k, v if k == "punct" else "") for k, v in dot_tokens(draw(plain, **options).source)
+        ]
+        tokens = dot_tokens(source)
+        assert tokens[0] == ("atom", "digraph")
+        assert plain_text(tokens[1][1]) == shown(names[y])
+        labels = statements(source)
+        for node, name in names.items():
+            ident = f"v{sorted(names, key=lambda n: n.creation_index).index(node)}"
+            if ident in labels:
+                assert record_fields(labels[ident])[0] == shown(name).strip(" ")
+        if options:
+            box = next(a for i, a in labels.items() if i.startswith("g"))
+            assert plain_text(box).startswith(shown(f"{text}.n.0\n")[:999])
+            if text:  # the cluster of the outer module "text": fontsize=10 label=text ...
+                start = tokens.index(("atom", "subgraph"))
+                assert [v for _, v in tokens[start + 3 : start + 7]] == [
+                    "fontsize",
+                    "=",
+                    "10",
+                    "label",
+                ]
+                assert plain_text(tokens[start + 8][1]) == shown(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_labels_and_scopes_are_only_ever_label_text(text):
+    check_dot_says_exactly(text)
+
+
+@given(text=st.text())
+def test_any_label_is_only_ever_label_text(text):
+    check_dot_says_exactly(text)
+
+
+def _renderers() -> list[str]:
+    from autograd import RenderError
+    from autograd.render import find_renderer
+
+    found = []
+    for program in ("dot", "graphviz-pure"):
+        try:
+            find_renderer(program)
+        except RenderError:
+            continue
+        found.append(program)
+    return found
+
+
+RENDERERS = _renderers()
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def check_renderer_reads_label_text(text: str, program: str) -> None:
+    """The renderer's own parser finds the label text where it belongs, and the SVG has no
+    link and no attribute holding a javascript: URL."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from autograd.render import render_source
+
+    y, names = hostile_graph(text)
+    for options in ({}, {"group": "module"}):
+        d = draw(y, **options)
+        parsed = json.loads(render_source(d.source, "json", renderer=program))
+        assert plain_text(f'"{parsed["name"]}"') == shown(names[y])
+        objects = {o["name"]: o for o in parsed.get("objects", [])}
+        if not options:
+            leaf = next(node for node in names if node.is_leaf and node.label == text)
+            ident = f"v{sorted(names, key=lambda n: n.creation_index).index(leaf)}"
+            assert record_fields(f'"{objects[ident]["label"]}"')[0] == shown(names[leaf]).strip()
+        elif text:
+            (cluster,) = [o for n, o in objects.items() if n.startswith("cluster")]
+            assert plain_text(f'"{cluster["label"]}"') == shown(text)
+        d.program = program
+        svg = ET.fromstring(d.pipe("svg"))  # well-formed XML, whatever the text
+        for element in svg.iter():
+            assert element.tag != f"{SVG_NS}a", "a link in the picture"
+            for name, value in element.attrib.items():
+                assert "javascript:" not in value.lower(), (name, value)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@pytest.mark.parametrize("text", HOSTILE)
+def test_renderers_read_hostile_text_as_label_text(text):
+    for program in RENDERERS:
+        check_renderer_reads_label_text(text, program)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@settings(max_examples=40)
+@given(text=st.text())
+def test_renderers_read_any_text_as_label_text(text):
+    for program in RENDERERS:
+        check_renderer_reads_label_text(text, program)

@@ -251,3 +251,32 @@ def test_render_writes_the_picture_and_the_dot_text_save_writes_the_text(tmp_pat
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["alone.png"]
     assert d.save(tmp_path / "n.dot") == str(tmp_path / "n.dot")
     assert (tmp_path / "n.dot").read_text(encoding="utf-8") == d.source
+
+
+@pytest.mark.skipif(os.name == "nt", reason="shell script renderer")
+def test_a_renderer_that_writes_nothing_is_a_render_error_and_no_file(no_dot_on_path, tmp_path):
+    fake_renderer(no_dot_on_path, DRAIN + "exit 0")
+    with pytest.raises(RenderError, match="dot wrote nothing for this graph") as info:
+        render_source("digraph { a }", "svg")
+    assert "bug to report" in str(info.value)
+    d = draw(lecture_neuron())
+    with pytest.raises(RenderError):
+        d.render(tmp_path / "empty", format="svg")
+    assert list(tmp_path.iterdir()) == [no_dot_on_path]
+    bundle = d._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "wrote nothing" in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_a_label_past_the_renderers_limit_is_drawn_shortened(renderer):
+    """dot 2.43 writes 0 bytes (and exits 0) for a quoted string past 16,384 bytes."""
+    x = Value(2.0, label="x" * 20_000)
+    y = x * 3
+    y.label = '"' * 20_000  # each character escaped: twice as long in DOT
+    y.backward()
+    d = draw(y)
+    assert f"{{ {'x' * 999}… | data 2.0" in d.source
+    assert "{ " + '\\"' * 999 + "… | data 6.0" in d.source
+    d.program = renderer
+    _, _, texts = parse_svg(d.pipe("svg", encoding="utf-8"))
+    assert "x" * 999 + "…" in texts and '"' * 999 + "…" in texts
