@@ -445,16 +445,18 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
                 fontsize="10",
                 fontcolor="white" if g else "black",
             )
+        _in_order(legend, [ident for ident, _, _ in keys])
 
 
 def _report_legend(graph: Drawing) -> None:
     with graph.subgraph("cluster_legend") as legend:
         legend.attr(label="gradcheck", fontsize="10", style="rounded")
-        for ident, text, (fill, line) in (
+        keys = (
             ("legend_passed", "input passed", _PASSED),
             ("legend_failed", "input FAILED", _FAILED),
             ("legend_unjudged", "not differentiable here", _UNJUDGED),
-        ):
+        )
+        for ident, text, (fill, line) in keys:
             legend.node(
                 ident,
                 text,
@@ -464,6 +466,16 @@ def _report_legend(graph: Drawing) -> None:
                 color=line,
                 fontsize="10",
             )
+        _in_order(legend, [ident for ident, _, _ in keys])
+
+
+def _in_order(legend: Statements, idents: list[str]) -> None:
+    """Invisible edges that keep the legend's keys in this order along the graph's direction.
+
+    Unlinked, dot and graphviz-pure stack them in opposite orders.
+    """
+    for tail, head in zip(idents, idents[1:]):
+        legend.edge(tail, head, style="invis")
 
 
 def _draw_grouped(

@@ -9,6 +9,12 @@ The order of preference:
 3. neither: RenderError, which names both ways to get one. The DOT text
    itself (`drawing.source`) never needs a renderer.
 
+The two lay graphs out a little differently. To get the same pictures on
+every machine, name one in the environment variable CHAINRULE_RENDERER
+(`graphviz-pure` or `dot`); notebooks/execute.py sets it to graphviz-pure, so
+the committed notebooks and the README pictures do not depend on whether the
+machine that ran them has a system Graphviz.
+
 `Drawing` is chainrule's own graph (DOT text built by autograd.dot) whose
 `.pipe()`, `.render()` and notebook display go through this choice. It uses
 nothing of the graphviz package: that package only ever runs a program called
@@ -37,9 +43,20 @@ from typing import Any
 from autograd.dot import Graph
 from autograd.errors import RenderError
 
-__all__ = ["Drawing", "find_renderer", "render_source", "render_many", "write_atomic"]
+__all__ = [
+    "RENDERER_VARIABLE",
+    "Drawing",
+    "find_renderer",
+    "render_source",
+    "render_many",
+    "write_atomic",
+]
 
 log = logging.getLogger("autograd.render")
+
+RENDERER_VARIABLE = "CHAINRULE_RENDERER"
+"""The environment variable that names the one renderer to use: 'graphviz-pure' or 'dot'."""
+_RENDERERS = ("dot", "graphviz-pure")
 
 _FIXES = (
     "install Graphviz with your system package manager (apt install graphviz, "
@@ -60,14 +77,25 @@ def _pure_candidates() -> Iterator[Path]:
 def find_renderer(prefer: str | None = None) -> str:
     """The path of the program that will render DOT: a system `dot`, else graphviz-pure.
 
-    `prefer` ('dot' or 'graphviz-pure') asks for one of them only.
+    `prefer` ('dot' or 'graphviz-pure') asks for one of them only; without it
+    the environment variable CHAINRULE_RENDERER, when set, does.
     Raises RenderError naming both fixes when none is found.
     """
-    if prefer not in (None, "dot", "graphviz-pure"):
+    if prefer not in (None, *_RENDERERS):
         raise ValueError(
             f"find_renderer(prefer={prefer!r}): the renderers are 'dot' and 'graphviz-pure'; "
             "pass one of them, or None for the first one available"
         )
+    asked = ""
+    if prefer is None and os.environ.get(RENDERER_VARIABLE):
+        prefer = os.environ[RENDERER_VARIABLE]
+        asked = f" (asked for by {RENDERER_VARIABLE}={prefer})"
+        if prefer not in _RENDERERS:
+            raise RenderError(
+                f"{RENDERER_VARIABLE}={prefer!r} names no renderer, so no picture can be "
+                "drawn; set it to 'graphviz-pure' or 'dot', or unset it to take the first "
+                "one installed"
+            )
     if prefer in (None, "dot"):
         dot = shutil.which("dot")
         if dot:
@@ -76,7 +104,7 @@ def find_renderer(prefer: str | None = None) -> str:
         for candidate in _pure_candidates():
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)
-    wanted = "a Graphviz renderer" if prefer is None else f"the {prefer} renderer"
+    wanted = "a Graphviz renderer" if prefer is None else f"the {prefer} renderer{asked}"
     raise RenderError(
         f"no program to turn the graph into a picture: {wanted} was not found "
         "(looked for `dot` on PATH and `graphviz-pure` next to Python and on PATH). "

@@ -588,3 +588,26 @@ def test_renderers_read_hostile_text_as_label_text(text):
 def test_renderers_read_any_text_as_label_text(text):
     for program in RENDERERS:
         check_renderer_reads_label_text(text, program)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_legend_keys_keep_their_order_with_every_renderer(rankdir):
+    """negative, zero, positive along the graph's direction: dot and graphviz-pure agree."""
+    import json
+
+    from autograd.render import render_source
+
+    o, _ = lecture_neuron()
+    source = draw(o, color="grad", rankdir=rankdir).source
+    for program in RENDERERS:
+        parsed = json.loads(render_source(source, "json", renderer=program))
+        where = {
+            ob["name"]: [float(c) for c in ob["pos"].split(",")]
+            for ob in parsed["objects"]
+            if ob["name"].startswith("legend_")
+        }
+        keys = ["legend_negative", "legend_zero", "legend_positive"]
+        # LR: left to right; TB: top to bottom (Graphviz's y grows upwards)
+        along = [where[k][0] if rankdir == "LR" else -where[k][1] for k in keys]
+        assert along == sorted(along) and len(set(along)) == 3, (program, where)

@@ -280,3 +280,24 @@ def test_a_label_past_the_renderers_limit_is_drawn_shortened(renderer):
     d.program = renderer
     _, _, texts = parse_svg(d.pipe("svg", encoding="utf-8"))
     assert "x" * 999 + "…" in texts and '"' * 999 + "…" in texts
+
+
+@pytest.mark.skipif(os.name == "nt", reason="shell script renderer")
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_chainrule_renderer_variable_forces_one_renderer(no_dot_on_path, monkeypatch):
+    fake_renderer(no_dot_on_path, DRAIN + "echo '<svg>from dot</svg>'")
+    d = draw(lecture_neuron())
+    assert d.pipe("svg") == b"<svg>from dot</svg>\n"  # dot first when nothing is asked
+    monkeypatch.setenv("CHAINRULE_RENDERER", "graphviz-pure")
+    assert Path(find_renderer()).name.startswith("graphviz-pure")
+    check_lecture_svg(d.pipe("svg", encoding="utf-8"))
+    assert find_renderer("dot") == str(no_dot_on_path / "dot")  # an explicit choice wins
+    monkeypatch.setenv("CHAINRULE_RENDERER", "dot")
+    assert d.pipe("svg") == b"<svg>from dot</svg>\n"
+    (no_dot_on_path / "dot").unlink()
+    with pytest.raises(RenderError, match=r"the dot renderer \(asked for by CHAINRULE_RENDERER="):
+        find_renderer()
+    monkeypatch.setenv("CHAINRULE_RENDERER", "neato")
+    with pytest.raises(RenderError, match="CHAINRULE_RENDERER='neato' names no renderer"):
+        d.pipe("svg")
+    assert set(d._repr_mimebundle_()) == {"text/plain"}
