@@ -44,6 +44,19 @@ _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
 _UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
 _GROUP_FILL = "#eeeeee"
+_DEEPEST_LR = 5
+"""rankdir=None draws a graph deeper than this many values top to bottom.
+
+Left to right, each value is a record as wide as its three fields side by side;
+6 or more of them in a row are wider than a 968 px notebook column can show
+with text of 9 px or more. Top to bottom, the records stand upright.
+"""
+# Helvetica: graphviz-pure measures text with its widths and draws its PNGs in it, and
+# browsers draw it (or Arial, which has the same widths). rsvg-convert on a bare Linux
+# draws DejaVu Sans for it, up to 13% wider: the margin of a field (8 pt a side) holds that.
+_TEXT = {"fontname": "Helvetica", "fontsize": "11"}
+_GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
+_OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
 _DONE_FILL = "#d9f0d3"
 
 
@@ -154,16 +167,17 @@ def _highlight_sources(highlight: Any, order: list[Value], root: Value) -> list[
     return sources
 
 
-def _check_options(root: Any, rankdir: str, max_nodes: int, digits: int, group: Any) -> None:
+def _check_options(root: Any, rankdir: str | None, max_nodes: int, digits: int, group: Any) -> None:
     if not isinstance(root, Value):
         raise TypeError(
             f"draw needs the Value to draw the graph of, got {type(root).__name__} "
             f"{root!r:.60}; pass the output node, e.g. draw(loss)"
         )
-    if rankdir not in _RANKDIRS:
+    if rankdir is not None and rankdir not in _RANKDIRS:
         raise ValueError(
             f"draw(rankdir={rankdir!r}): graphviz lays graphs out in the directions "
-            f"{', '.join(_RANKDIRS)}; pass one of them ('LR' is left to right)"
+            f"{', '.join(_RANKDIRS)}; pass one of them ('LR' is left to right), or None "
+            "to let draw choose"
         )
     if not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw(max_nodes={max_nodes!r}) needs a positive whole number")
@@ -202,7 +216,7 @@ def _too_many(
 def draw(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     edge_labels: bool = False,
     color: Any = None,
@@ -213,6 +227,9 @@ def draw(
 ) -> Drawing:
     """The graph that computed `root`, as a Drawing with data and grad on each node.
 
+    - rankdir: 'LR' (left to right, as in micrograd's lecture), 'TB' (top to bottom),
+      'RL' or 'BT'. None: 'LR' for a graph at most 5 values deep, else 'TB', whose
+      records stand upright and so fit a notebook column at a readable size.
     - show_grad: show each node's .grad (False: data only).
     - edge_labels: write the local derivative d(out)/d(in) on each operand's edge.
     - color: 'grad' shades nodes blue (negative) to red (positive) by gradient, with a
@@ -229,12 +246,13 @@ def draw(
     >>> print(draw(y).source)  # doctest: +NORMALIZE_WHITESPACE
     // chainrule graph of y
     digraph y {
-        graph [rankdir=LR]
-        node [fontsize=11 shape=record]
+        graph [bgcolor=white fontname=Helvetica fontsize=11 nodesep=0.2 rankdir=LR ranksep=0.2]
+        node [fontname=Helvetica fontsize=11 shape=record]
+        edge [fontname=Helvetica fontsize=11]
         v0 [label="{ x | data 2.0 | grad 0.5 }"]
         v1 [label="{ w | data 0.5 | grad 2.0 }"]
         v2 [label="{ y | data 1.0 | grad 1.0 }"]
-        v2_op [label="*" shape=ellipse]
+        v2_op [label="*" height=0.3 margin="0.04,0.02" shape=ellipse width=0.3]
         v2_op -> v2
         v0 -> v2_op
         v1 -> v2_op
@@ -264,7 +282,7 @@ def _draw(
     order: list[Value],
     grads: Mapping[Value, float],
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     edge_labels: bool = False,
     color: Any = None,
@@ -294,12 +312,16 @@ def _draw(
     if highlight is not None:
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
+    if rankdir is None:
+        rankdir = "LR" if group is not None or _depth(order) <= _DEEPEST_LR else "TB"
     graph = Drawing(
         name=root_name,
         comment=f"chainrule graph of {root_name}",
-        graph_attr={"rankdir": rankdir},
-        node_attr={"shape": "record", "fontsize": "11"},
+        graph_attr={"rankdir": rankdir, **_GRAPH},
+        node_attr={"shape": "record", **_TEXT},
+        edge_attr=_TEXT,
     )
+    graph.hint_when_wide = _hint_when_wide(order, group)
     fmt = lambda x: format_number(x, digits)  # noqa: E731
 
     def value_node(node: Value, ident: str) -> None:
@@ -325,7 +347,7 @@ def _draw(
         graph.record(ident, fields, **attrs)
 
     def op_node(node: Value, ident: str) -> None:
-        attrs = {"shape": "ellipse"}
+        attrs = {"shape": "ellipse", **_OP_SIZE}
         if node in done:
             attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
@@ -376,6 +398,20 @@ def _draw(
     return graph
 
 
+def _depth(order: list[Value]) -> int:
+    """The most values on one path from a leaf to the root (order is topological)."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        depth[node] = 1 + max((depth[p] for p in node.parents), default=0)
+    return max(depth.values(), default=0)
+
+
+def _hint_when_wide(order: list[Value], group: str | None) -> str:
+    if group is None and any(node.scope for node in order):
+        return "draw(root, group='module') draws each nn module as one box."
+    return "Saved with .render('graph', format='svg'), it opens at full size."
+
+
 def _creation_index(node: Value) -> int:
     return node.creation_index
 
@@ -423,7 +459,7 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
 
 def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
     with graph.subgraph("cluster_legend") as legend:
-        legend.attr(label="gradient colour", fontsize="10", style="rounded")
+        legend.attr(label="gradient colour", style="rounded")
         top = format_number(scale, digits)
         keys = (
             [
@@ -442,7 +478,6 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
                 shape="box",
                 style="filled",
                 fillcolor=grad_color(g, scale),
-                fontsize="10",
                 fontcolor="white" if g else "black",
             )
         _in_order(legend, [ident for ident, _, _ in keys])
@@ -450,7 +485,7 @@ def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
 
 def _report_legend(graph: Drawing) -> None:
     with graph.subgraph("cluster_legend") as legend:
-        legend.attr(label="gradcheck", fontsize="10", style="rounded")
+        legend.attr(label="gradcheck", style="rounded")
         keys = (
             ("legend_passed", "input passed", _PASSED),
             ("legend_failed", "input FAILED", _FAILED),
@@ -464,7 +499,6 @@ def _report_legend(graph: Drawing) -> None:
                 style="filled",
                 fillcolor=fill,
                 color=line,
-                fontsize="10",
             )
         _in_order(legend, [ident for ident, _, _ in keys])
 
@@ -528,7 +562,7 @@ def _draw_grouped(
         if outer:
             context = graph.subgraph(f"cluster_{index}")
             target = context.__enter__()
-            target.attr(label=outer, style="rounded", fontsize="10")
+            target.attr(label=outer, style="rounded")
         for key in keys:
             attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
             if key in lit:

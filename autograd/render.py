@@ -29,7 +29,9 @@ under every picture.
 from __future__ import annotations
 
 import base64
+import html
 import logging
+import math
 import os
 import re
 import shutil
@@ -44,9 +46,12 @@ from autograd.dot import Graph
 from autograd.errors import RenderError
 
 __all__ = [
+    "COLUMN_PX",
+    "SMALLEST_TEXT_PX",
     "RENDERER_VARIABLE",
     "Drawing",
     "find_renderer",
+    "fitted_svg",
     "render_source",
     "render_many",
     "write_atomic",
@@ -57,6 +62,15 @@ log = logging.getLogger("autograd.render")
 RENDERER_VARIABLE = "CHAINRULE_RENDERER"
 """The environment variable that names the one renderer to use: 'graphviz-pure' or 'dot'."""
 _RENDERERS = ("dot", "graphviz-pure")
+
+COLUMN_PX = 968
+"""The width of a notebook's output column (JupyterLab's default), in CSS pixels."""
+SMALLEST_TEXT_PX = 9
+"""A drawing shown in a notebook is never shrunk so far that its text gets smaller than this."""
+_PNG_DENSITY = 2
+"""Pixels per CSS pixel of a PNG for display: sharp on dense screens and when shrunk to fit."""
+_SHOWN = ("text/html", "image/png", "image/svg+xml")
+_SVG_STYLE = "max-width:100%;height:auto;background:#fff"
 
 _FIXES = (
     "install Graphviz with your system package manager (apt install graphviz, "
@@ -150,15 +164,24 @@ def _run(cmd: list[Any], data: bytes, *, cwd: str | None = None) -> bytes:
 
 
 def render_source(
-    source: str, format: str = "svg", *, engine: str = "dot", renderer: str | None = None
+    source: str,
+    format: str = "svg",
+    *,
+    engine: str = "dot",
+    renderer: str | None = None,
+    dpi: int | None = None,
 ) -> bytes:
     """DOT text rendered to `format` ('svg', 'png', ...) by find_renderer(renderer).
+
+    `dpi` sets the pixels per inch of a PNG (the renderers' own default is 96).
 
     >>> svg = render_source("digraph { a -> b }")        # doctest: +SKIP
     >>> svg[:5]                                          # doctest: +SKIP
     b'<?xml'
     """
     cmd = [find_renderer(renderer), f"-K{engine}", f"-T{format}"]
+    if dpi is not None:
+        cmd.append(f"-Gdpi={dpi}")
     return _run(cmd, source.encode("utf-8"))
 
 
@@ -210,6 +233,40 @@ def _split_pngs(data: bytes) -> list[bytes]:
     return pictures
 
 
+def fitted_svg(svg: str) -> str:
+    """An SVG that keeps its size where there is room and shrinks to fit where there is not.
+
+    The root <svg> keeps its width and height (its size when there is room)
+    and its viewBox, and gets `max-width:100%; height:auto` (so a narrower
+    column scales it down, text and all) and an opaque white background (so
+    a dark theme does not show black lines on black).
+    """
+    root = re.search(r"<svg\b[^>]*>", svg)
+    if root is None:
+        return svg
+    tag = re.sub(r'\sstyle="[^"]*"', "", root.group())
+    if "viewBox=" not in tag:
+        width = re.search(r'\swidth="([0-9.]+)pt"', tag)
+        height = re.search(r'\sheight="([0-9.]+)pt"', tag)
+        if width and height:
+            tag = tag[:4] + f' viewBox="0 0 {width.group(1)} {height.group(1)}"' + tag[4:]
+    tag = tag[:4] + f' style="{_SVG_STYLE}"' + tag[4:]
+    return svg[: root.start()] + tag + svg[root.end() :]
+
+
+def _css_size(png: bytes) -> tuple[int, int]:
+    """The size in CSS pixels of a PNG drawn at _PNG_DENSITY pixels per CSS pixel."""
+    width = int.from_bytes(png[16:20], "big")  # IHDR: right after the signature and its header
+    height = int.from_bytes(png[20:24], "big")
+    return math.ceil(width / _PNG_DENSITY), math.ceil(height / _PNG_DENSITY)
+
+
+def _smallest_font_pt(source: str) -> float:
+    """The smallest font size a DOT text asks for, in points (Graphviz's default is 14)."""
+    sizes = [float(size) for size in re.findall(r'\bfontsize="?([0-9.]+)', source)]
+    return min(sizes, default=14.0)
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write data to path through a temporary file, so no half-written file is ever seen."""
     target = Path(path)
@@ -245,6 +302,8 @@ class Drawing(Graph):
 
     program: str | None = None
     """'dot' or 'graphviz-pure' to insist on one; None takes the first available."""
+    hint_when_wide: str = ""
+    """What to do about a drawing too wide for a notebook column; said under it."""
 
     def pipe(self, format: str = "svg", encoding: str | None = None) -> Any:
         """The picture in `format` ('svg', 'png', ...): bytes, or str when `encoding` is given."""
@@ -282,21 +341,71 @@ class Drawing(Graph):
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
-    ) -> dict[str, Any]:
-        wanted = set(include) if include is not None else {"image/svg+xml", "image/png"}
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The notebook display: HTML holding a sharp PNG that fits the column, the PNG, the SVG.
+
+        The HTML shows in every viewer, trusted or not (a sanitiser keeps an
+        inline PNG; it may strip an SVG); the PNG alone is the picture of
+        viewers without HTML, at its size in CSS pixels (metadata 'width').
+        """
+        wanted = set(include) if include is not None else set(_SHOWN)
         wanted -= set(exclude or ())
         bundle: dict[str, Any] = {}
+        metadata: dict[str, Any] = {}
         try:
+            if wanted & {"text/html", "image/png"}:
+                png = self._display_png()
+                width, height = _css_size(png)
+                if "text/html" in wanted:
+                    bundle["text/html"] = self._html(png)
+                if "image/png" in wanted:
+                    bundle["image/png"] = png
+                    metadata["image/png"] = {"width": width, "height": height}
             if "image/svg+xml" in wanted:
-                bundle["image/svg+xml"] = self.pipe(format="svg", encoding="utf-8")
-            if "image/png" in wanted:
-                bundle["image/png"] = self.pipe(format="png")
+                bundle["image/svg+xml"] = fitted_svg(self.pipe(format="svg", encoding="utf-8"))
             if "image/jpeg" in wanted:
                 bundle["image/jpeg"] = self.pipe(format="jpeg")
         except RenderError as error:
             # A notebook cell that shows a drawing should not end in a traceback.
-            return {"text/plain": f"{self!r} cannot be shown as a picture: {error}"}
-        return bundle
+            return {"text/plain": f"{self!r} cannot be shown as a picture: {error}"}, {}
+        return bundle, metadata
+
+    def _repr_html_(self) -> str:
+        """The picture as HTML that fits the width of its column (see _html)."""
+        try:
+            return self._html(self._display_png())
+        except RenderError as error:
+            return f"<pre>{html.escape(f'{self!r} cannot be shown as a picture: {error}')}</pre>"
+
+    def _display_png(self) -> bytes:
+        return render_source(self.source, "png", renderer=self.program, dpi=96 * _PNG_DENSITY)
+
+    def _html(self, png: bytes) -> str:
+        """A <div> that scrolls sideways around an <img> of `png` that shrinks to fit.
+
+        It shrinks no further than keeps its smallest text SMALLEST_TEXT_PX
+        high; a drawing wider than that in a COLUMN_PX column scrolls, and
+        says so with `hint_when_wide`.
+        """
+        width, height = _css_size(png)
+        text_px = _smallest_font_pt(self.source) * 96 / 72
+        narrowest = min(width, math.ceil(width * SMALLEST_TEXT_PX / text_px))
+        note = ""
+        if narrowest > COLUMN_PX:
+            note = (
+                f'<p style="margin:.2em 0;font-size:90%">This graph is {width} px wide: '
+                f"shrunk to a {COLUMN_PX} px column its text would be smaller than "
+                f"{SMALLEST_TEXT_PX} px, so it scrolls sideways. "
+                f"{html.escape(self.hint_when_wide)}</p>"
+            )
+        encoded = base64.b64encode(png).decode("ascii")
+        alt = html.escape(f"the computation graph of {self.name}" if self.name else "a graph")
+        return (
+            '<div class="chainrule-drawing" style="overflow-x:auto;max-width:100%">'
+            f'<img alt="{alt}" width="{width}" height="{height}" '
+            f'style="max-width:100%;height:auto;min-width:{narrowest}px;background:#fff" '
+            f'src="data:image/png;base64,{encoded}"/>{note}</div>'
+        )
 
     def __repr__(self) -> str:
         # object's default repr holds a memory address, which would change a

@@ -205,7 +205,7 @@ show(1);}})();"""
 
 
 def backward_steps(
-    root: Value, *, rankdir: str = "LR", max_nodes: int = 100, digits: int = 4
+    root: Value, *, rankdir: str | None = None, max_nodes: int = 100, digits: int = 4
 ) -> BackwardSteps:
     """The backward pass of root as frames: the graph after each chain-rule step.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -156,9 +157,9 @@ def test_color_grad_before_backward_has_a_legend_that_says_every_grad_is_0():
     legend = source[source.index("subgraph cluster_legend") :]
     assert legend == (
         "subgraph cluster_legend {\n"
-        '\t\tfontsize=10 label="gradient colour" style=rounded\n'
+        '\t\tlabel="gradient colour" style=rounded\n'
         '\t\tlegend_zero [label="every grad is 0" fillcolor="#ffffff" fontcolor=black '
-        "fontsize=10 shape=box style=filled]\n"
+        "shape=box style=filled]\n"
         "\t}\n"
         "}\n"
     )
@@ -507,15 +508,11 @@ def check_dot_says_exactly(text: str) -> None:
         if options:
             box = next(a for i, a in labels.items() if i.startswith("g"))
             assert plain_text(box).startswith(shown(f"{text}.n.0\n")[:999])
-            if text:  # the cluster of the outer module "text": fontsize=10 label=text ...
+            if text:  # the cluster of the outer module "text": its label attribute
                 start = tokens.index(("atom", "subgraph"))
-                assert [v for _, v in tokens[start + 3 : start + 7]] == [
-                    "fontsize",
-                    "=",
-                    "10",
-                    "label",
-                ]
-                assert plain_text(tokens[start + 8][1]) == shown(text)
+                at = tokens.index(("atom", "label"), start)
+                assert tokens[at + 1] == ("punct", "=") and at < tokens.index(("punct", "}"), start)
+                assert plain_text(tokens[at + 2][1]) == shown(text)
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -611,3 +608,100 @@ def test_legend_keys_keep_their_order_with_every_renderer(rankdir):
         # LR: left to right; TB: top to bottom (Graphviz's y grows upwards)
         along = [where[k][0] if rankdir == "LR" else -where[k][1] for k in keys]
         assert along == sorted(along) and len(set(along)) == 3, (program, where)
+
+
+def _font_file(family: str) -> str | None:
+    """The font file fontconfig (and so rsvg-convert) draws `family` with, if it can say."""
+    if shutil.which("fc-match") is None:
+        return None
+    found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+    return found.stdout.strip() or None
+
+
+def _overflowing_texts(svg: bytes, font_file: str) -> list[str]:
+    """The texts of a Graphviz SVG wider than their record field or ellipse in that font."""
+    import xml.etree.ElementTree as ET
+
+    from PIL import ImageFont
+
+    def points(text: str) -> list[tuple[float, float]]:
+        return [tuple(float(c) for c in p.split(",")) for p in text.split()]
+
+    wide = []
+    for group in ET.fromstring(svg).iter(f"{SVG_NS}g"):
+        if group.get("class") != "node":
+            continue
+        walls: list[tuple[float, float, float]] = []  # x, lowest y, highest y
+        for shape in list(group.iter(f"{SVG_NS}polygon")) + list(group.iter(f"{SVG_NS}polyline")):
+            corners = points(shape.get("points"))
+            for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+                if abs(x0 - x1) < 0.01:
+                    walls.append((x0, min(y0, y1), max(y0, y1)))
+        for ellipse in group.iter(f"{SVG_NS}ellipse"):
+            cx, cy = float(ellipse.get("cx")), float(ellipse.get("cy"))
+            rx, ry = float(ellipse.get("rx")), float(ellipse.get("ry"))
+            walls += [(cx - rx, cy - ry, cy + ry), (cx + rx, cy - ry, cy + ry)]
+        for text in group.iter(f"{SVG_NS}text"):
+            x, y, size = (float(text.get(k)) for k in ("x", "y", "font-size"))
+            middle = y - 0.35 * size
+            beside = [w for w, low, high in walls if low <= middle <= high]
+            left = max((w for w in beside if w <= x), default=float("-inf"))
+            right = min((w for w in beside if w >= x), default=float("inf"))
+            width = ImageFont.truetype(font_file, size=size).getlength(text.text or "")
+            if x - width / 2 < left or x + width / 2 > right:
+                wide.append(f"{text.text!r}: {width:.1f} wide between {left:.1f} and {right:.1f}")
+    return wide
+
+
+@pytest.mark.skipif("graphviz-pure" not in RENDERERS, reason="graphviz-pure (render extra) missing")
+def test_text_stays_inside_its_box_in_the_font_rsvg_convert_finds():
+    """graphviz-pure sizes boxes by Helvetica's widths; where fontconfig only has a wider
+    face for Helvetica (DejaVu Sans on a bare Linux), the text must still fit its box."""
+    pytest.importorskip("PIL")
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    o, v = lecture_neuron()
+    labelled = Value(1.0, label="layers.0.neurons.1.w.0") * Value(-0.123456, label="x")
+    labelled.label = "a_longer_label_name"
+    labelled.backward()
+    for drawing in (
+        draw(o, edge_labels=True, color="grad"),
+        draw(loss, edge_labels=True),
+        draw(labelled, digits=6),
+        draw(two_neuron_model(), group="module"),
+    ):
+        drawing.program = "graphviz-pure"
+        svg = drawing.pipe("svg")
+        families = set(re.findall(r'font-family="([^",]+)', svg.decode()))
+        assert families == {"Helvetica"}
+        font_file = _font_file("Helvetica")
+        if font_file is None:
+            pytest.skip("no fontconfig to say which font draws Helvetica")
+        assert _overflowing_texts(svg, font_file) == [], font_file
+        if shutil.which("rsvg-convert"):
+            png = subprocess.run(["rsvg-convert"], input=svg, capture_output=True, check=True)
+            assert png.stdout[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def chain(depth: int) -> Value:
+    """A graph `depth` values deep: x, then depth - 1 operations in a row."""
+    y = Value(0.5, label="x")
+    for _ in range(depth - 1):
+        y = y.tanh()
+    y.label = "y"
+    return y
+
+
+def test_deep_graphs_are_drawn_top_to_bottom_to_fit_a_column():
+    def direction(source: str) -> str:
+        return re.search(r"rankdir=(\w+)", source).group(1)
+
+    assert direction(draw(chain(5)).source) == "LR"
+    assert direction(draw(chain(6)).source) == "TB"
+    assert direction(draw(chain(6), rankdir="LR").source) == "LR"
+    assert direction(draw(lecture_neuron()[0]).source) == "LR"  # 5 deep: the lecture's picture
+    assert direction(draw(two_neuron_model(), group="module").source) == "LR"
+    with pytest.raises(ValueError, match="or None to let draw choose"):
+        draw(chain(2), rankdir="up")
