@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-__all__ = ["LONGEST_TEXT", "Graph", "Statements", "quote", "record_label", "shorten"]
+__all__ = ["LONGEST_TEXT", "Graph", "Html", "Statements", "quote", "record_label", "shorten"]
 
 LONGEST_TEXT = 1000
 """The most characters of one text drawn; a longer one ends in '…'.
@@ -60,12 +60,23 @@ def _escape(text: str, special: re.Pattern[str] = _SPECIAL) -> str:
     return _LINE_BREAK.sub(r"\\n", special.sub(r"\\\1", _plain(text)))
 
 
+class Html(str):
+    """An HTML-like label that chainrule wrote from its own words and numbers (a legend).
+
+    quote() writes it as <...>, the one exception to plain text. Never make
+    one from a user's text: a label or a module path could carry markup.
+    """
+
+
 def quote(text: str) -> str:
     """text as a DOT id or string that a renderer shows as that text, never as HTML.
 
     A word or a number stays bare, as graphviz writes them; anything else is
-    put in quotes with backslashes, quotes and line breaks escaped.
+    put in quotes with backslashes, quotes and line breaks escaped. Only an
+    `Html` made by chainrule is written as HTML.
     """
+    if isinstance(text, Html):
+        return f"<{text}>"
     text = str(text)
     if _BARE.fullmatch(text) and text.lower() not in _KEYWORDS:
         return text

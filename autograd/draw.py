@@ -2,9 +2,10 @@
 
 `draw(root)` returns an `autograd.render.Drawing`: `.source` gives the DOT
 text, `.render('graph', format='svg')` writes a file and a notebook shows the
-picture. Each Value is a record
-`{ name | data | grad }`; each operation is its own small node between its
-operands and its result, as in micrograd's lecture drawing:
+picture. Each Value is a record `{ name | data | grad }`, except a number
+from the code (the 4.0 of `y_pred - 4.0`), drawn as that number; each
+operation is its own small node between its operands and its result, as in
+micrograd's lecture drawing:
 
     x ──►(*)──► y_pred ──►(-)──► ...
 
@@ -16,6 +17,9 @@ The DOT text is the same, byte for byte, every time the same code runs: nodes
 are numbered by their rank in creation order (v0, v1, ...), parents keep
 their operand order, and nothing depends on id() or on set order.
 
+One small legend under the graph has a line for each kind of mark drawn: the
+colour scale, the numbers on edges, the orange paths.
+
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
 raises an error that says how to go on. `group='module'` draws every nn
 module (the Values tagged with the same `Value.scope`, such as
@@ -24,11 +28,12 @@ module (the Values tagged with the same `Value.scope`, such as
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd.backward import topological_order
-from autograd.dot import Statements
+from autograd.dot import Html, Statements
 from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
@@ -44,6 +49,16 @@ _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
 _UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
 _GROUP_FILL = "#eeeeee"
+_CONSTANT = {
+    "shape": "box",
+    "style": "rounded",
+    "color": "#999999",
+    "margin": "0.04,0.02",
+    "width": "0",
+    "height": "0",
+    "tooltip": "a number from the code",
+}
+_REPORT_KEYS = (("input passed", _PASSED), ("input FAILED", _FAILED), ("no derivative", _UNJUDGED))
 _DEEPEST_LR = 5
 """rankdir=None draws a graph deeper than this many values top to bottom.
 
@@ -325,6 +340,14 @@ def _draw(
     fmt = lambda x: format_number(x, digits)  # noqa: E731
 
     def value_node(node: Value, ident: str) -> None:
+        if _is_constant(node):
+            # A number from the code (the 4.0 of y_pred - 4.0) is drawn as that number, as
+            # explain writes it; its gradient is never used.
+            attrs = dict(_CONSTANT)
+            if node in on_path:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            graph.node(ident, fmt(node.constant), **attrs)
+            return
         fields = [names[node], f"data {fmt(node.data)}"]
         if show_grad:
             fields.append(f"grad {fmt(grads[node])}")
@@ -377,6 +400,7 @@ def _draw(
             value_node(node, f"v{rank[node]}")
         for node in order:
             _connect(graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels)
+        _constants_beside_operands(graph, order, rank)
     else:
         _draw_grouped(
             graph,
@@ -391,10 +415,9 @@ def _draw(
             on_path,
             max_nodes,
         )
-    if color == "grad":
-        _grad_legend(graph, scale, digits)
-    elif marks:
-        _report_legend(graph)
+    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path))
+    if legend is not None:
+        graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
 
 
@@ -457,59 +480,89 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
     return attrs
 
 
-def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
-    with graph.subgraph("cluster_legend") as legend:
-        legend.attr(label="gradient colour", style="rounded")
-        top = format_number(scale, digits)
-        keys = (
-            [
-                ("legend_negative", f"grad -{top}", -scale),
-                ("legend_zero", "grad 0", 0.0),
-                ("legend_positive", f"grad +{top}", scale),
-            ]
-            if scale > 0.0
-            # before backward (or with every gradient 0) a scale from -0.0 to +0.0 says nothing
-            else [("legend_zero", "every grad is 0", 0.0)]
-        )
-        for ident, text, g in keys:
-            legend.node(
-                ident,
-                text,
-                shape="box",
-                style="filled",
-                fillcolor=grad_color(g, scale),
-                fontcolor="white" if g else "black",
-            )
-        _in_order(legend, [ident for ident, _, _ in keys])
+def _is_constant(node: Value) -> bool:
+    return node.is_leaf and node.constant is not None
 
 
-def _report_legend(graph: Drawing) -> None:
-    with graph.subgraph("cluster_legend") as legend:
-        legend.attr(label="gradcheck", style="rounded")
-        keys = (
-            ("legend_passed", "input passed", _PASSED),
-            ("legend_failed", "input FAILED", _FAILED),
-            ("legend_unjudged", "not differentiable here", _UNJUDGED),
-        )
-        for ident, text, (fill, line) in keys:
-            legend.node(
-                ident,
-                text,
-                shape="box",
-                style="filled",
-                fillcolor=fill,
-                color=line,
-            )
-        _in_order(legend, [ident for ident, _, _ in keys])
+def _constants_beside_operands(
+    graph: Drawing, order: list[Value], rank: Mapping[Value, int]
+) -> None:
+    """Each number from the code in the same rank as the value it is combined with.
 
-
-def _in_order(legend: Statements, idents: list[str]) -> None:
-    """Invisible edges that keep the legend's keys in this order along the graph's direction.
-
-    Unlinked, dot and graphviz-pure stack them in opposite orders.
+    A leaf is otherwise put in the first rank, and the 4.0 of `L = (y_pred - 4.0)**2`
+    would sit far from its minus, at the other end of a long edge.
     """
-    for tail, head in zip(idents, idents[1:]):
-        legend.edge(tail, head, style="invis")
+    placed: set[Value] = set()
+    for node in order:
+        for parent in node.parents:
+            if not _is_constant(parent) or parent in placed:
+                continue
+            partner = next((p for p in node.parents if not _is_constant(p)), None)
+            if partner is None:
+                continue
+            placed.add(parent)
+            with graph.subgraph(f"beside_v{rank[parent]}") as same:
+                same.attr(rank="same")
+                same.node(f"v{rank[partner]}")
+                same.node(f"v{rank[parent]}")
+
+
+def _legend(
+    color: Any,
+    marks: Mapping[Value, Any],
+    scale: float,
+    digits: int,
+    edge_labels: bool,
+    highlighted: bool,
+) -> Html | None:
+    """One small table under the graph, a line for each kind of mark drawn; None if none is.
+
+    It is chainrule's own words and numbers only, so it may be HTML: no label
+    or module path of the user's goes in it.
+    """
+    lines = []
+    if color == "grad":
+        if scale > 0.0:
+            top = html.escape(format_number(scale, digits))
+            keys = [(f"-{top}", -scale), ("0", 0.0), (f"+{top}", scale)]
+            lines.append(
+                ["fill: grad"]
+                + [
+                    _swatch(text, grad_color(g, scale), ink="white" if g else "black")
+                    for text, g in keys
+                ]
+            )
+        else:  # before backward a scale from -0 to +0 says nothing
+            lines.append(["fill: grad (every grad is 0)"])
+    elif marks:
+        lines.append(
+            ["gradcheck"] + [_swatch(text, fill, line) for text, (fill, line) in _REPORT_KEYS]
+        )
+    if edge_labels:
+        lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
+    if highlighted:
+        lines.append(
+            [
+                f'<FONT COLOR="{_HIGHLIGHT}"><B>orange</B></FONT>: '
+                "paths from the highlighted value to the root"
+            ]
+        )
+    if not lines:
+        return None
+    rows = "".join(
+        '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1"><TR>'
+        + "".join(cell if cell.startswith("<TD") else f"<TD>{cell}</TD>" for cell in line)
+        + "</TR></TABLE></TD></TR>"
+        for line in lines
+    )
+    return Html(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>')
+
+
+def _swatch(text: str, fill: str, line: str = "#999999", ink: str = "black") -> str:
+    """A table cell filled and edged like the nodes it explains."""
+    return (
+        f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="{line}"><FONT COLOR="{ink}"> {text} </FONT></TD>'
+    )
 
 
 def _draw_grouped(

@@ -82,3 +82,10 @@ def test_a_hostile_graph_name_is_one_quoted_string():
     assert g.source.splitlines()[0] == (
         'digraph "<a> { evil [URL=\\"javascript:x\\"] } digraph <b>" {'
     )
+
+
+def test_only_chainrules_own_html_is_written_as_html():
+    from autograd.dot import Html
+
+    assert quote(Html("<B>legend</B>")) == "<<B>legend</B>>"
+    assert quote("<B>legend</B>") == '"<B>legend</B>"'  # the same text from anyone else
