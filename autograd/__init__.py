@@ -24,6 +24,7 @@ from autograd import collector  # noqa: E402
 from autograd.anomaly import detect_anomaly  # noqa: E402
 from autograd.backward import grad, topological_order  # noqa: E402
 from autograd.draw import draw  # noqa: E402
+from autograd.engine_check import EngineReport, EngineRow, check_engine  # noqa: E402
 from autograd.errors import (  # noqa: E402
     AnomalyError,
     DomainError,
@@ -33,21 +34,12 @@ from autograd.errors import (  # noqa: E402
 )
 from autograd.explain import Explanation, Step, explain  # noqa: E402
 from autograd.expression import Expression, ExpressionError, compile_expression  # noqa: E402
-from autograd.functions import (  # noqa: E402
-    cos,
-    exp,
-    leaky_relu,
-    log,
-    relu,
-    sigmoid,
-    sin,
-    softplus,
-    sqrt,
-    tanh,
-)
+from autograd.forward_mode import Jacobian, jacobian, jvp  # noqa: E402
+from autograd.functions import *  # noqa: E402, F403 - one function per row of the table
 from autograd.gradcheck import GradcheckReport, GradcheckRow, gradcheck, gradgradcheck  # noqa: E402
 from autograd.hand_check import HandCheckReport, HandRow, check_gradients  # noqa: E402
 from autograd.ops import OPS, Op  # noqa: E402
+from autograd.primitive import primitive  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
@@ -56,8 +48,14 @@ from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()
 
+from autograd import functions  # noqa: E402
+
 __all__ = [
     "Value",
+    "primitive",
+    "jvp",
+    "jacobian",
+    "Jacobian",
     "grad",
     "topological_order",
     "no_grad",
@@ -65,16 +63,6 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "collector",
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "softplus",
-    "sin",
-    "cos",
     "Op",
     "OPS",
     "DomainError",
@@ -92,6 +80,9 @@ __all__ = [
     "GradcheckRow",
     "HandCheckReport",
     "HandRow",
+    "check_engine",
+    "EngineReport",
+    "EngineRow",
     "to_sympy",
     "explain",
     "Explanation",
@@ -103,3 +94,4 @@ __all__ = [
     "trace",
     "Tape",
 ]
+__all__ += functions.__all__

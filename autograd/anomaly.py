@@ -11,15 +11,15 @@ recorded and nothing is checked: operations read one counter and move on.
 
 from __future__ import annotations
 
-import contextvars
 import math
 import os
 import sys
 import weakref
 from typing import Any
 
+from autograd.chain import describe, local_derivatives
 from autograd.errors import AnomalyError
-from autograd.recording import STATE, _anomaly_enabled, is_anomaly_enabled
+from autograd.recording import ANOMALY_ENABLED, ModeSwitch, is_anomaly_enabled
 
 __all__ = ["detect_anomaly", "creation_site", "record_site"]
 
@@ -29,7 +29,7 @@ _NN_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "nn")
 _sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
-class detect_anomaly:
+class detect_anomaly(ModeSwitch):
     """Raise AnomalyError at the first NaN or inf, naming where it was made.
 
     >>> from autograd import Value, detect_anomaly
@@ -40,26 +40,11 @@ class detect_anomaly:
     autograd.errors.AnomalyError: forward produced inf at node #... '*' ...
     """
 
+    def __init__(self) -> None:
+        super().__init__(ANOMALY_ENABLED, True)
+
     def __enter__(self) -> detect_anomaly:
-        _undo.set((*_undo.get(), _anomaly_enabled.set(True)))
-        STATE.enter_special()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            *outer, token = _undo.get()
-            _undo.set(tuple(outer))
-            _anomaly_enabled.reset(token)
-        finally:
-            STATE.leave_special()
-
-
-_undo: contextvars.ContextVar[tuple[contextvars.Token[bool], ...]] = contextvars.ContextVar(
-    "chainrule_anomaly_undo", default=()
-)
-"""The tokens that undo this thread's (or task's) open detect_anomaly blocks, innermost
-last: in a context variable, so that one detect_anomaly() object shared by threads
-undoes each thread's own entry (as no_grad does, autograd/recording.py)."""
+        return super().__enter__()
 
 
 def creation_site(node: Any) -> str | None:
@@ -128,9 +113,7 @@ def _describe(node: Any) -> str:
     if node.is_leaf:
         return f"leaf {_name(node)} = {node.data!r}, created at {_site(node)}"
     operands = ", ".join(repr(p.data) for p in node.parents)
-    parents = node.parents
-    b = parents[1].data if len(parents) == 2 else None
-    expression = node.operation.describe(parents[0].data, b, node.constant)
+    expression = describe(node)
     return (
         f"node {_name(node)} {node.op!r} = {expression} with operands ({operands}), "
         f"created at {_site(node)}"
@@ -164,12 +147,9 @@ def check_forward(node: Any) -> None:
 
 def _local(node: Any) -> tuple[float, ...] | None:
     """The local derivatives of `node` as floats, or None if they cannot be computed."""
-    parents = node.parents
-    second = parents[1].data if len(parents) == 2 else node.constant
     try:
-        local = node.operation.local(node.data, parents[0].data, second)
-        return tuple(float(d.data if hasattr(d, "data") else d) for d in local)
-    except (ArithmeticError, ValueError):
+        return tuple(float(d) for d in local_derivatives(node))
+    except (ArithmeticError, ValueError, TypeError):
         return None
 
 

@@ -14,17 +14,18 @@ recursion, so a graph a million nodes deep is fine.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograd.errors import AnomalyError, DomainError
-from autograd.ops import ADD as _ADD
-from autograd.ops import MUL as _MUL
+from autograd.chain import describe, local_derivatives, propagate_one
+from autograd.coerce import as_float
+from autograd.errors import DomainError
+from autograd.hooks import HOOKED_LEAVES, run_hooks, run_leaf_hooks
+from autograd.messages import backward_error, where
 from autograd.recording import STATE, enable_grad
-from autograd.value import HOOKED_LEAVES, Value, _as_float, where
+from autograd.value import PYTHON_BACKWARD, Value
 
-__all__ = ["backward", "grad", "topological_order"]
+__all__ = ["backward", "grad", "topological_order", "propagate_one"]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -77,7 +78,7 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
     if not isinstance(gradient, Value):
-        gradient = _as_float(gradient, "backward(gradient)")
+        gradient = as_float(gradient, "backward(gradient)")
     if create_graph:
         # The gradients form a graph of their own, even when called inside no_grad().
         with enable_grad():
@@ -94,19 +95,25 @@ def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
         root.grad = root.grad + gradient
     elif create_graph:
         root.grad = gradient if isinstance(gradient, Value) else Value(gradient)
-        _propagate_values(order)
+        _propagate(order, differentiable=True)
     else:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
-        _propagate_floats(order)
+        _propagate(order, differentiable=False)
+        _check_finite(order)
     for leaf, before in hooked_leaves:
-        _run_leaf_hooks(leaf, before)
+        run_leaf_hooks(leaf, before)
     if STATE.special:
         from autograd.anomaly import check_backward
 
         check_backward(order)
 
 
-def _propagate_floats(order: list[Value]) -> None:
+def _propagate(order: list[Value], differentiable: bool) -> None:
+    """The chain rule at every node, children first: parent.grad += local * node.grad.
+
+    On floats, or with differentiable=True on Values, so that the gradients
+    form a graph of their own (create_graph).
+    """
     node = None
     try:
         for node in reversed(order):
@@ -115,106 +122,61 @@ def _propagate_floats(order: list[Value]) -> None:
                 continue
             g = node.grad
             if node._hooks is not None:
-                g = node.grad = _run_hooks(node, g)
-            a = node._a
-            b = node._b
-            if fn is _ADD:  # + and * make most nodes of a network: their rules from
-                a.grad += g  # ops.ADD.local and ops.MUL.local, inlined to save a call
-                b.grad += g  # per node (about a tenth of a training step)
-            elif fn is _MUL:
-                a.grad += b.data * g
-                b.grad += a.data * g
-            elif b is None:
-                (d,) = fn.local(node.data, a.data, node._k)
-                a.grad += d * g
-            else:
-                da, db = fn.local(node.data, a.data, b.data)
-                a.grad += da * g
-                b.grad += db * g
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(error, node) from None
-
-
-def _propagate_values(order: list[Value]) -> None:
-    """The same chain rule on Values, so the gradients form a graph of their own."""
-    node = None
-    try:
-        for node in reversed(order):
-            fn = node._fn
-            if fn is None:
+                g = node.grad = run_hooks(node, g)
+            if fn is PYTHON_BACKWARD:  # micrograd's lecture style: the node's own closure
+                propagate_one(node)
                 continue
-            g = node.grad
-            if node._hooks is not None:
-                g = node.grad = _run_hooks(node, g)
-            parents = node.parents
-            second = node._b if node._b is not None else node._k
-            for parent, d in zip(parents, fn.local(node, node._a, second)):
-                parent.grad = parent.grad + d * g
+            local = local_derivatives(node, differentiable)
+            node._a.grad += local[0] * g
+            if len(local) == 2:
+                node._b.grad += local[1] * g
     except (ArithmeticError, ValueError) as error:
-        raise _backward_error(error, node) from None
+        if node is None or node._fn is None or node._fn is PYTHON_BACKWARD:
+            raise
+        raise backward_error(error, node, describe(node)) from None
 
 
-def propagate_one(node: Value) -> None:
-    """Apply one node's chain-rule step to its parents' .grad (micrograd's _backward)."""
-    fn = node._fn
-    if fn is None:
+def _check_finite(order: list[Value]) -> None:
+    """Refuse a nan or inf gradient that finite numbers produced (an overflow in backward).
+
+    One cheap look at the leaves; only when one is not finite is the graph
+    walked again, to name the step that made it. A nan or inf the user passed
+    in (as data or as the starting gradient) is left alone: it was not made here.
+    """
+    for node in order:
+        if node._a is None:
+            g = node.grad
+            if type(g) is float and g - g != 0.0:
+                break
+    else:
         return
-    second = node._b.data if node._b is not None else node._k
-    try:
-        local = fn.local(node.data, node._a.data, second)
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(error, node) from None
-    for parent, d in zip(node.parents, local):
-        parent.grad += d * node.grad
-
-
-def _run_hooks(node: Value, g: Any) -> Any:
-    for hook in list(node._hooks or ()):
-        replaced = hook(g)
-        if replaced is not None:
-            if not isinstance(replaced, (Value, numbers.Real)) or isinstance(replaced, bool):
-                raise TypeError(
-                    f"a gradient hook on node #{node._id}{where((node,))} returned "
-                    f"{type(replaced).__name__} {replaced!r:.60}; a hook returns None to keep "
-                    "the gradient, or a number (or Value) to replace it"
+    if any(n.data - n.data != 0.0 for n in order) or order[-1].grad - order[-1].grad != 0.0:
+        return  # a nan or inf came in from outside; detect_anomaly() says where
+    for node in reversed(order):
+        g = node.grad
+        if node._fn is None or node._fn is PYTHON_BACKWARD or g - g != 0.0:
+            continue
+        for parent, d in zip(node.parents, local_derivatives(node)):
+            if (d * g) - (d * g) != 0.0:
+                raise DomainError(
+                    f"backward produced {d * g} at {describe(node)} = {node.data!r}: its local "
+                    f"derivative d(out)/d({parent.label or 'operand'}) is {d!r} and its gradient "
+                    f"is {g!r}{where((node, parent))}. Every gradient that depends on it would "
+                    "be nan or inf, silently. Keep the inputs away from that point (a "
+                    "denominator near 0, a huge exponent), or rescale them"
                 )
-            g = replaced
-    return g
+    culprit = next(n for n in order if n.grad - n.grad != 0.0)
+    raise DomainError(
+        f"backward produced {culprit.grad} for the gradient of {describe(culprit)} = "
+        f"{culprit.data!r}{where((culprit,))}: its contributions were each finite, but their "
+        "sum overflowed. Every gradient that depends on it would be inf or nan; rescale the "
+        "inputs or the loss (a mean rather than a sum)"
+    )
 
 
 def _hooked(order: list[Value]) -> list[tuple[Value, Any]]:
     """The leaves of `order` that have hooks, with their .grad before this pass."""
     return [(n, n.grad) for n in order if n._fn is None and n._hooks is not None]
-
-
-def _run_leaf_hooks(leaf: Value, before: Any) -> None:
-    """A leaf's hooks see the gradient of this pass, as in PyTorch, before it accumulates."""
-    unchanged = type(before) is float and before == 0.0
-    incoming = leaf.grad if unchanged else leaf.grad - before
-    replaced = _run_hooks(leaf, incoming)
-    if replaced is not incoming:
-        leaf.grad = replaced if unchanged else before + replaced
-
-
-def _backward_error(error: Exception, node: Value | None) -> Exception:
-    if node is None or node._fn is None:
-        return error
-    described = node._fn.describe(
-        node._a.data, node._b.data if node._b is not None else None, node._k
-    )
-    if isinstance(error, AnomalyError):  # create_graph: the derivative's own graph overflowed
-        return AnomalyError(
-            f"in backward, at the local derivative of {described} "
-            f"(node #{node._id}{where((node,))}): {error}"
-        )
-    if isinstance(error, DomainError):
-        reason = str(error)
-    else:
-        reason = f"the local derivative of {described} could not be computed ({error})"
-    return DomainError(
-        f"backward failed at {described} = {node.data!r}: {reason}{where((node,) + node.parents)}. "
-        "The function is not differentiable there; move the input away from that point"
-    )
 
 
 def grad(

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd.backward import topological_order
+from autograd.chain import local_derivatives
 from autograd.dot import Html, Statements
 from autograd.naming import format_number, node_names
 from autograd.render import Drawing
@@ -340,13 +341,13 @@ def _draw(
     fmt = lambda x: format_number(x, digits)  # noqa: E731
 
     def value_node(node: Value, ident: str) -> None:
-        if _is_constant(node):
+        if node.is_constant:
             # A number from the code (the 4.0 of y_pred - 4.0) is drawn as that number, as
             # explain writes it; its gradient is never used.
             attrs = dict(_CONSTANT)
             if node in on_path:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-            graph.node(ident, fmt(node.constant), **attrs)
+            graph.node(ident, fmt(node.data), **attrs)
             return
         fields = [names[node], f"data {fmt(node.data)}"]
         if show_grad:
@@ -440,15 +441,11 @@ def _creation_index(node: Value) -> int:
 
 
 def _local_derivatives(node: Value) -> tuple[float | None, ...]:
-    op = node.operation
-    parents = node.parents
-    if op is None:
-        return ()
-    second = parents[1].data if len(parents) == 2 else node.constant
+    """The edge labels: the chain-rule step's local derivatives, None where there is none."""
     try:
-        return tuple(float(d) for d in op.local(node.data, parents[0].data, second))
-    except (ArithmeticError, ValueError):
-        return (None,) * len(parents)
+        return tuple(float(d) for d in local_derivatives(node))
+    except (ArithmeticError, ValueError, TypeError):  # TypeError: a hand-set closure's node
+        return (None,) * len(node.parents)
 
 
 def _connect(
@@ -480,10 +477,6 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
     return attrs
 
 
-def _is_constant(node: Value) -> bool:
-    return node.is_leaf and node.constant is not None
-
-
 def _constants_beside_operands(
     graph: Drawing, order: list[Value], rank: Mapping[Value, int]
 ) -> None:
@@ -495,9 +488,9 @@ def _constants_beside_operands(
     placed: set[Value] = set()
     for node in order:
         for parent in node.parents:
-            if not _is_constant(parent) or parent in placed:
+            if not parent.is_constant or parent in placed:
                 continue
-            partner = next((p for p in node.parents if not _is_constant(p)), None)
+            partner = next((p for p in node.parents if not p.is_constant), None)
             if partner is None:
                 continue
             placed.add(parent)

@@ -26,6 +26,16 @@ class DomainError(ValueError):
     autograd.errors.DomainError: log(-2.0) is undefined: log needs x > 0 (in node 'z'). ...
     """
 
+    way_out: str
+    """What to do about it; the engine puts it after the node's label."""
+    batch_index: int | None
+    """On the tape: the flat position of the example in the batch where it happened."""
+
+    def __init__(self, message: str = "", *, way_out: str = "", batch_index: int | None = None):
+        super().__init__(message)
+        self.way_out = way_out
+        self.batch_index = batch_index
+
 
 class AnomalyError(ArithmeticError):
     """detect_anomaly() saw the first NaN or inf of a forward or backward pass."""

@@ -1,18 +1,23 @@
 """The chain rule, spelled out: the backward pass of a graph, step by step.
 
-`explain(y)` replays what `y.backward()` does, in the same order (the nodes
-in reverse creation order), and writes down every multiplication:
+`explain(y)` replays what `y.backward()` does, in the same order (the
+reverse of the depth-first topological order, autograd.topological_order),
+and writes down every multiplication:
 
-    for each node, last created first:
+    for each node, children before parents:
         for each parent:
             parent.grad += d(node)/d(parent) * node.grad
 
 Each step names the node, its value, the gradient that has flowed into it,
 and for each parent the local derivative (as a formula in the node's own
-terms, from the op table, and as a number), the amount it adds and the
-parent's running total. It computes on its own floats, so the graph's .grad
-values are left as they are. It follows the op table alone: a hook that
-replaces a gradient (Value.register_hook) changes backward() but not this.
+terms, from the op table, and as a number, both through the one chain-rule
+step of autograd/chain.py), the amount it adds and the parent's running total.
+It computes on its own floats, so the graph's .grad values are left as they
+are. It follows the op table alone: a hook that replaces a gradient
+(Value.register_hook) changes backward() but not this. A node whose backward
+is a Python closure set by hand (micrograd's lecture style) is not in the
+table: explain runs the closure on scratch gradients to see what it adds, and
+says that its rule is a Python function.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.backward import topological_order
+from autograd.chain import describe, local_derivatives
 from autograd.errors import DomainError
 from autograd.naming import format_number, node_names, substitute
-from autograd.ops import Op
-from autograd.value import Value
+from autograd.value import PYTHON_BACKWARD, Value
 
 __all__ = ["explain", "Explanation", "Step", "Contribution"]
 
@@ -190,15 +195,33 @@ def _constant_text(k: float) -> str:
     return f"{k:g}" if k >= 0 else f"({k:g})"
 
 
-def _formula(op: Op, formula: str, names: dict[str, str], k: float | None) -> str:
-    """A derivative formula of the op table with the node's own names put in."""
+def _formula(formula: str, names: dict[str, str], k: float | None) -> str:
+    """A derivative formula of the op table with the node's own names and constant put in.
+
+    Arithmetic on the constant is folded, so x**3 reads 3 * x**2 rather than 3 * x**(3-1).
+    """
     if k is not None:
-        # Fold the constant's arithmetic, so x**3 reads 3 * x**2 rather than 3 * x**(3-1).
-        if k == 2.0:
-            formula = formula.replace("**(k-1)", "")
-        formula = formula.replace("(k-1)", _constant_text(k - 1.0))
         names = {**names, "k": _constant_text(k)}
-    return substitute(formula, names)
+    return _fold(substitute(formula, names))
+
+
+_ARITHMETIC = re.compile(r"\(\(?(-?\d+(?:\.\d+)?)\)?\s*([-+*/])\s*(\d+(?:\.\d+)?)\)")
+_POWER_ONE = re.compile(r"\*\*1(?![\d.e])")
+
+
+def _fold(formula: str) -> str:
+    """'3 * x**(3-1)' -> '3 * x**2': numbers combined, a power of 1 dropped."""
+
+    def combine(match: re.Match[str]) -> str:
+        left, symbol, right = float(match[1]), match[2], float(match[3])
+        if symbol == "/" and right == 0.0:
+            return match[0]
+        value = {"+": left + right, "-": left - right, "*": left * right}.get(symbol)
+        value = left / right if value is None else value
+        return _constant_text(value)
+
+    folded = _ARITHMETIC.sub(combine, formula)
+    return _POWER_ONE.sub("", folded)
 
 
 _PLAIN_NAME = re.compile(r"[\w.]+")
@@ -227,15 +250,15 @@ def _unwrap(formula: str) -> str:
 
 def _letter(node: Value, names: dict[Value, str]) -> str:
     """How a parent reads in a formula: its name, or the number a constant is (y - 4)."""
-    if node.is_leaf and node.constant is not None:
-        return _constant_text(node.constant)
+    if node.is_constant:
+        return _constant_text(node.data)
     return in_formula(names[node])
 
 
 def _data(node: Value, names: dict[Value, str]) -> str:
     """A parent's data in an update: 'x.data', or the number a constant is."""
     letter = _letter(node, names)
-    return letter if node.is_leaf and node.constant is not None else f"{letter}.data"
+    return letter if node.is_constant else f"{letter}.data"
 
 
 def _d(top: str, bottom: str) -> str:
@@ -283,30 +306,35 @@ def explain(y: Value) -> Explanation:
             continue
         parents = node.parents
         name = names[node]
+        k = node.constant
         letters = {"out": in_formula(name), "a": _letter(parents[0], names)}
         data_letters = {"out": f"{letters['out']}.data", "a": _data(parents[0], names)}
-        second: float | None = node.constant
         if len(parents) == 2:
             letters["b"] = _letter(parents[1], names)
             data_letters["b"] = _data(parents[1], names)
-            second = parents[1].data
-        try:
-            local = op.local(node.data, parents[0].data, second)
-        except (ArithmeticError, ValueError) as error:
-            b = second if len(parents) == 2 else None
-            raise DomainError(
-                f"explain cannot compute the local derivative of {name} = "
-                f"{op.describe(parents[0].data, b, node.constant)}"
-                f": {error}. backward() fails at the same node; move the input away from that point"
-            ) from None
         g = grads[node]
+        if op is PYTHON_BACKWARD:
+            local = _closure_derivatives(node, g)
+            formulas = ["python function"] * len(parents)
+        else:
+            try:
+                local = local_derivatives(node)
+            except (ArithmeticError, ValueError) as error:
+                raise DomainError(
+                    f"explain cannot compute the local derivative of {name} = "
+                    f"{describe(node)}: {error}. backward() fails at the same node; move the "
+                    "input away from that point"
+                ) from None
+            formulas = [_unwrap(_formula(f, letters, k)) for f in op.formulas]
         contributions = []
-        for parent, formula, d in zip(parents, op.derivatives, local):
+        for i, (parent, formula, d) in enumerate(zip(parents, formulas, local)):
             d = float(d)
             amount = d * g
             grads[parent] += amount
-            derivative = _unwrap(_formula(op, formula, letters, node.constant))
-            in_data = _unwrap(_formula(op, formula, data_letters, node.constant))
+            if op is PYTHON_BACKWARD:
+                in_data = _num(d)
+            else:
+                in_data = _unwrap(_formula(op.formulas[i], data_letters, k))
             if _needs_parentheses(in_data):
                 in_data = f"({in_data})"
             update = (
@@ -317,25 +345,20 @@ def explain(y: Value) -> Explanation:
                 Contribution(
                     parent=names[parent],
                     parent_index=parent.creation_index,
-                    derivative=derivative,
+                    derivative=formula,
                     local=d,
                     amount=amount,
                     total=grads[parent],
                     update=update,
                 )
             )
-        expression = op.expression.format(  # tanh(x1*w1 + b), not tanh((x1*w1 + b))
-            a=names[parents[0]] if "({a})" in op.expression else letters["a"],
-            b=letters.get("b", ""),
-            k=_constant_text(node.constant) if node.constant is not None else "",
-        )
         steps.append(
             Step(
                 number=len(steps) + 1,
                 node=name,
                 node_index=node.creation_index,
                 op=node.op,
-                expression=expression,
+                expression=_expression(node, names, letters),
                 value=node.data,
                 grad=g,
                 contributions=tuple(contributions),
@@ -344,7 +367,42 @@ def explain(y: Value) -> Explanation:
     by_creation = sorted(order, key=lambda node: node.creation_index)
     gradients = {names[node]: grads[node] for node in by_creation}
     leaves = tuple(names[node] for node in by_creation if node.is_leaf)
-    constants = tuple(
-        names[node] for node in by_creation if node.is_leaf and node.constant is not None
-    )
+    constants = tuple(names[node] for node in by_creation if node.is_constant)
     return Explanation(names[y], y.data, tuple(steps), gradients, leaves, constants)
+
+
+def _expression(node: Value, names: dict[Value, str], letters: dict[str, str]) -> str:
+    """How the node was computed, in names: 'x * w', 'tanh(x1*w1 + b)'."""
+    op = node.operation
+    if op is PYTHON_BACKWARD:
+        return (
+            f" {node.op or '?'} ".join(names[p] for p in node.parents)
+            if len(node.parents) == 2
+            else f"{node.op or '?'}({names[node.parents[0]]})"
+        )
+    k = node.constant
+    return op.text.format(  # tanh(x1*w1 + b), not tanh((x1*w1 + b))
+        a=names[node.parents[0]] if "({a})" in op.text else letters["a"],
+        b=letters.get("b", ""),
+        k=_constant_text(k) if k is not None else "",
+    )
+
+
+def _closure_derivatives(node: Value, g: float) -> list[float]:
+    """What a hand-set _backward closure adds to each parent per unit of gradient.
+
+    The closure is run once on scratch gradients (node.grad = 1, parents at 0),
+    and every .grad it touches is put back afterwards.
+    """
+    parents = node.parents
+    saved = [node.grad, *(p.grad for p in parents)]
+    try:
+        node.grad = 1.0
+        for p in parents:
+            p.grad = 0.0
+        node._backward()
+        return [float(getattr(p.grad, "data", p.grad)) for p in parents]
+    finally:
+        node.grad = saved[0]
+        for p, before in zip(parents, saved[1:]):
+            p.grad = before

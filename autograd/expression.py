@@ -38,12 +38,12 @@ import ast
 import math
 import numbers
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import functions
 from autograd.errors import ExpressionError
+from autograd.functions import function_of
+from autograd.ops import OPS
 from autograd.recording import no_grad
 from autograd.value import Value
 
@@ -51,7 +51,7 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "compile_expression",
-    "FUNCTIONS",
+    "callable_names",
     "MAX_LENGTH",
     "MAX_NESTING",
     "MAX_OPERATORS",
@@ -64,28 +64,36 @@ MAX_NESTING = 32
 MAX_OPERATORS = 200
 """Most operators (+ - * / **, unary minus included) in one expression."""
 
-FUNCTIONS: dict[str, tuple[int, int]] = {
-    "exp": (1, 1),
-    "log": (1, 1),
-    "sqrt": (1, 1),
-    "tanh": (1, 1),
-    "sigmoid": (1, 1),
-    "relu": (1, 1),
-    "leaky_relu": (1, 2),
-    "softplus": (1, 1),
-    "sin": (1, 1),
-    "cos": (1, 1),
-    "abs": (1, 1),
-}
-"""The callable names, each with its (fewest, most) arguments."""
+
+def callable_names() -> dict[str, tuple[int, int]]:
+    """The functions an expression may call, each with its (fewest, most) arguments.
+
+    One per row of the op table written as a call, `name({a})` or `name({a}, {k})`
+    (a constant k may be given or left to its default): built-in rows and those
+    a learner added with autograd.primitive alike.
+
+    >>> callable_names()["leaky_relu"], callable_names()["tanh"]
+    ((1, 2), (1, 1))
+    """
+    return {
+        op.name: (1, 2 if "{k}" in op.text else 1)
+        for op in OPS.values()
+        if op.arity == 1 and op.text.startswith(op.name + "(")
+    }
+
 
 _ALLOWED_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_. \t\n\r+-*/(),"
 )
-_WHAT_IS_ALLOWED = (
-    "an expression may use numbers, variable names, + - * / **, parentheses and the "
-    "functions " + " ".join(FUNCTIONS)
-)
+
+
+def _what_is_allowed() -> str:
+    return (
+        "an expression may use numbers, variable names, + - * / **, parentheses and the "
+        "functions " + " ".join(callable_names())
+    )
+
+
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 _FORBIDDEN_OPERATORS = {
@@ -194,13 +202,7 @@ def _binary(symbol: str, a: Any, b: Any) -> Any:
 
 
 def _call(name: str, args: list[Any]) -> Any:
-    x = args[0]
-    if name == "abs":
-        return abs(x)
-    if name == "leaky_relu":
-        return functions.leaky_relu(x, *args[1:])
-    function: Callable[[Any], Any] = getattr(functions, name)
-    return function(x)
+    return function_of(OPS[name])(*args)
 
 
 def _run(program: tuple[Instruction, ...], env: dict[str, Any]) -> Any:
@@ -241,7 +243,9 @@ def _prescan(text: str) -> None:
     previous = ""
     for position, character in enumerate(text):
         if character not in _ALLOWED_CHARACTERS:
-            raise _reject(character, position, f"this character is not allowed; {_WHAT_IS_ALLOWED}")
+            raise _reject(
+                character, position, f"this character is not allowed; {_what_is_allowed()}"
+            )
         if character == "(":
             depth += 1
             if depth > MAX_NESTING:
@@ -294,7 +298,7 @@ def _parse(text: str) -> ast.Expression:
             token, why = text[-10:].strip(), "the expression ends too early; something is missing"
         else:
             token = rest[0][:10]
-            why = f"invalid syntax ({error.msg}); {_WHAT_IS_ALLOWED}"
+            why = f"invalid syntax ({error.msg}); {_what_is_allowed()}"
             start = position  # Python may point into the number: '3.5y' at '5'
             while start > 0 and (text[start - 1].isdigit() or text[start - 1] in "._"):
                 start -= 1
@@ -338,19 +342,19 @@ def _validate(node: ast.AST, text: str) -> None:
             symbol, why = _FORBIDDEN_OPERATORS.get(type(node.op), ("?", ""))
             where = _next_symbol(text, node.left.end_col_offset or 0)
             raise _reject(
-                symbol, where, f"this operator is not allowed ({why}); {_WHAT_IS_ALLOWED}"
+                symbol, where, f"this operator is not allowed ({why}); {_what_is_allowed()}"
             )
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             token = "not" if isinstance(node.op, ast.Not) else "~"
-            raise _reject(token, position, f"this operator is not allowed; {_WHAT_IS_ALLOWED}")
+            raise _reject(token, position, f"this operator is not allowed; {_what_is_allowed()}")
     elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name) or node.func.id not in callable_names():
             token = ast.get_source_segment(text, node.func) or "("
             raise _reject(
                 token,
                 node.func.col_offset,
-                f"only these functions can be called: {' '.join(FUNCTIONS)}",
+                f"only these functions can be called: {' '.join(callable_names())}",
             )
         name = node.func.id
         if node.keywords:
@@ -363,7 +367,7 @@ def _validate(node: ast.AST, text: str) -> None:
         for argument in node.args:
             if isinstance(argument, ast.Starred):
                 raise _reject("*", argument.col_offset, f"{name}() takes plain arguments")
-        fewest, most = FUNCTIONS[name]
+        fewest, most = callable_names()[name]
         if not fewest <= len(node.args) <= most:
             expected = str(fewest) if fewest == most else f"{fewest} or {most}"
             raise _reject(
@@ -376,7 +380,7 @@ def _validate(node: ast.AST, text: str) -> None:
     elif isinstance(node, ast.Name):
         if node.id.startswith("__") or node.id.endswith("__"):
             raise _reject(node.id, position, "names with double underscores are not allowed")
-        if node.id in FUNCTIONS:
+        if node.id in callable_names():
             raise _reject(
                 node.id, position, f"{node.id} is a function: call it, as in {node.id}(x)"
             )
@@ -384,7 +388,7 @@ def _validate(node: ast.AST, text: str) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             token = ast.get_source_segment(text, node) or repr(value)
-            raise _reject(token, position, f"this is not a real number; {_WHAT_IS_ALLOWED}")
+            raise _reject(token, position, f"this is not a real number; {_what_is_allowed()}")
     else:
         raise _reject(_token_of(node, text), _position_of(node, text), _why_not(node))
 
@@ -428,7 +432,7 @@ def _why_not(node: ast.AST) -> str:
     }.get(type(node), f"{type(node).__name__} expressions are")
     if isinstance(node, ast.Tuple) and not node.elts:
         return "empty parentheses are not allowed; put an expression inside, as in (x + 1)"
-    return f"{what} not allowed; {_WHAT_IS_ALLOWED}"
+    return f"{what} not allowed; {_what_is_allowed()}"
 
 
 def _fold(code: list[Instruction], text: str, node: ast.AST) -> list[Instruction]:

@@ -1,4 +1,4 @@
-"""The engine's functions by name, for a Value or a plain number.
+"""The engine's functions by name, for a Value or a plain number, one per row of the table.
 
 `autograd.tanh(v)` is `v.tanh()` for a Value; for a plain number it returns a
 float, with the same domain checks and the same numerically stable formulas:
@@ -8,83 +8,58 @@ float, with the same domain checks and the same numerically stable formulas:
 'tanh'
 >>> sigmoid(-1000.0)
 0.0
+
+Every one-parent row of autograd/ops.py whose name is a method of Value gets
+a function here, made by `function_of`, so a new row needs no code here.
 """
 
 from __future__ import annotations
 
-from autograd import ops
-from autograd.ops import Op
-from autograd.value import Number, Value, _as_float, _domain_error
+from collections.abc import Callable
+from typing import Any
 
-__all__ = [
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "softplus",
-    "sin",
-    "cos",
-]
+from autograd.coerce import as_float
+from autograd.messages import domain_error
+from autograd.ops import BUILT_IN, Op
+from autograd.value import Number, Value, apply
+
+__all__: list[str] = []  # filled below, one name per row
 
 
-def _on_number(fn: Op, x: Number, k: float | None = None) -> float:
-    a = _as_float(x, f"{fn.name}()")
-    try:
-        return fn.forward(a, k)
-    except Exception as error:
-        raise _domain_error(error, fn, (Value(a),), k) from None
+def function_of(op: Op) -> Callable[..., Any]:
+    """The function `op.name(x[, k])` of a one-parent row: a node for a Value, a float for a number.
+
+    k defaults to the default of the Value method of the same name (leaky_relu's slope 0.01).
+    """
+    method = getattr(Value, op.name, None)
+    default = (getattr(method, "__defaults__", None) or (None,))[0]
+
+    def function(x: Value | Number, k: Number | None = default) -> Value | float:
+        if k is not None and "{k}" not in op.text:
+            raise TypeError(
+                f"{op.name}() takes one argument, got a second one ({k!r:.30}); write {op.name}(x)"
+            )
+        if isinstance(x, Value):
+            return apply(op, x, k)
+        a = as_float(x, f"{op.name}()")
+        constant = None if k is None else as_float(k, f"the constant of {op.name}")
+        try:
+            return op.forward(a, constant)
+        except Exception as error:
+            raise domain_error(error, op, (Value(a),), constant) from None
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = getattr(method, "__doc__", None) or f"{op.text.format(a='x', k='k')}."
+    return function
 
 
-def exp(x: Value | Number) -> Value | float:
-    """e**x."""
-    return x.exp() if isinstance(x, Value) else _on_number(ops.EXP, x)
+def _functions() -> dict[str, Callable[..., Any]]:
+    return {
+        op.name: function_of(op)
+        for op in BUILT_IN
+        if op.arity == 1 and op.name.isidentifier() and callable(getattr(Value, op.name, None))
+    }
 
 
-def log(x: Value | Number) -> Value | float:
-    """Natural logarithm; needs x > 0."""
-    return x.log() if isinstance(x, Value) else _on_number(ops.LOG, x)
-
-
-def sqrt(x: Value | Number) -> Value | float:
-    """Square root; needs x >= 0."""
-    return x.sqrt() if isinstance(x, Value) else _on_number(ops.SQRT, x)
-
-
-def tanh(x: Value | Number) -> Value | float:
-    """Hyperbolic tangent."""
-    return x.tanh() if isinstance(x, Value) else _on_number(ops.TANH, x)
-
-
-def sigmoid(x: Value | Number) -> Value | float:
-    """1 / (1 + e**-x), stable for any x."""
-    return x.sigmoid() if isinstance(x, Value) else _on_number(ops.SIGMOID, x)
-
-
-def relu(x: Value | Number) -> Value | float:
-    """max(x, 0); relu'(0) is taken as 0."""
-    return x.relu() if isinstance(x, Value) else _on_number(ops.RELU, x)
-
-
-def leaky_relu(x: Value | Number, slope: Number = 0.01) -> Value | float:
-    """x for x > 0, slope * x otherwise."""
-    if isinstance(x, Value):
-        return x.leaky_relu(slope)
-    return _on_number(ops.LEAKY_RELU, x, _as_float(slope, "leaky_relu slope"))
-
-
-def softplus(x: Value | Number) -> Value | float:
-    """log(1 + e**x), stable for any x."""
-    return x.softplus() if isinstance(x, Value) else _on_number(ops.SOFTPLUS, x)
-
-
-def sin(x: Value | Number) -> Value | float:
-    """Sine, x in radians."""
-    return x.sin() if isinstance(x, Value) else _on_number(ops.SIN, x)
-
-
-def cos(x: Value | Number) -> Value | float:
-    """Cosine, x in radians."""
-    return x.cos() if isinstance(x, Value) else _on_number(ops.COS, x)
+globals().update(_functions())
+__all__ += list(_functions())

@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 
 from autograd.backward import grad, topological_order
 from autograd.errors import GradcheckError
-from autograd.ops import ABS, LEAKY_RELU, RELU, Op
 from autograd.recording import no_grad
 from autograd.value import Value
 
@@ -70,11 +69,6 @@ class Tolerances:
 
 DEFAULT_TOLERANCES = Tolerances()
 """eps=1e-6, atol=1e-5, rtol=1e-3, as torch.autograd.gradcheck's float64 defaults."""
-
-KINKS: dict[Op, float] = {RELU: 0.0, LEAKY_RELU: 0.0, ABS: 0.0}
-CONVENTIONS = {RELU: "relu'(0) = 0", LEAKY_RELU: "leaky_relu'(0) = its slope k", ABS: "abs'(0) = 0"}
-"""What backward uses at each kink (autograd/ops.py), to say so in a kink's note."""
-"""Ops whose derivative jumps, and where: relu, leaky_relu and abs at 0."""
 
 KINK_FACTOR = 10.0
 """One-sided slopes that differ by more than KINK_FACTOR tolerances mark a kink."""
@@ -413,23 +407,24 @@ def _kink_note(forward: float, backward: float, near: _GraphKink | None, confirm
 
 
 def _graph_kinks(out: Any, leaves: list[Value], eps: float) -> dict[int, _GraphKink]:
-    """For each input that feeds a relu/abs/leaky_relu at (or within eps of) its kink: which."""
+    """For each input that feeds an op at (or within eps of) its kink (the row's `kink`): which."""
     found: dict[int, _GraphKink] = {}
     if not isinstance(out, Value):
         return found
     position = {leaf.creation_index: i for i, leaf in enumerate(leaves)}
     for node in topological_order(out):
         op = node.operation
-        if op not in KINKS:
+        kink = None if op is None else op.kink
+        if kink is None:
             continue
-        (argument,) = node.parents
-        if abs(argument.data - KINKS[op]) > 2.0 * eps * max(1.0, abs(argument.data)):
+        argument = node.parents[0]
+        if abs(argument.data - kink.at) > 2.0 * eps * max(1.0, abs(argument.data)):
             continue
         for upstream in topological_order(argument):
             i = position.get(upstream.creation_index)
             if i is not None and i not in found:
                 found[i] = _GraphKink(
-                    f" ({op.name}'s input is {argument.data:.3g})", CONVENTIONS[op]
+                    f" ({op.name}'s input is {argument.data:.3g})", kink.convention
                 )
     return found
 

@@ -1,11 +1,16 @@
 """The table of primitive operations: the one place where derivatives live.
 
-Every operation chainrule records is one `Op` in `OPS`. An entry says how to
-compute the operation on floats (`forward`) and what its local derivatives are
-(`local`): d(out)/d(parent) for each parent, in the node's own terms. The
-backward pass multiplies each local derivative by the gradient flowing into the
-node; that multiplication is the chain rule, and it is written once, in
-`autograd/backward.py`.
+Every operation chainrule records is one row, an `Op`, in `OPS`. A row says,
+once, everything the library knows about its operation:
+
+    name       the op as Value.op shows it: '+', 'tanh'
+    arity      1 or 2 parents
+    forward    the value: forward(a, b) for two parents, forward(a, k) for one
+    local      the local derivatives: local(out, a, b or k) -> (d out/d a, d out/d b)
+    text       how to write it: 'tanh({a})'
+    formulas   the local derivatives as text, in a, b, k and out: ('1 - out**2',)
+    kink       where the derivative does not exist, and the value chosen there
+    symbolic   how sympy writes it, when `forward` cannot take sympy symbols
 
 The names used by every rule:
 
@@ -13,19 +18,18 @@ The names used by every rule:
     k      a constant fixed when the node was made (the 3 in x**3, a slope)
     out    the node's own value
 
-`local` is written so that it works on floats (the usual fast backward), on
-Values (backward with create_graph=True, which differentiates the derivative
-itself) and on numpy arrays holding a whole batch (the tape of
-autograd/trace.py). That is why a rule calls `_cos(a)` rather than `math.cos`:
-the helper records a node when handed a Value and maps np.cos over an array.
-Each helper tries the float first, so the scalar engine pays nothing for the
-other two.
+Backward, explain, draw, the stepper, anomaly mode, gradcheck, the tape and
+forward mode all read these rows (through autograd/chain.py, for a node), so a
+rule changed here is changed everywhere.
 
-`forward_array` is the forward rule again, on numpy arrays: the same formula
-(the same stable form for sigmoid and softplus) and the same domain checks,
-vectorized. When an element of the batch is outside the domain, `_check` runs
-the float rule on that one element, so the error is the float rule's own
-message, and it records the element's position as `error.batch_index`.
+`forward` and `local` are written once for three kinds of number: floats (the
+scalar engine), Values (backward with create_graph=True, which differentiates
+the derivative itself) and numpy arrays holding a whole batch (the tape). That
+is why a rule calls `_cos(a)` rather than `math.cos(a)`: the helper takes the
+float path first, so the scalar engine pays nothing for the other two. On an
+array, a domain check finds the first bad element and runs the float rule on
+it, so the error is the float rule's own message, with the element's position
+as `error.batch_index`.
 
 Conventions at kinks, where the derivative does not exist: relu'(0) = 0,
 leaky_relu'(0) = k, abs'(0) = 0 (the subgradient PyTorch also picks).
@@ -43,30 +47,46 @@ import numpy as np
 
 from autograd.errors import DomainError
 
-__all__ = ["Op", "OPS"]
+__all__ = ["Op", "Kink", "OPS", "BUILT_IN", "register", "edit"]
 
 
 @dataclass(frozen=True, slots=True)
+class Kink:
+    """A point where an op's derivative does not exist, and the value used there."""
+
+    at: float
+    """The value of the operand a at the kink."""
+    convention: str
+    """The derivative chosen there, as a reader would write it: "relu'(0) = 0"."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Op:
-    """One primitive: its forward rule on floats and its local derivatives."""
+    """One primitive: its forward rule, its local derivatives, and how to write both.
+
+    Rows compare by identity: each is the one place its operation is defined.
+    """
 
     name: str
-    """Short name shown as Value.op: '+', '*', 'tanh'."""
+    """The op as Value.op shows it: '+', '*', 'tanh'."""
     arity: int
     """Number of parents: 1 or 2."""
-    forward: Callable[..., float]
-    """forward(a, b) for two parents, forward(a, k) for one."""
+    forward: Callable[..., Any]
+    """forward(a, b) for two parents, forward(a, k) for one; on floats and arrays."""
     local: Callable[..., tuple[Any, ...]]
-    """local(out, a, b or k) -> (d out/d a, d out/d b): one entry per parent."""
-    expression: str
-    """The operation written out, e.g. 'log({a})', for messages and explain()."""
-    derivatives: tuple[str, ...]
-    """The local derivatives as formulas in a, b, k and out, e.g. ('1 - out**2',)."""
-    forward_array: Callable[..., Any] | None = None
-    """forward on numpy arrays of a batch, with the same domain checks, vectorized.
-
-    None when `forward` is plain arithmetic, which numpy already applies elementwise.
-    """
+    """local(out, a, b or k) -> one local derivative per parent; on floats, Values, arrays."""
+    text: str
+    """The operation written out with {a}, {b}, {k}: 'log({a})'."""
+    formulas: tuple[str, ...]
+    """Each local derivative as a formula in a, b, k and out: ('1 - out**2',)."""
+    key: str = ""
+    """The row's key in OPS when two rows share a name ('**k'); the name otherwise."""
+    kink: Kink | None = None
+    """Where the derivative does not exist, if anywhere, and the convention there."""
+    symbolic: Callable[..., Any] | None = None
+    """symbolic(sympy, a, b or k) -> the sympy expression; None when forward takes sympy."""
+    shows_constant: bool = False
+    """Value.op writes the constant after the name: '**2', as micrograd does."""
 
     def describe(self, a: float, b: float | None = None, k: float | None = None) -> str:
         """The operation with numbers filled in: describe(-2.0) == 'log(-2.0)'.
@@ -74,7 +94,7 @@ class Op:
         A negative number between operators is put in parentheses, so that the
         text reads as Python would: (-8.0) ** 0.5, not -8.0 ** 0.5 (which is -(8.0 ** 0.5)).
         """
-        template = self.expression
+        template = self.text
         return template.format(
             **{
                 name: _number(x, enclosed=f"({{{name}}})" in template)
@@ -91,67 +111,19 @@ def _number(x: float | None, enclosed: bool = True) -> str:
 
 
 def _undefined(expression: str, reason: str, way_out: str = "") -> DomainError:
-    """What happened and why; the way out is kept apart, to go after the node's label."""
-    error = DomainError(f"{expression} is undefined: {reason}")
-    error.way_out = way_out  # type: ignore[attr-defined]
-    return error
+    """A DomainError saying what is undefined and why; the way out goes after the node's label."""
+    return DomainError(f"{expression} is undefined: {reason}", way_out=way_out)
 
 
-# Helpers that work on a float, record a node on a Value, or map over a numpy
-# array. They let one derivative rule serve the float backward, the
-# create_graph backward and the batched tape. The float test comes first: it is
-# the scalar engine's hot path.
+# Helpers that work on a float, on a numpy array, or record a node on a Value.
+# They let one rule serve the float engine, the tape and create_graph. The
+# float test comes first: it is the scalar engine's hot path.
 
 _ARRAY = np.ndarray
 
 
 def _real(x: Any) -> float:
     return x if type(x) is float else x.data
-
-
-def _cos(x: Any) -> Any:
-    if type(x) is float:
-        return math.cos(x)
-    return np.cos(x) if type(x) is _ARRAY else x.cos()
-
-
-def _sin(x: Any) -> Any:
-    if type(x) is float:
-        return math.sin(x)
-    return np.sin(x) if type(x) is _ARRAY else x.sin()
-
-
-def _log(x: Any) -> Any:
-    if type(x) is float:
-        return _log_forward(x, None)
-    return _log_array(x, None) if type(x) is _ARRAY else x.log()
-
-
-def _sigmoid(x: Any) -> Any:
-    if type(x) is float:
-        return _sigmoid_forward(x, None)
-    return _sigmoid_array(x, None) if type(x) is _ARRAY else x.sigmoid()
-
-
-def _step(x: Any, above: Any, otherwise: Any) -> Any:
-    """`above` where x > 0, `otherwise` elsewhere: the slope of relu and leaky_relu."""
-    if type(x) is float:
-        return above if x > 0.0 else otherwise
-    if type(x) is _ARRAY:
-        return np.where(x > 0.0, above, otherwise)
-    return above if x.data > 0.0 else otherwise
-
-
-def _sign(x: Any) -> Any:
-    """1, -1 or 0 (the subgradient of abs at 0), as a float or an array."""
-    if type(x) is not float:
-        if type(x) is _ARRAY:
-            return (x > 0.0).astype(float) - (x < 0.0)  # np.sign would give NaN for NaN
-        x = x.data
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
-
-
-# Vectorized domain checks: find the first bad element, let the float rule explain it.
 
 
 def _check(bad: Any, rule: Callable[..., Any], *args: Any) -> None:
@@ -171,13 +143,12 @@ def _check(bad: Any, rule: Callable[..., Any], *args: Any) -> None:
     except (ArithmeticError, ValueError) as error:
         error.batch_index = index  # type: ignore[attr-defined]
         raise
-    error = DomainError(
+    raise DomainError(
         f"{rule.__name__} failed on element {index} of a batch {point!r} but not on the same "
         "numbers alone: the array rule and the float rule disagree. Report this as a bug "
-        "in autograd/ops.py"
+        "in autograd/ops.py",
+        batch_index=index,
     )
-    error.batch_index = index  # type: ignore[attr-defined]
-    raise error
 
 
 def _overflowed(out: Any, *inputs: Any) -> Any:
@@ -189,129 +160,154 @@ def _overflowed(out: Any, *inputs: Any) -> Any:
     return bad
 
 
-# Forward rules that need more than one expression.
+def _exp(x: Any) -> Any:
+    if type(x) is float:
+        return math.exp(x)
+    if type(x) is _ARRAY:
+        out = np.exp(x)
+        _check(_overflowed(out, x), math.exp, x)
+        return out
+    return x.exp()
 
 
-def _divide(a: float, b: float) -> float:
-    if b == 0.0:
-        raise _undefined(
-            f"{a!r} / 0.0",
-            "division by zero",
-            "Keep the denominator away from 0, for example a / (b + 1e-12) where b >= 0",
-        )
-    return a / b
+def _log(x: Any) -> Any:
+    if type(x) is float:
+        if x <= 0.0:
+            raise _undefined(
+                f"log({x!r})",
+                "log needs x > 0",
+                "Pass a positive number: move a probability away from 0 first, "
+                "for example log(p + 1e-12)",
+            )
+        return math.log(x)
+    if type(x) is _ARRAY:
+        _check(x <= 0.0, _log, x)
+        return np.log(x)
+    return x.log()
 
 
-def _power(a: float, b: float) -> float:
-    if a == 0.0 and b < 0.0:
-        raise _undefined(
-            f"0.0 ** {b!r}",
-            "zero to a negative power divides by zero",
-            "Keep the base away from 0, (x + 1e-12) ** k, or use an exponent >= 0",
-        )
-    if a < 0.0 and not b.is_integer():
-        raise _undefined(
-            f"({a!r}) ** {b!r}",  # a < 0 here: -8.0 ** 0.5 would read as -(8.0 ** 0.5)
-            "a negative base needs a whole-number exponent (the result would be complex)",
-            "Use a whole-number exponent, or raise a positive base such as abs(x)",
-        )
-    return a**b
+def _sqrt(x: Any) -> Any:
+    if type(x) is float:
+        if x < 0.0:
+            raise _undefined(
+                f"sqrt({x!r})",
+                "sqrt needs x >= 0",
+                "Pass a number >= 0; for the length of a signed x, write (x * x + 1e-12).sqrt()",
+            )
+        return math.sqrt(x)
+    if type(x) is _ARRAY:
+        _check(x < 0.0, _sqrt, x)
+        return np.sqrt(x)
+    return x.sqrt()
 
 
-def _log_forward(a: float, _: None) -> float:
-    if a <= 0.0:
-        raise _undefined(
-            f"log({a!r})",
-            "log needs x > 0",
-            "Pass a positive number: move a probability away from 0 first, "
-            "for example log(p + 1e-12)",
-        )
-    return math.log(a)
-
-
-def _sqrt_forward(a: float, _: None) -> float:
-    if a < 0.0:
-        raise _undefined(
-            f"sqrt({a!r})",
-            "sqrt needs x >= 0",
-            "Pass a number >= 0; for the length of a signed x, write (x * x + 1e-12).sqrt()",
-        )
-    return math.sqrt(a)
-
-
-def _not_finite(name: str, a: float) -> DomainError:
+def _not_finite(name: str, x: float) -> DomainError:
     return _undefined(
-        f"{name}({a!r})",
+        f"{name}({x!r})",
         f"{name} needs a finite x. An earlier step overflowed to inf; "
         "autograd.detect_anomaly() names the step where it first happened",
     )
 
 
-def _sin_forward(a: float, _: None) -> float:
-    if a - a != 0.0 and a == a:  # +-inf; NaN passes through as NaN
-        raise _not_finite("sin", a)
-    return math.sin(a)
+def _sin(x: Any) -> Any:
+    if type(x) is float:
+        if x - x != 0.0 and x == x:  # +-inf; NaN passes through as NaN
+            raise _not_finite("sin", x)
+        return math.sin(x)
+    if type(x) is _ARRAY:
+        _check(np.isinf(x), _sin, x)  # np.sin(inf) would be a silent NaN
+        return np.sin(x)
+    return x.sin()
 
 
-def _cos_forward(a: float, _: None) -> float:
-    if a - a != 0.0 and a == a:
-        raise _not_finite("cos", a)
-    return math.cos(a)
+def _cos(x: Any) -> Any:
+    if type(x) is float:
+        if x - x != 0.0 and x == x:
+            raise _not_finite("cos", x)
+        return math.cos(x)
+    if type(x) is _ARRAY:
+        _check(np.isinf(x), _cos, x)
+        return np.cos(x)
+    return x.cos()
 
 
-def _sigmoid_forward(a: float, _: None) -> float:
+def _tanh(x: Any) -> Any:
+    if type(x) is float:
+        return math.tanh(x)
+    return np.tanh(x) if type(x) is _ARRAY else x.tanh()
+
+
+def _sigmoid(x: Any) -> Any:
     # Two algebraically equal forms, each used where its exp cannot overflow.
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+    if type(x) is float:
+        if x >= 0.0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    if type(x) is _ARRAY:
+        e = np.exp(-np.abs(x))  # e**-x where x >= 0, e**x elsewhere
+        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return x.sigmoid()
 
 
-def _softplus_forward(a: float, _: None) -> float:
-    # log(1 + e**a) = max(a, 0) + log(1 + e**-|a|), which never overflows.
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+def _softplus(x: Any) -> Any:
+    # log(1 + e**x) = max(x, 0) + log(1 + e**-|x|), which never overflows.
+    if type(x) is float:
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-# The same forward rules on numpy arrays.
+def _step(x: Any, above: Any, otherwise: Any) -> Any:
+    """`above` where x > 0, `otherwise` elsewhere: relu, leaky_relu and their slopes."""
+    if type(x) is float:
+        return above if x > 0.0 else otherwise
+    if type(x) is _ARRAY:
+        return np.where(x > 0.0, above, otherwise)
+    return above if x.data > 0.0 else otherwise
 
 
-def _divide_array(a: Any, b: Any) -> Any:
-    _check(b == 0.0, _divide, a, b)
-    return a / b  # an overflow (1e300 / 1e-300) is refused once per pass, by the tape
+def _sign(x: Any) -> Any:
+    """1, -1 or 0 (the subgradient of abs at 0), as a float or an array."""
+    if type(x) is not float:
+        if type(x) is _ARRAY:
+            return (x > 0.0).astype(float) - (x < 0.0)  # np.sign would give NaN for NaN
+        x = x.data
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
 
 
-def _power_array(a: Any, b: Any) -> Any:
+def _divide(a: Any, b: Any) -> Any:
+    if type(b) is float:
+        if b == 0.0:
+            raise _undefined(
+                f"{a!r} / 0.0",
+                "division by zero",
+                "Keep the denominator away from 0, for example a / (b + 1e-12) where b >= 0",
+            )
+    else:
+        _check(np.asarray(b) == 0.0, _divide, a, b)
+    return a / b  # an overflow (1e300 / 1e-300) is refused by the engine and the tape
+
+
+def _power(a: Any, b: Any) -> Any:
+    if type(a) is float and type(b) is float:
+        if a == 0.0 and b < 0.0:
+            raise _undefined(
+                f"0.0 ** {b!r}",
+                "zero to a negative power divides by zero",
+                "Keep the base away from 0, (x + 1e-12) ** k, or use an exponent >= 0",
+            )
+        if a < 0.0 and not b.is_integer():
+            raise _undefined(
+                f"({a!r}) ** {b!r}",  # a < 0 here: -8.0 ** 0.5 would read as -(8.0 ** 0.5)
+                "a negative base needs a whole-number exponent (the result would be complex)",
+                "Use a whole-number exponent, or raise a positive base such as abs(x)",
+            )
+        return a**b
     whole = np.isfinite(b) & (np.floor(b) == b)
     _check(((a == 0.0) & (b < 0.0)) | ((a < 0.0) & ~whole), _power, a, b)
     out = np.power(a, b)
     _check(_overflowed(out, a, b), _power, a, b)
     return out
-
-
-def _exp_array(a: Any, _: None) -> Any:
-    out = np.exp(a)
-    _check(_overflowed(out, a), math.exp, a)
-    return out
-
-
-def _log_array(a: Any, _: None) -> Any:
-    _check(a <= 0.0, _log_forward, a, None)
-    return np.log(a)
-
-
-def _sqrt_array(a: Any, _: None) -> Any:
-    _check(a < 0.0, _sqrt_forward, a, None)
-    return np.sqrt(a)
-
-
-def _sin_array(a: Any, _: None) -> Any:
-    _check(np.isinf(a), _sin_forward, a, None)  # np.sin(inf) would be a silent NaN
-    return np.sin(a)
-
-
-def _cos_array(a: Any, _: None) -> Any:
-    _check(np.isinf(a), _cos_forward, a, None)
-    return np.cos(a)
 
 
 ARITHMETIC_NAMES = ("+", "-", "*", "/")
@@ -337,15 +333,6 @@ def _finite_result(rule: Callable[[float, float], float]) -> Callable[[float, fl
 
     checked.__name__ = rule.__name__
     return checked
-
-
-def _sigmoid_array(a: Any, _: None) -> Any:
-    e = np.exp(-np.abs(a))  # e**-a where a >= 0, e**a elsewhere: the float rule's two forms
-    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus_array(a: Any, _: None) -> Any:
-    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
 # Local derivatives that need more than one expression.
@@ -388,7 +375,7 @@ def _pow_const_local(out: Any, a: Any, k: float) -> tuple[Any]:
     return (k * a ** (k - 1.0),)
 
 
-def _sqrt_local(out: Any, a: Any, _: None) -> tuple[Any]:
+def _sqrt_local(out: Any, a: Any, k: None) -> tuple[Any]:
     if type(out) is _ARRAY:
         _check(out == 0.0, _sqrt_local, out, a, None)
     elif _real(out) == 0.0:
@@ -396,77 +383,131 @@ def _sqrt_local(out: Any, a: Any, _: None) -> tuple[Any]:
     return (0.5 / out,)
 
 
-# fmt: off
-# One line per primitive: name, arity, forward, local derivatives, how to write it,
-# and the forward on numpy arrays where plain arithmetic is not enough.
-ADD = Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), "{a} + {b}", ("1", "1"))
-SUB = Op("-", 2, operator.sub, lambda out, a, b: (1.0, -1.0), "{a} - {b}", ("1", "-1"))
-MUL = Op("*", 2, operator.mul, lambda out, a, b: (b, a), "{a} * {b}", ("b", "a"))
-DIV = Op(
-    "/", 2, _divide, lambda out, a, b: (1.0 / b, -out / b), "{a} / {b}", ("1/b", "-out/b"),
-    _divide_array,
-)
-POW = Op("**", 2, _power, _pow_local, "{a} ** {b}", ("b * a**(b-1)", "out * log(a)"), _power_array)
-NEG = Op("neg", 1, lambda a, k: -a, lambda out, a, k: (-1.0,), "-{a}", ("-1",))
-POW_CONST = Op("**", 1, _power, _pow_const_local, "{a} ** {k}", ("k * a**(k-1)",), _power_array)
-ABS = Op("abs", 1, lambda a, k: abs(a), lambda out, a, k: (_sign(a),), "abs({a})", ("sign(a)",))
-EXP = Op("exp", 1, lambda a, k: math.exp(a), lambda out, a, k: (out,), "exp({a})", ("out",), _exp_array)
-LOG = Op("log", 1, _log_forward, lambda out, a, k: (1.0 / a,), "log({a})", ("1/a",), _log_array)
-SQRT = Op("sqrt", 1, _sqrt_forward, _sqrt_local, "sqrt({a})", ("1 / (2*out)",), _sqrt_array)
-TANH = Op(
-    "tanh", 1, lambda a, k: math.tanh(a), lambda out, a, k: (1.0 - out * out,), "tanh({a})",
-    ("1 - out**2",), lambda a, k: np.tanh(a),
-)
-SIGMOID = Op(
-    "sigmoid", 1, _sigmoid_forward, lambda out, a, k: (out * (1.0 - out),), "sigmoid({a})",
-    ("out * (1 - out)",), _sigmoid_array,
-)
-RELU = Op(
-    "relu", 1, lambda a, k: a if a > 0.0 else 0.0,
-    lambda out, a, k: (_step(a, 1.0, 0.0),), "relu({a})", ("1 if a > 0 else 0",),
-    lambda a, k: np.where(a > 0.0, a, 0.0),
-)
-LEAKY_RELU = Op(
-    "leaky_relu", 1, lambda a, k: a if a > 0.0 else k * a,
-    lambda out, a, k: (_step(a, 1.0, k),), "leaky_relu({a}, {k})", ("1 if a > 0 else k",),
-    lambda a, k: np.where(a > 0.0, a, k * a),
-)
-SOFTPLUS = Op(
-    "softplus", 1, _softplus_forward, lambda out, a, k: (_sigmoid(a),), "softplus({a})",
-    ("sigmoid(a)",), _softplus_array,
-)
-SIN = Op(
-    "sin", 1, _sin_forward, lambda out, a, k: (_cos(a),), "sin({a})", ("cos(a)",),
-    _sin_array,
-)
-COS = Op(
-    "cos", 1, _cos_forward, lambda out, a, k: (-_sin(a),), "cos({a})", ("-sin(a)",),
-    _cos_array,
-)
+def _piecewise(sympy: Any, a: Any, slope: Any) -> Any:
+    return sympy.Piecewise((a, a > 0), (slope * a, True))
 
+
+# fmt: off
+# One row per primitive. To see the whole calculus of the engine, read from here to the end.
+ADD = Op(name="+", arity=2, forward=operator.add, local=lambda out, a, b: (1.0, 1.0),
+         text="{a} + {b}", formulas=("1", "1"))
+SUB = Op(name="-", arity=2, forward=operator.sub, local=lambda out, a, b: (1.0, -1.0),
+         text="{a} - {b}", formulas=("1", "-1"))
+MUL = Op(name="*", arity=2, forward=operator.mul, local=lambda out, a, b: (b, a),
+         text="{a} * {b}", formulas=("b", "a"))
+DIV = Op(name="/", arity=2, forward=_divide, local=lambda out, a, b: (1.0 / b, -out / b),
+         text="{a} / {b}", formulas=("1/b", "-out/b"),
+         symbolic=lambda sympy, a, b: a / b)
+POW = Op(name="**", arity=2, forward=_power, local=_pow_local,
+         text="{a} ** {b}", formulas=("b * a**(b-1)", "out * log(a)"),
+         symbolic=lambda sympy, a, b: a**b)
+NEG = Op(name="neg", arity=1, forward=lambda a, k: -a, local=lambda out, a, k: (-1.0,),
+         text="-{a}", formulas=("-1",))
+POW_CONST = Op(name="**", key="**k", arity=1, forward=_power, local=_pow_const_local,
+               text="{a} ** {k}", formulas=("k * a**(k-1)",), shows_constant=True,
+               symbolic=lambda sympy, a, k: a**k)
+ABS = Op(name="abs", arity=1, forward=lambda a, k: abs(a), local=lambda out, a, k: (_sign(a),),
+         text="abs({a})", formulas=("sign(a)",), kink=Kink(0.0, "abs'(0) = 0"),
+         symbolic=lambda sympy, a, k: sympy.Abs(a))
+EXP = Op(name="exp", arity=1, forward=lambda a, k: _exp(a), local=lambda out, a, k: (out,),
+         text="exp({a})", formulas=("out",),
+         symbolic=lambda sympy, a, k: sympy.exp(a))
+LOG = Op(name="log", arity=1, forward=lambda a, k: _log(a), local=lambda out, a, k: (1.0 / a,),
+         text="log({a})", formulas=("1/a",),
+         symbolic=lambda sympy, a, k: sympy.log(a))
+SQRT = Op(name="sqrt", arity=1, forward=lambda a, k: _sqrt(a), local=_sqrt_local,
+          text="sqrt({a})", formulas=("1 / (2*out)",),
+          symbolic=lambda sympy, a, k: sympy.sqrt(a))
+TANH = Op(name="tanh", arity=1, forward=lambda a, k: _tanh(a), local=lambda out, a, k: (1.0 - out * out,),
+          text="tanh({a})", formulas=("1 - out**2",),
+          symbolic=lambda sympy, a, k: sympy.tanh(a))
+SIGMOID = Op(name="sigmoid", arity=1, forward=lambda a, k: _sigmoid(a), local=lambda out, a, k: (out * (1.0 - out),),
+             text="sigmoid({a})", formulas=("out * (1 - out)",),
+             symbolic=lambda sympy, a, k: 1 / (1 + sympy.exp(-a)))
+RELU = Op(name="relu", arity=1, forward=lambda a, k: _step(a, a, 0.0), local=lambda out, a, k: (_step(a, 1.0, 0.0),),
+          text="relu({a})", formulas=("1 if a > 0 else 0",), kink=Kink(0.0, "relu'(0) = 0"),
+          symbolic=lambda sympy, a, k: _piecewise(sympy, a, 0))
+LEAKY_RELU = Op(name="leaky_relu", arity=1, forward=lambda a, k: _step(a, a, k * a), local=lambda out, a, k: (_step(a, 1.0, k),),
+                text="leaky_relu({a}, {k})", formulas=("1 if a > 0 else k",),
+                kink=Kink(0.0, "leaky_relu'(0) = its slope k"),
+                symbolic=lambda sympy, a, k: _piecewise(sympy, a, k))
+SOFTPLUS = Op(name="softplus", arity=1, forward=lambda a, k: _softplus(a), local=lambda out, a, k: (_sigmoid(a),),
+              text="softplus({a})", formulas=("sigmoid(a)",),
+              symbolic=lambda sympy, a, k: sympy.log(1 + sympy.exp(a)))
+SIN = Op(name="sin", arity=1, forward=lambda a, k: _sin(a), local=lambda out, a, k: (_cos(a),),
+         text="sin({a})", formulas=("cos(a)",),
+         symbolic=lambda sympy, a, k: sympy.sin(a))
+COS = Op(name="cos", arity=1, forward=lambda a, k: _cos(a), local=lambda out, a, k: (-_sin(a),),
+         text="cos({a})", formulas=("-sin(a)",),
+         symbolic=lambda sympy, a, k: sympy.cos(a))
 # fmt: on
 
-OPS: dict[str, Op] = {
-    op.name if op is not POW_CONST else "**k": op
-    for op in (
-        ADD,
-        SUB,
-        MUL,
-        DIV,
-        POW,
-        NEG,
-        POW_CONST,
-        ABS,
-        EXP,
-        LOG,
-        SQRT,
-        TANH,
-        SIGMOID,
-        RELU,
-        LEAKY_RELU,
-        SOFTPLUS,
-        SIN,
-        COS,
-    )
-}
-"""Every primitive by a unique key: its name, and '**k' for a constant power."""
+BUILT_IN: tuple[Op, ...] = (
+    ADD, SUB, MUL, DIV, POW, NEG, POW_CONST, ABS, EXP, LOG, SQRT,
+    TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS,
+)  # fmt: skip
+"""The rows chainrule ships, in the order of the table above."""
+
+OPS: dict[str, Op] = {op.key or op.name: op for op in BUILT_IN}
+"""Every primitive by a unique key: its name, or its key where two rows share a name.
+
+Rows a learner defines with autograd.primitive are added here too.
+"""
+
+
+def register(op: Op) -> Op:
+    """Add a learner's row to OPS, replacing an earlier row of theirs with the same name.
+
+    A built-in row cannot be replaced this way: change it in place, as the
+    docs say (see `replace` in the tests), so every consumer sees the change.
+    """
+    key = op.key or op.name
+    if OPS.get(key) in BUILT_IN:
+        raise ValueError(
+            f"the op name {key!r} is taken by a built-in op of chainrule's table, so a node "
+            "made by the new op could not be told apart from it. Choose another name, such "
+            f"as 'my_{key}' (a name of letters, digits and _)"
+        )
+    OPS[key] = op
+    return op
+
+
+class edit:
+    """Change fields of a row in place, so every consumer uses the new rule; undo puts them back.
+
+    The documented way to experiment with the calculus: backward, explain,
+    draw, the stepper, anomaly mode, gradcheck and the tape all read the row,
+    so all of them see the change. Nodes keep pointing at their row, so the
+    change applies to graphs already built too.
+
+    >>> from autograd import Value, ops
+    >>> x, y = Value(2.0), Value(3.0)
+    >>> with ops.edit(ops.MUL, local=lambda out, a, b: (2 * b, 2 * a)):  # a wrong rule
+    ...     z = x * y
+    ...     z.backward()
+    >>> x.grad                  # 2 * y: the edited rule was used
+    6.0
+    """
+
+    def __init__(self, op: Op, **changes: Any) -> None:
+        unknown = [name for name in changes if name not in Op.__dataclass_fields__]
+        if unknown:
+            raise TypeError(
+                f"ops.edit got {', '.join(map(repr, unknown))}, which are not fields of a row; "
+                f"a row has {', '.join(Op.__dataclass_fields__)}"
+            )
+        self._op = op
+        self._saved = {name: getattr(op, name) for name in changes}
+        for name, value in changes.items():
+            object.__setattr__(op, name, value)  # rows are frozen against accidents, not this
+
+    def __enter__(self) -> Op:
+        return self._op
+
+    def __exit__(self, *exc: object) -> None:
+        self.undo()
+
+    def undo(self) -> None:
+        """Put the row's fields back as they were before this edit."""
+        for name, value in self._saved.items():
+            object.__setattr__(self._op, name, value)

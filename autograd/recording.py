@@ -1,13 +1,19 @@
-"""Whether operations are being recorded: no_grad, and the slow-path switch.
+"""What the engine records, and how: no_grad, the mode switch, and module scopes.
 
 Recording is on by default. `no_grad()` turns it off for the current thread or
-asyncio task (it is built on contextvars, so one thread's no_grad never leaks
-into another's). Anomaly mode (autograd/anomaly.py) also hooks in here.
+asyncio task; `detect_anomaly()` (autograd/anomaly.py) turns on checks. Both
+are a `ModeSwitch`: a context manager (and decorator) over a context variable,
+so one thread's mode never leaks into another's.
 
 The hot path of every operation must not pay for these modes when nobody uses
-them, so `STATE.special` counts how many such modes are active anywhere in the
-process. While it is 0 an operation reads one integer and moves on; only when
-it is not 0 does it ask the context variables what applies to this thread.
+them, so `STATE.special` counts how many mode switches are active anywhere in
+the process. While it is 0 an operation reads one integer and moves on; only
+when it is not 0 does it ask the context variables what applies to this thread.
+
+`SCOPE` holds the dotted path of the nn module being called (set by
+nn.Module.__call__), which every new Value records as its `scope`, so that a
+drawing can group a layer's nodes. It is a context variable too: threads that
+run models at the same time each tag their own nodes.
 """
 
 from __future__ import annotations
@@ -19,26 +25,39 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "module_scope"]
+__all__ = [
+    "STATE",
+    "SCOPE",
+    "ModeSwitch",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "is_anomaly_enabled",
+    "module_scope",
+    "GRAD_ENABLED",
+    "ANOMALY_ENABLED",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+GRAD_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "chainrule_grad_enabled", default=True
 )
-_anomaly_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+"""Whether operations in this thread or task record a graph."""
+ANOMALY_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "chainrule_anomaly_enabled", default=False
 )
+"""Whether this thread or task is inside detect_anomaly()."""
+SCOPE: contextvars.ContextVar[str | None] = contextvars.ContextVar("chainrule_scope", default=None)
+"""The dotted path of the nn module whose call is running, tagged onto new Values."""
 
 
 class _State:
-    __slots__ = ("special", "scope", "lock")
+    __slots__ = ("special", "lock")
 
     def __init__(self) -> None:
         self.special = 0
-        """How many no_grad/anomaly contexts are active in any thread."""
-        self.scope: str | None = None
-        """The nn module path tagged onto new Values (see module_scope)."""
+        """How many mode switches (no_grad, enable_grad, anomaly) are active in any thread."""
         self.lock = threading.Lock()
 
     def enter_special(self) -> None:
@@ -51,48 +70,47 @@ class _State:
 
 
 STATE = _State()
+"""The process-wide count of active mode switches, read by every operation."""
 
 
 def is_grad_enabled() -> bool:
     """True when operations in this thread record a graph (the default)."""
-    return _grad_enabled.get()
+    return GRAD_ENABLED.get()
 
 
 def is_anomaly_enabled() -> bool:
     """True inside detect_anomaly() in this thread."""
-    return _anomaly_enabled.get()
+    return ANOMALY_ENABLED.get()
 
 
-_undo: contextvars.ContextVar[tuple[contextvars.Token[bool], ...]] = contextvars.ContextVar(
-    "chainrule_grad_mode_undo", default=()
-)
-"""The tokens that undo this thread's (or task's) open grad-mode blocks, innermost last.
+class ModeSwitch:
+    """Set a mode (a context variable) for a block or a function, and put it back after.
 
-They live in a context variable, not on the _GradMode object, so that one object
-shared by threads (a module-level `frozen = no_grad()`) undoes each thread's own entry.
-"""
+    The tokens that undo this thread's open blocks live in a context variable
+    of their own, not on the object, so one object shared by threads (a
+    module-level `frozen = no_grad()`) undoes each thread's own entry.
+    """
 
+    def __init__(self, mode: contextvars.ContextVar[bool], value: bool) -> None:
+        self._mode = mode
+        self._value = value
+        self._undo: contextvars.ContextVar[tuple[contextvars.Token[bool], ...]] = _UNDO[mode]
 
-class _GradMode:
-    """A context manager and decorator that sets grad recording on or off."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-
-    def __enter__(self) -> None:
-        _undo.set((*_undo.get(), _grad_enabled.set(self._enabled)))
+    def __enter__(self) -> Any:
+        self._undo.set((*self._undo.get(), self._mode.set(self._value)))
         STATE.enter_special()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            *outer, token = _undo.get()
-            _undo.set(tuple(outer))
-            _grad_enabled.reset(token)
+            *outer, token = self._undo.get()
+            self._undo.set(tuple(outer))
+            self._mode.reset(token)
         finally:
             STATE.leave_special()
 
     def __call__(self, func: F) -> F:
-        enabled = self._enabled
+        """Use the switch as a decorator: the mode holds while func's body runs."""
         if inspect.isgeneratorfunction(func):
             # A generator's body runs at each next(), after the call has returned:
             # the mode must be set around every resumption, as torch.no_grad does.
@@ -103,7 +121,7 @@ class _GradMode:
                 method: Callable[..., Any] = inner.send
                 while True:
                     try:
-                        with _GradMode(enabled):
+                        with self._again():
                             response = method(request)
                     except StopIteration as stop:
                         return stop.value
@@ -111,7 +129,7 @@ class _GradMode:
                         request = yield response
                         method = inner.send
                     except GeneratorExit:
-                        with _GradMode(enabled):
+                        with self._again():
                             inner.close()
                         raise
                     except BaseException as error:  # noqa: BLE001 - handed to the body
@@ -121,10 +139,20 @@ class _GradMode:
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(enabled):
+            with self._again():
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+    def _again(self) -> ModeSwitch:
+        """A fresh switch of the same mode, for one call of a decorated function."""
+        return ModeSwitch(self._mode, self._value)
+
+
+_UNDO = {
+    mode: contextvars.ContextVar(f"{mode.name}_undo", default=())
+    for mode in (GRAD_ENABLED, ANOMALY_ENABLED)
+}
 
 
 def no_grad(func: F | None = None) -> Any:
@@ -142,30 +170,34 @@ def no_grad(func: F | None = None) -> Any:
     As a decorator it works with or without parentheses: @no_grad or @no_grad().
     """
     if func is not None:
-        return _GradMode(False)(func)
-    return _GradMode(False)
+        return ModeSwitch(GRAD_ENABLED, False)(func)
+    return ModeSwitch(GRAD_ENABLED, False)
 
 
-def enable_grad() -> _GradMode:
+def enable_grad() -> ModeSwitch:
     """Record again inside a no_grad() block."""
-    return _GradMode(True)
+    return ModeSwitch(GRAD_ENABLED, True)
 
 
 class module_scope:
     """Tag the Values created inside with an nn module's dotted path.
 
-    nn.Module.__call__ uses it so that drawing can group a module's nodes.
-    The tag is a process-wide setting: it only affects how graphs are grouped
-    in drawings, and reading a plain attribute keeps every operation fast.
+    nn.Module.__call__ does the same with SCOPE.set and SCOPE.reset directly,
+    so that drawing can group a module's nodes.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str | None) -> None:
         self._path = path
-        self._outer: str | None = None
 
     def __enter__(self) -> None:
-        self._outer = STATE.scope
-        STATE.scope = self._path
+        _SCOPE_UNDO.set((*_SCOPE_UNDO.get(), SCOPE.set(self._path)))
 
     def __exit__(self, *exc: object) -> None:
-        STATE.scope = self._outer
+        *outer, token = _SCOPE_UNDO.get()
+        _SCOPE_UNDO.set(tuple(outer))
+        SCOPE.reset(token)
+
+
+_SCOPE_UNDO: contextvars.ContextVar[tuple[contextvars.Token[str | None], ...]] = (
+    contextvars.ContextVar("chainrule_scope_undo", default=())
+)

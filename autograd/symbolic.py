@@ -16,7 +16,6 @@ x**2*sin(x) + 1/2
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from autograd import ops
@@ -51,32 +50,23 @@ def _exact(sympy: Any, x: float) -> Any:
     return sympy.Rational(repr(x))
 
 
-def _builders(sympy: Any) -> dict[ops.Op, Callable[..., Any]]:
-    """For each primitive: how to write it in sympy (two operands, or one and k)."""
+def build(sympy: Any, op: ops.Op, a: Any, b: Any) -> Any:
+    """op applied to sympy expressions: the row's `symbolic` form, or its forward rule.
 
-    def leaky(a: Any, k: Any) -> Any:
-        return sympy.Piecewise((a, a > 0), (k * a, True))
-
-    return {
-        ops.ADD: lambda a, b: a + b,
-        ops.SUB: lambda a, b: a - b,
-        ops.MUL: lambda a, b: a * b,
-        ops.DIV: lambda a, b: a / b,
-        ops.POW: lambda a, b: a**b,
-        ops.POW_CONST: lambda a, k: a**k,
-        ops.NEG: lambda a, k: -a,
-        ops.ABS: lambda a, k: sympy.Abs(a),
-        ops.EXP: lambda a, k: sympy.exp(a),
-        ops.LOG: lambda a, k: sympy.log(a),
-        ops.SQRT: lambda a, k: sympy.sqrt(a),
-        ops.TANH: lambda a, k: sympy.tanh(a),
-        ops.SIGMOID: lambda a, k: 1 / (1 + sympy.exp(-a)),
-        ops.RELU: lambda a, k: sympy.Piecewise((a, a > 0), (0, True)),
-        ops.LEAKY_RELU: leaky,
-        ops.SOFTPLUS: lambda a, k: sympy.log(1 + sympy.exp(a)),
-        ops.SIN: lambda a, k: sympy.sin(a),
-        ops.COS: lambda a, k: sympy.cos(a),
-    }
+    A row without `symbolic` is plain arithmetic (+, -, *, neg, or a learner's
+    `a**3`), whose forward takes sympy expressions as they are.
+    """
+    if op.symbolic is not None:
+        return op.symbolic(sympy, a, b)
+    try:
+        return op.forward(a, b)
+    except Exception as error:  # a forward written with math.*, or a comparison
+        raise ValueError(
+            f"to_sympy cannot write the op {op.name!r} in sympy: its forward rule did not "
+            f"take sympy symbols ({type(error).__name__}: {error}). Give the op a symbolic "
+            "form (autograd.primitive(..., symbolic=lambda sympy, a, k: ...)), or check "
+            "this function numerically with gradcheck"
+        ) from None
 
 
 def to_sympy(value: Value) -> Any:
@@ -93,7 +83,6 @@ def to_sympy(value: Value) -> Any:
             "pass the output of a computation on Values, e.g. to_sympy(x * y)"
         )
     sympy = require_sympy()
-    builders = _builders(sympy)
     built: dict[int, Any] = {}
     owners: dict[str, Value] = {}
     for node in topological_order(value):
@@ -110,17 +99,11 @@ def to_sympy(value: Value) -> Any:
             built[key] = sympy_symbol(node.label) if node.label else _exact(sympy, node.data)
             continue
         op = node.operation
-        if op not in builders:
-            raise ValueError(
-                f"to_sympy does not know the op {node.op!r} (node #{key}): it is not in "
-                "chainrule's op table. Add it to the builders in autograd/symbolic.py, or "
-                "check this function numerically with gradcheck"
-            )
         parents = [built[p.creation_index] for p in node.parents]
         if len(parents) == 1:
             constant = node.constant
             k = None if constant is None else _exact(sympy, constant)
-            built[key] = builders[op](parents[0], k)
+            built[key] = build(sympy, op, parents[0], k)
         else:
-            built[key] = builders[op](*parents)
+            built[key] = build(sympy, op, *parents)
     return built[value.creation_index]

@@ -49,11 +49,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd.backward import _backward_error
+from autograd.chain import describe
 from autograd.errors import DomainError, TraceError
+from autograd.messages import backward_error, domain_error
 from autograd.ops import ARITHMETIC_NAMES, Op, check_overflow
 from autograd.recording import enable_grad, is_grad_enabled
-from autograd.value import Value, _domain_error
+from autograd.value import Value, apply
 
 __all__ = ["trace", "Tape", "TapeRow"]
 
@@ -92,7 +93,7 @@ class TapeRow:
         a = f"#{self.parents[0]}"
         b = f"#{self.parents[1]}" if len(self.parents) == 2 else None
         k = None if self.constant is None else f"{self.constant:g}"
-        return self.op.expression.format(a=a, b=b, k=k)
+        return self.op.text.format(a=a, b=b, k=k)
 
 
 def trace(
@@ -754,7 +755,7 @@ class Tape:
         args = [_element(values[p], flat) for p in row.parents]
         k = row.constant
         temporary = tuple(Value(x, label=r.rows[p].label) for x, p in zip(args, row.parents))
-        message = str(_domain_error(error, row.op, temporary, k))
+        message = str(domain_error(error, row.op, temporary, k))
         if flat is None:
             return DomainError(f"{message}, at tape row #{i}, which is the same for every example")
         point = [float(c[flat]) for c in columns]
@@ -781,7 +782,7 @@ class Tape:
             else:
                 node = _apply(row.op, parents[0], row.constant)
         node.label = row.label
-        message = str(_backward_error(error, node))
+        message = str(backward_error(error, node, describe(node)))
         if flat is None:
             return DomainError(f"{message} (tape row #{i}, the same for every example)")
         where = f"(tape row #{i}, at batch index {_unravel(flat, shape)})"
@@ -797,7 +798,7 @@ def _forward_program(r: _Recording) -> list[tuple[Any, ...]]:
         if row.kind != _OP or row.varies == _FIXED:
             continue
         op = row.op
-        rule = (op.forward_array or op.forward) if row.varies == _BATCH else op.forward
+        rule = op.forward
         b = row.parents[1] if len(row.parents) == 2 else -1
         program.append((row.index, rule, row.parents[0], b, row.constant))
     return program
@@ -945,9 +946,7 @@ def _as_outputs(result: Any, f: Callable[..., Any]) -> tuple[Value, ...]:
 
 def _apply(op: Op, a: Value, b: Any) -> Value:
     """Record op on Values through the engine's own operators (for error messages)."""
-    from autograd.value import _record1, _record2
-
-    return _record2(op, a, b) if op.arity == 2 else _record1(op, a, b)
+    return apply(op, a, b)
 
 
 def _at_index(error: DomainError, flat: int) -> DomainError:
@@ -1028,7 +1027,7 @@ def _fingerprint(
     """The graph of one recording as a flat list, quick to build and to compare.
 
     Two recordings of one graph give equal lists. This runs on every call of a
-    tape that checks itself, so it reads the nodes' slots directly. A NaN
+    tape that checks itself, so it builds plain tuples and nothing more. A NaN
     constant makes two equal graphs look different; the check then records in
     full and compares _signatures, which treat NaN as equal to itself.
     """
@@ -1038,13 +1037,13 @@ def _fingerprint(
     result: list[Any] = []
     append = result.append
     for node in order:
-        fn = node._fn
+        fn = node.operation
         if fn is not None and node not in stops:
-            append((fn, index(node._a), index(node._b), node._k))
+            append((fn, *map(index, node.parents), node.constant))
         elif node in inputs:
             append(_INPUT)
-        elif node in stops or node._id < boundary:
-            append((_PARAM, node._id))
+        elif node in stops or node.creation_index < boundary:
+            append((_PARAM, node.creation_index))
         else:
             append(node.data)  # a constant
     append((single, tuple(map(index, outs))))

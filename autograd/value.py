@@ -1,9 +1,9 @@
 """Value: a number that remembers how it was computed.
 
 Every arithmetic operation on Values returns a new Value that points back to
-its parents and to the entry of the op table (autograd/ops.py) that made it.
+its parents and to the row of the op table (autograd/ops.py) that made it.
 `backward()` (autograd/backward.py) walks those links in reverse and applies
-the chain rule.
+the chain rule, one node at a time (autograd/chain.py).
 
 Design choices, and why:
 - Parents are two plain slots, `_a` and `_b`, not a set or a closure: the
@@ -11,63 +11,31 @@ Design choices, and why:
   cycle, so a finished graph is freed by reference counting alone.
 - `_id` counts nodes in creation order. Anything that names or orders nodes
   (explain, draw, the tape) uses it, never id().
+- micrograd's lecture style works too: `Value(data, (a, b), '+')` with a
+  `_backward` closure set by hand. Such a node's backward is the closure, run
+  at its place in the order, since the table does not know its rule.
 """
 
 from __future__ import annotations
 
 import itertools
-import numbers
-import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import ops
-from autograd.errors import DomainError
-from autograd.ops import ADD as _ADD
-from autograd.ops import MUL as _MUL
+from autograd.coerce import as_float
+from autograd.hooks import HookHandle, add_hook
+from autograd.messages import domain_error, no_comparison
 from autograd.ops import Op
-from autograd.recording import STATE, is_anomaly_enabled, is_grad_enabled
+from autograd.recording import SCOPE, STATE, is_anomaly_enabled, is_grad_enabled
 
-__all__ = ["Value", "Number", "weighted_sum"]
+__all__ = ["Value", "Constant", "Number", "apply", "weighted_sum", "PYTHON_BACKWARD"]
 
 Number = int | float
 """Plain numbers a Value accepts: int, float, bool and numpy scalars."""
 
-_ACCEPTED = "int, float, bool or a numpy scalar"
 _new = object.__new__
 _next_id = itertools.count().__next__
-
-
-def _as_float(x: Any, where: str) -> float:
-    """x as a float, or a TypeError that says what was received and what is accepted."""
-    if type(x) is float:
-        return x
-    if isinstance(x, Value):
-        raise TypeError(
-            f"{where} got a Value ({x!r}) where a plain number is needed: "
-            "use x.data for its number, or x.detach() for a new leaf with the same value"
-        )
-    if isinstance(x, numbers.Real) and not isinstance(x, complex):
-        try:
-            return float(x)
-        except OverflowError:
-            raise TypeError(
-                f"{where} got the integer {str(x)[:20]}... ({len(str(x))} digits), which is "
-                "beyond the largest float (about 1.8e308); pass a smaller number"
-            ) from None
-    if hasattr(x, "dtype") and hasattr(x, "size"):  # numpy arrays and numpy bool
-        if x.size == 1 and x.dtype.kind in "biuf":
-            return float(x.item() if hasattr(x, "item") else x)
-        if x.size != 1:
-            raise TypeError(
-                f"{where} got an array of {x.size} elements; it accepts one number "
-                f"({_ACCEPTED}). For batches, record the graph once with autograd.trace "
-                "and replay it on arrays"
-            )
-    raise TypeError(
-        f"{where} got {type(x).__name__} {x!r:.60}; it accepts {_ACCEPTED}"
-        + (" (complex numbers are not supported)" if isinstance(x, complex) else "")
-    )
 
 
 class Value:
@@ -78,12 +46,15 @@ class Value:
     >>> y.backward()
     >>> y.data, x.grad        # y = x**2 + 3x, dy/dx = 2x + 3
     (10.0, 7.0)
+
+    The signature is micrograd's, so the lecture's code runs unchanged:
+    Value(data, _children=(), _op='', label='').
     """
 
     __slots__ = (
         "data",
         "grad",
-        "label",
+        "_label",
         "_fn",
         "_a",
         "_b",
@@ -92,6 +63,7 @@ class Value:
         "_scope",
         "_hooks",
         "__weakref__",
+        "__dict__",  # attributes a user adds: an optimizer's state, a closure _backward
     )
 
     # numpy must hand `array * value` to our reflected operators, not loop over us.
@@ -99,16 +71,11 @@ class Value:
 
     data: float
     grad: Any
-    label: str
 
-    def __init__(self, data: Any, label: str = "") -> None:
-        if not isinstance(label, str):
-            raise TypeError(
-                f"Value label must be a str, got {type(label).__name__} {label!r:.60}; "
-                "pass it by keyword, Value(2.0, label='x'). Parents are recorded by the "
-                "operators, never passed in"
-            )
-        self.data = _as_float(data, "Value()")
+    def __init__(
+        self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
+        self.data = as_float(data, "Value()")
         self.grad = 0.0
         self.label = label
         self._fn: Op | None = None
@@ -116,23 +83,45 @@ class Value:
         self._b: Value | None = None
         self._k: float | None = None
         self._id = _next_id()
-        self._scope = STATE.scope
-        self._hooks: list[Callable[[Any], Any]] | None = None
+        self._scope = SCOPE.get()
+        self._hooks: list[HookHandle] | None = None
+        if _children:
+            self._prev = _children
+        if _op:
+            self._op = _op
         if STATE.special and is_anomaly_enabled():
             from autograd.anomaly import record_site
 
             record_site(self)
 
-    # -- structure, read-only -------------------------------------------------
+    # -- structure --------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings, explanations and errors; '' for none."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Value label must be a str, got {type(text).__name__} {text!r:.60}; "
+                "pass text, e.g. v.label = 'x' or Value(2.0, label='x'). (The second "
+                "positional argument of Value is micrograd's _children, not the label)"
+            )
+        self._label = text
 
     @property
     def op(self) -> str:
         """The operation that made this node ('+', '*', 'tanh', '**2'); '' for a leaf."""
+        shown = getattr(self, "_op_text", None)
+        if shown is not None:
+            return shown
         fn = self._fn
         if fn is None:
             return ""
-        if fn is ops.POW_CONST:
-            return f"**{self._k:g}"
+        if fn.shows_constant:
+            return f"{fn.name}{self._k:g}"
         return fn.name
 
     @property
@@ -143,28 +132,25 @@ class Value:
             return ()
         return (a,) if b is None else (a, b)
 
-    # micrograd's names, so the lecture's draw_dot and trace run unchanged.
-    _prev = parents
-    _op = op
-
     @property
     def operation(self) -> Op | None:
-        """The op-table entry that made this node, or None for a leaf."""
+        """The op-table row that made this node, or None for a leaf."""
         return self._fn
 
     @property
     def constant(self) -> float | None:
-        """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu).
-
-        For a leaf that an operator made from a plain number (the 4.0 of
-        `y - 4.0`), that number; None for every other leaf.
-        """
+        """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu), or None."""
         return self._k
 
     @property
     def is_leaf(self) -> bool:
         """True for a node that no operation made: an input, a parameter or a constant."""
-        return self._fn is None
+        return self._a is None
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a leaf an operator made from a plain number in the code (the 4 of y - 4)."""
+        return False
 
     @property
     def creation_index(self) -> int:
@@ -176,11 +162,65 @@ class Value:
         """The dotted path of the nn module whose call created this node, if any."""
         return self._scope
 
+    @property
+    def hooks(self) -> list[HookHandle] | None:
+        """The gradient hooks registered on this node (see register_hook), or None."""
+        return self._hooks
+
+    @hooks.setter
+    def hooks(self, handles: list[HookHandle] | None) -> None:
+        self._hooks = handles
+
+    # micrograd's names, readable and settable, so the lecture's code runs unchanged.
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        return self.parents
+
+    @_prev.setter
+    def _prev(self, children: Iterable[Value]) -> None:
+        _set_children(self, children)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    @_op.setter
+    def _op(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"_op is the operation's name as text, got {type(text).__name__}")
+        self._op_text = text
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's chain-rule step: add its contribution to its parents' grads.
+
+        backward() does this for every node; micrograd's lecture calls it by hand.
+        Set it to a function (micrograd's closure style) to replace the table's rule.
+        """
+        closure = getattr(self, "_closure", None)
+        if closure is not None:
+            return closure
+        from autograd.chain import propagate_one
+
+        return lambda: propagate_one(self)
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(
+                f"_backward must be a function of no arguments, got {type(closure).__name__}"
+            )
+        if self._fn is not None and self._fn is not PYTHON_BACKWARD:
+            self._op_text = self.op  # the table's rule is replaced; its name stays
+            self._fn = PYTHON_BACKWARD
+        self._closure = closure
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
-    # -- operators --------------------------------------------------------------
+    # -- operators: each records one row of the op table ------------------------
 
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
@@ -217,7 +257,7 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             return _record2(ops.POW, self, other)
-        return _record1(ops.POW_CONST, self, _as_float(other, "the exponent of **"))
+        return _record1(ops.POW_CONST, self, as_float(other, "the exponent of **"))
 
     def __rpow__(self, other: Number) -> Value:
         return _record2(ops.POW, _lift(other, "**"), self)
@@ -230,27 +270,6 @@ class Value:
 
     def __abs__(self) -> Value:
         return _record1(ops.ABS, self)
-
-    def __float__(self) -> float:
-        raise TypeError(
-            f"float() of a Value ({self!r:.60}) would leave the graph, so backward would not "
-            "see what is done with the number. Use x.data to read it on purpose, or keep "
-            "computing with Values (x.exp(), autograd.tanh(x)) so gradients reach x"
-        )
-
-    # -- comparisons: refused with a way out (== stays identity, so Values hash) --
-
-    def __lt__(self, other: Any) -> bool:
-        raise _no_comparison("<", self, other)
-
-    def __le__(self, other: Any) -> bool:
-        raise _no_comparison("<=", self, other)
-
-    def __gt__(self, other: Any) -> bool:
-        raise _no_comparison(">", self, other)
-
-    def __ge__(self, other: Any) -> bool:
-        raise _no_comparison(">=", self, other)
 
     # -- functions ----------------------------------------------------------------
 
@@ -280,7 +299,7 @@ class Value:
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, slope * x otherwise."""
-        return _record1(ops.LEAKY_RELU, self, _as_float(slope, "leaky_relu slope"))
+        return _record1(ops.LEAKY_RELU, self, as_float(slope, "leaky_relu slope"))
 
     def softplus(self) -> Value:
         """log(1 + e**x), computed without overflow for any x."""
@@ -307,152 +326,136 @@ class Value:
 
         backward(self, gradient, create_graph=create_graph)
 
-    def _backward(self) -> None:
-        """One chain-rule step: add this node's contribution to its parents' grads.
-
-        backward() does this for every node; micrograd's lecture calls it by hand.
-        """
-        from autograd.backward import propagate_one
-
-        propagate_one(self)
-
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, label=self.label)
 
-    def register_hook(self, hook: Callable[[Any], Any]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
         """Call hook(grad) when this node's gradient is ready in backward().
 
         The hook may return a replacement gradient, or None to keep it. As in
         PyTorch, the returned handle's .remove() unregisters it. On a leaf the
         hook sees this pass's gradient before it is added to .grad.
         """
-        if not callable(hook):
-            raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
-        handle = _HookHandle(self, hook)
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(handle)
-        if self._fn is None:
-            HOOKED_LEAVES.add(self)
-        return handle
+        return add_hook(self, hook)
+
+    # -- refused: each would leave the graph without backward seeing it ---------
+
+    def __float__(self) -> float:
+        raise TypeError(
+            f"float() of a Value ({self!r:.60}) would leave the graph, so backward would not "
+            "see what is done with the number. Use x.data to read it on purpose, or keep "
+            "computing with Values (x.exp(), autograd.tanh(x)) so gradients reach x"
+        )
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"the truth of a Value ({self!r:.60}) is not defined: `if v:` would be a choice "
+            "backward cannot see, and it would always be True. Test its number, "
+            "`if v.data != 0:`, or `if v is not None:` to ask whether there is a Value"
+        )
+
+    # == stays identity, so Values hash and can be dictionary keys.
+
+    def __lt__(self, other: Any) -> bool:
+        raise no_comparison("<", self, other)
+
+    def __le__(self, other: Any) -> bool:
+        raise no_comparison("<=", self, other)
+
+    def __gt__(self, other: Any) -> bool:
+        raise no_comparison(">", self, other)
+
+    def __ge__(self, other: Any) -> bool:
+        raise no_comparison(">=", self, other)
 
 
-HOOKED_LEAVES: weakref.WeakSet[Value] = weakref.WeakSet()
-"""Leaves that have hooks; backward() looks for them only while this is not empty."""
+class Constant(Value):
+    """A leaf an operator made from a plain number in the code: the 4.0 of `y - 4.0`.
 
-
-class _HookHandle:
-    """What register_hook returns; it is also the entry in the node's hook list.
-
-    One handle per registration, so .remove() takes out exactly that one, even
-    when the same function is registered twice. It refers to its node weakly:
-    the node holds the handle, and a strong link back would make a cycle.
+    Drawings and explanations write it as its number, not as a name.
     """
 
-    __slots__ = ("_node", "_hook")
+    __slots__ = ()
 
-    def __init__(self, node: Value, hook: Callable[[Any], Any]) -> None:
-        self._node = weakref.ref(node)
-        self._hook = hook
-
-    def __call__(self, grad: Any) -> Any:
-        return self._hook(grad)
-
-    def remove(self) -> None:
-        """Unregister the hook; removing twice does nothing."""
-        node = self._node()
-        hooks = None if node is None else node._hooks
-        if hooks is None:
-            return
-        for i, entry in enumerate(hooks):
-            if entry is self:
-                del hooks[i]
-                break
-        if not hooks:
-            node._hooks = None
-            HOOKED_LEAVES.discard(node)
+    @property
+    def is_constant(self) -> bool:
+        return True
 
 
-def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
-    """bias + weights[0]*inputs[0] + weights[1]*inputs[1] + ..., a neuron's sum.
-
-    The graph is node for node the one this loop builds, a product then a sum
-    per weight, in the same order:
-
-        act = bias
-        for w, x in zip(weights, inputs):
-            act = act + w * x
-
-    only with the two operator calls per weight inlined: they make most of a
-    network's nodes. Anything
-    unusual (a mode such as no_grad, a result that is not finite, a weight
-    that is not a Value) takes that loop itself.
-    """
-    if STATE.special or type(bias) is not Value:
-        return _plain_weighted_sum(bias, weights, inputs)
-    scope = STATE.scope
-    act = bias
-    for i, (w, x) in enumerate(zip(weights, inputs)):
-        if type(x) is not Value:
-            x = _lift(x, "*")
-        if type(w) is not Value:
-            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
-        product = w.data * x.data
-        total = act.data + product
-        if total - total != 0.0:  # inf or NaN: the operators say which step and why
-            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
-        # Two nodes as _node builds them, written out: a call per node would cost
-        # a tenth of a training step.
-        term = _new(Value)
-        term.data = product
-        term.grad = 0.0
-        term.label = ""
-        term._fn = _MUL
-        term._a = w
-        term._b = x
-        term._k = None
-        term._id = _next_id()
-        term._scope = scope
-        term._hooks = None
-        out = _new(Value)
-        out.data = total
-        out.grad = 0.0
-        out.label = ""
-        out._fn = _ADD
-        out._a = act
-        out._b = term
-        out._k = None
-        out._id = _next_id()
-        out._scope = scope
-        out._hooks = None
-        act = out
-    return act
-
-
-def _plain_weighted_sum(bias: Any, weights: Any, inputs: Any) -> Any:
-    act = bias
-    for w, x in zip(weights, inputs, strict=False):
-        act = act + w * x
-    return act
-
-
-def _no_comparison(symbol: str, a: Any, b: Any) -> TypeError:
-    left, right = (repr(x.data) if isinstance(x, Value) else repr(x) for x in (a, b))
-    return TypeError(
-        f"Values cannot be compared with {symbol} (got {left} {symbol} {right}): the graph "
-        "records arithmetic, not choices. Compare their numbers, x.data "
-        f"{symbol} y.data, for a choice that backward need not see, or write the choice "
-        "with an op of the graph (relu, abs, leaky_relu), which backward differentiates"
+def _no_rule(*args: Any) -> tuple[Any, ...]:
+    raise TypeError(
+        "this node's backward is a Python function set by hand (node._backward = ...), "
+        "which the op table does not know, so it has no local derivative rule to read. "
+        "Call node._backward() to run it, or build the node with chainrule's operators"
     )
 
 
+PYTHON_BACKWARD = Op(
+    name="python",
+    arity=2,
+    forward=_no_rule,
+    local=_no_rule,
+    text="{a} ? {b}",
+    formulas=("?", "?"),
+)
+"""The row of a node whose backward is a Python closure, micrograd's lecture style."""
+
+
 def _lift(x: Any, symbol: str) -> Value:
+    """The other operand of an operator as a Value: a plain number becomes a Constant."""
     if isinstance(x, Value):
         return x
-    constant = Value(_as_float(x, f"the other operand of {symbol}"))
-    constant._k = constant.data  # so explain() can write it as the number it is
-    return constant
+    return Constant(as_float(x, f"the other operand of {symbol}"))
+
+
+def _set_children(node: Value, children: Iterable[Value]) -> None:
+    """Make node a lecture-style node of these children, whose backward is its closure."""
+    if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
+        raise TypeError(
+            f"Value's second argument is micrograd's _children, the Values this node was "
+            f"computed from; got {type(children).__name__} {children!r:.60}. To name the "
+            "node, pass label= by keyword: Value(2.0, label='x')"
+        )
+    kids = list(children)
+    for child in kids:
+        if not isinstance(child, Value):
+            raise TypeError(
+                f"_children must be Values, got {type(child).__name__} {child!r:.60}; "
+                "wrap a plain number as Value(number) first"
+            )
+    if len(kids) > 2:
+        raise ValueError(
+            f"a node has one or two parents in chainrule, got {len(kids)} children; build "
+            "an op of three inputs from two-input ones, e.g. (a + b) + c"
+        )
+    kids.sort(key=_creation_index)  # micrograd passes a set: order them the same every run
+    if node._fn is not None and node._fn is not PYTHON_BACKWARD:
+        node._op_text = node.op
+    node._a = kids[0] if kids else None
+    node._b = kids[1] if len(kids) == 2 else None
+    node._k = None
+    node._fn = PYTHON_BACKWARD if kids else None
+
+
+def _creation_index(node: Value) -> int:
+    return node._id
+
+
+def apply(op: Op, a: Value | Number, b: Value | Number | None = None) -> Value:
+    """A new node: op applied to a and b (two-parent ops) or to a with constant k = b.
+
+    This is what Value's operators do; primitive ops and the expression
+    language use it to record a row of the table.
+
+    >>> from autograd import ops
+    >>> apply(ops.TANH, Value(0.0)).op
+    'tanh'
+    """
+    if op.arity == 2:
+        return _record2(op, _lift(a, op.name), _lift(b, op.name))
+    k = None if b is None else as_float(b, f"the constant of {op.name}")
+    return _record1(op, _lift(a, op.name), k)
 
 
 def _record1(fn: Op, a: Value, k: float | None = None) -> Value:
@@ -460,8 +463,8 @@ def _record1(fn: Op, a: Value, k: float | None = None) -> Value:
     try:
         data = fn.forward(a.data, k)
     except Exception as error:
-        raise _domain_error(error, fn, (a,), k) from None
-    out = _node(fn, data, a, None, k, STATE.scope)
+        raise domain_error(error, fn, (a,), k) from None
+    out = _node(fn, data, a, None, k, SCOPE.get())
     if STATE.special:
         _apply_modes(out)
     return out
@@ -472,24 +475,24 @@ def _record2(fn: Op, a: Value, b: Value) -> Value:
     try:
         data = fn.forward(a.data, b.data)
     except Exception as error:
-        raise _domain_error(error, fn, (a, b), None) from None
+        raise domain_error(error, fn, (a, b), None) from None
     if data - data != 0.0 and a.data - a.data == 0.0 and b.data - b.data == 0.0:
         # Finite operands, an inf or NaN result: a float overflow (1e200 * 1e200).
         # In detect_anomaly() the anomaly check below reports it, with where it was made.
         if not (STATE.special and is_anomaly_enabled()):
-            raise _domain_error(OverflowError(), fn, (a, b), None)
-    out = _node(fn, data, a, b, None, STATE.scope)
+            raise domain_error(OverflowError(), fn, (a, b), None)
+    out = _node(fn, data, a, b, None, SCOPE.get())
     if STATE.special:
         _apply_modes(out)
     return out
 
 
 def _node(fn: Op, data: float, a: Value, b: Value | None, k: float | None, scope: Any) -> Value:
-    """A new node: every slot set here, in one place (faster than Value.__init__'s checks)."""
+    """A new node, every slot set here, in one place (faster than Value.__init__'s checks)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     out._fn = fn
     out._a = a
     out._b = b
@@ -510,31 +513,41 @@ def _apply_modes(out: Value) -> None:
         check_forward(out)
 
 
-def where(nodes: tuple[Value, ...]) -> str:
-    """' (in node 'z')' for the labelled nodes among `nodes`, or ''."""
-    labels = [n.label for n in nodes if n.label]
-    if not labels:
-        return ""
-    if len(labels) == 1:
-        return f" (in node {labels[0]!r})"
-    return " (in nodes " + " and ".join(repr(label) for label in labels) + ")"
+def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
+    """bias + weights[0]*inputs[0] + weights[1]*inputs[1] + ..., a neuron's sum.
+
+    The graph is node for node the one this loop builds, a product then a sum
+    per weight, in the same order:
+
+        act = bias
+        for w, x in zip(weights, inputs):
+            act = act + w * x
+
+    only with the operators' dispatch skipped: these nodes are most of a
+    network's. Anything unusual (a mode such as no_grad, a result that is not
+    finite, a weight that is not a Value) takes that loop itself.
+    """
+    if STATE.special or type(bias) is not Value:
+        return _plain_weighted_sum(bias, weights, inputs)
+    scope = SCOPE.get()
+    mul, add = ops.MUL, ops.ADD
+    product_of, sum_of = mul.forward, add.forward
+    act = bias
+    for i, (w, x) in enumerate(zip(weights, inputs)):
+        if type(x) is not Value:
+            x = _lift(x, "*")
+        if type(w) is not Value:
+            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
+        product = product_of(w.data, x.data)
+        total = sum_of(act.data, product)
+        if total - total != 0.0:  # inf or NaN: the operators say which step and why
+            return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
+        act = _node(add, total, act, _node(mul, product, w, x, None, scope), None, scope)
+    return act
 
 
-def _domain_error(error: Exception, fn: Op, args: tuple[Value, ...], k: float | None) -> Exception:
-    if not isinstance(error, (ArithmeticError, ValueError)):
-        return error
-    b = args[1].data if len(args) == 2 else None
-    expression = fn.describe(args[0].data, b, k)
-    if isinstance(error, DomainError):
-        message = str(error)
-    elif isinstance(error, OverflowError):
-        message = (
-            f"{expression} overflows: the result is beyond the largest float (about 1.8e308), "
-            "so every later step would be inf or NaN. Scale the inputs down (normalise the "
-            "data, lower the learning rate), or use a stable form such as softplus(x) "
-            "instead of log(1 + exp(x))"
-        )
-    else:
-        message = f"{expression} is undefined: {error}"
-    way_out = getattr(error, "way_out", "")
-    return DomainError(message + where(args) + (f". {way_out}" if way_out else ""))
+def _plain_weighted_sum(bias: Any, weights: Any, inputs: Any) -> Any:
+    act = bias
+    for w, x in zip(weights, inputs, strict=False):
+        act = act + w * x
+    return act

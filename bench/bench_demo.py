@@ -73,9 +73,9 @@ def _chainrule_demo(engine: str) -> tuple[float, float]:
     from contextlib import redirect_stdout
 
     import nn
-    from autograd.demo import _recipes
+    from nn.cli.recipes import RECIPES
 
-    recipe = _recipes()["moons"]
+    recipe = RECIPES["moons"]
     X, y = recipe.data(0)
     model = nn.MLP(2, list(recipe.sizes), seed=0)
     optimizer = recipe.optimizer(model.parameters())

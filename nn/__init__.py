@@ -13,6 +13,7 @@ Where things live (one idea per file):
 
     module.py      Module: parameters, dotted names, state_dict, scope tags
     layers.py      Neuron, Layer, MLP
+    lecture.py     the lecture's tanh Neuron, Layer, MLP (from nn.lecture import MLP)
     losses.py      mse, hinge, binary_cross_entropy, softmax_cross_entropy, l2
     metrics.py     accuracy
     optim.py       SGD, RMSProp, Adam

@@ -6,7 +6,7 @@ about it.
 
 from __future__ import annotations
 
-__all__ = ["ShapeError", "CheckpointError", "MissingExtraError"]
+__all__ = ["ShapeError", "CheckpointError", "MissingExtraError", "UsageError"]
 
 
 class ShapeError(ValueError):
@@ -26,3 +26,7 @@ class CheckpointError(ValueError):
 
 class MissingExtraError(ImportError):
     """An optional dependency (an 'extra' of chainrule) is not installed."""
+
+
+class UsageError(ValueError):
+    """A command-line argument that cannot be used; `chainrule` prints it as one line, exit 2."""

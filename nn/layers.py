@@ -4,12 +4,15 @@
     Layer(nin, nout)    nout neurons that all see the same inputs
     MLP(nin, nouts)     layers of ReLU neurons and a linear last layer
 
-micrograd's demo and lecture code runs unchanged, and with `random.seed(s)`
-before building, the weights are the very numbers micrograd draws. Added:
+micrograd's demo runs unchanged, and with `random.seed(s)` before building,
+the weights are the very numbers micrograd draws (the lecture's networks, tanh
+throughout, are in nn/lecture.py). Added:
 
 - `activation=`: 'relu', 'tanh', 'sigmoid', 'leaky_relu' (slope 0.01) or 'linear';
 - `init=`: 'uniform' (micrograd's U(-1, 1)), 'xavier' (U(-a, a) with
   a = sqrt(6 / (fan_in + fan_out))) or 'he' (a = sqrt(6 / fan_in));
+- `bias=`: 'zero' (micrograd's nn.py) or 'uniform' (drawn like the weights, after
+  them: the lecture's U(-1, 1) with init='uniform');
 - `seed=`: an int (or a random.Random) so that two models built with the same
   seed are identical; None draws from Python's global `random`, as micrograd does.
 
@@ -27,12 +30,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
-from autograd.recording import STATE
+from autograd.recording import SCOPE
 from autograd.value import weighted_sum
 from nn.errors import ShapeError
 from nn.module import Module
 
-__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "BIASES"]
 
 Seed = int | random.Random | None
 
@@ -47,6 +50,9 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 INITS = ("uniform", "xavier", "he")
 """The weight initialisations: U(-a, a) with a = 1, sqrt(6/(in+out)), sqrt(6/in)."""
+
+BIASES = ("zero", "uniform")
+"""The bias initialisations: 0, or U(-a, a) with the weights' a."""
 
 
 def _rng(seed: Seed) -> Any:
@@ -108,6 +114,7 @@ class Neuron(Module):
         *,
         activation: str | None = None,
         init: str = "uniform",
+        bias: str = "zero",
         seed: Seed = None,
         fan_out: int = 1,
     ) -> None:
@@ -121,10 +128,11 @@ class Neuron(Module):
             )
         _check_choice("activation", activation, tuple(ACTIVATIONS))
         _check_choice("init", init, INITS)
+        _check_choice("bias", bias, BIASES)
         rng = _rng(seed)
         a = _bound(init, nin, fan_out)
         self.w = [Value(rng.uniform(-a, a)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.b = Value(rng.uniform(-a, a) if bias == "uniform" else 0.0)
         self.nonlin = activation != "linear"
         self._activation = activation
         self._act = ACTIVATIONS[activation]
@@ -169,7 +177,7 @@ class Neuron(Module):
 class Layer(Module):
     """nout neurons that each see the same inputs; one neuron gives a bare Value.
 
-    Keyword arguments go to every Neuron (nonlin=, activation=, init=, seed=).
+    Keyword arguments go to every Neuron (nonlin=, activation=, init=, bias=, seed=).
 
     >>> layer = Layer(2, 3, seed=0)
     >>> len(layer([1.0, 2.0])), layer.neurons[2].b.label
@@ -186,19 +194,16 @@ class Layer(Module):
         # [n(x) for n in self.neurons], with Module.__call__'s work (the neuron's scope
         # around its forward) done here in one loop: a call per neuron is a twentieth of
         # micrograd's demo step. A neuron class with its own __call__ is called as it is.
-        state = STATE
-        outer = state.scope
         out = []
-        try:
-            for n in self.neurons:
-                if type(n).__call__ is not Module.__call__:
-                    state.scope = outer
-                    out.append(n(x))
-                    continue
-                state.scope = n._path
+        for n in self.neurons:
+            if type(n).__call__ is not Module.__call__:
+                out.append(n(x))
+                continue
+            token = SCOPE.set(n._path)
+            try:
                 out.append(n.forward(x))
-        finally:
-            state.scope = outer
+            finally:
+                SCOPE.reset(token)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
@@ -232,6 +237,7 @@ class MLP(Module):
         *,
         activation: str | Sequence[str] = "relu",
         init: str = "uniform",
+        bias: str = "zero",
         seed: Seed = None,
     ) -> None:
         _check_size("nin", nin)
@@ -261,7 +267,7 @@ class MLP(Module):
         rng = _rng(seed)
         sizes = [nin] + nouts
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, seed=rng)
+            Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, bias=bias, seed=rng)
             for i in range(len(nouts))
         ]
 

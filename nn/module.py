@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from autograd import Value
-from autograd.recording import STATE
+from autograd.recording import SCOPE
 from nn.errors import CheckpointError, ShapeError
 
 __all__ = ["Module", "parameter_list"]
@@ -114,14 +114,12 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # module_scope(self._path), inlined: this runs once per neuron per sample, and
-        # the context-manager object cost ~5% of micrograd's demo step (bench/nn_step.py).
-        state = STATE
-        outer = state.scope
-        state.scope = self._path
+        # a context-manager object per call costs a few percent of micrograd's demo step.
+        token = SCOPE.set(self._path)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            state.scope = outer
+            SCOPE.reset(token)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses define it (or override __call__, micrograd-style)."""

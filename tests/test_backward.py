@@ -6,10 +6,11 @@ import math
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import DomainError, Value, grad, topological_order
+from autograd import DomainError, Value, grad, ops, topological_order
+from autograd.value import apply
 
 small = st.floats(-3, 3, allow_nan=False)
 
@@ -266,3 +267,64 @@ def test_grad_and_create_graph_work_inside_no_grad():
         (d1,) = grad(cube, [a], create_graph=True)
     (d2,) = grad(d1, [a])
     assert d2.data == 12.0
+
+
+# -- no silent nan or inf: a finite input gives finite gradients or a DomainError ----------
+
+
+def test_an_overflow_in_backward_is_a_domain_error_naming_the_step():
+    x, y = Value(1e-200, label="x"), Value(0.0, label="y")
+    f = y * (1 / x)  # forward is finite (0 * 1e200); d/dx of 1/x is -1e400
+    with pytest.raises(DomainError, match=r"backward produced nan at 1\.0 / 1e-200.*'x'"):
+        f.backward()
+    with pytest.raises(DomainError, match=r"backward produced -inf at 1\.0 / 1e-200"):
+        (1 / Value(1e-200, label="x")).backward()
+
+
+def test_a_sum_of_finite_contributions_that_overflows_is_named():
+    x, c = Value(1e308, label="x"), Value(1e-300, label="c")
+    f = x * c + x * c  # forward 2e8; dc = x + x = 2e308, one finite 1e308 at a time
+    with pytest.raises(DomainError, match="c.*contributions were each finite, but their sum"):
+        f.backward()
+
+
+def test_a_nan_the_user_passed_in_stays_allowed():
+    n = Value(float("nan"))
+    (n * 2).backward()
+    assert n.grad == 2.0
+    x = Value(1.0)
+    (x * 3).backward(float("inf"))
+    assert x.grad == float("inf")
+
+
+_UNARY = [op for op in ops.BUILT_IN if op.arity == 1]
+_BINARY = [op for op in ops.BUILT_IN if op.arity == 2]
+_magnitudes = st.builds(
+    lambda sign, exponent, mantissa: sign * mantissa * 10.0**exponent,
+    st.sampled_from([-1.0, 1.0]),
+    st.integers(-300, 300),
+    st.floats(1.0, 9.99),
+)
+
+
+@given(st.lists(_magnitudes, min_size=1, max_size=3), st.data())
+@settings(max_examples=300, deadline=None)
+def test_random_expressions_never_give_a_silent_nan_or_inf(values, data):
+    leaves = [Value(v, label=f"x{i}") for i, v in enumerate(values)]
+    nodes = list(leaves)
+    try:
+        for _ in range(data.draw(st.integers(1, 6))):
+            if data.draw(st.booleans()):
+                op = data.draw(st.sampled_from(_BINARY))
+                a, b = data.draw(st.sampled_from(nodes)), data.draw(st.sampled_from(nodes))
+                nodes.append(apply(op, a, b))
+            else:
+                op = data.draw(st.sampled_from(_UNARY))
+                k = data.draw(st.sampled_from([-2.0, 0.5, 3.0])) if "{k}" in op.text else None
+                nodes.append(apply(op, data.draw(st.sampled_from(nodes)), k))
+        nodes[-1].backward()
+    except DomainError:
+        return
+    for node in topological_order(nodes[-1]):
+        assert math.isfinite(node.data), node
+        assert math.isfinite(node.grad), node

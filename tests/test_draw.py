@@ -537,7 +537,7 @@ def check_dot_says_exactly(text: str) -> None:
         labels = statements(source)
         for node, name in names.items():
             ident = f"v{sorted(names, key=lambda n: n.creation_index).index(node)}"
-            if ident in labels and node.constant is None:
+            if ident in labels and not node.is_constant:
                 assert record_fields(labels[ident])[0] == shown(name).strip(" ")
         if options:
             box = next(a for i, a in labels.items() if i.startswith("g"))

@@ -25,7 +25,7 @@ from autograd.gradcheck import (
     gradcheck,
     gradgradcheck,
 )
-from autograd.value import _record1, _record2
+from autograd.value import apply
 from tests._golden import assert_golden
 from tests.reference import REFERENCES, TAKES_CONSTANT
 from tests.test_expression import expressions
@@ -38,9 +38,9 @@ central differences on these domains, and strict enough to catch a 0.05% error."
 def record(op: Op, *operands: Value | float) -> Value:
     """Test-only: record any op-table entry (a custom one too) on Values."""
     if op.arity == 2:
-        return _record2(op, *operands)
+        return apply(op, *operands)
     a, *k = operands
-    return _record1(op, a, *k)
+    return apply(op, a, *k)
 
 
 def op_function(key: str):
@@ -106,8 +106,9 @@ def test_gradcheck_passes_on_random_compositions_of_ops(text: str, x: float, y: 
 # -- and fails on a derivative wrong by 0.05% -------------------------------------------
 
 SLIGHTLY_WRONG_SIN = Op(
-    "sin_wrong", 1, lambda a, k: math.sin(a),
-    lambda out, a, k: (1.0005 * functions.cos(a),), "sin_wrong({a})", ("1.0005 * cos(a)",),
+    name="sin_wrong", arity=1, forward=lambda a, k: math.sin(a),
+    local=lambda out, a, k: (1.0005 * functions.cos(a),),
+    text="sin_wrong({a})", formulas=("1.0005 * cos(a)",),
 )  # fmt: skip
 
 
@@ -117,12 +118,13 @@ def _cos_wrong_second(a):
 
 
 SLIGHTLY_WRONG_COS = Op(
-    "cos_wrong", 1, lambda a, k: math.cos(a),
-    lambda out, a, k: (-1.0005 * functions.sin(a),), "cos_wrong({a})", ("-1.0005 * sin(a)",),
+    name="cos_wrong", arity=1, forward=lambda a, k: math.cos(a),
+    local=lambda out, a, k: (-1.0005 * functions.sin(a),),
+    text="cos_wrong({a})", formulas=("-1.0005 * sin(a)",),
 )  # fmt: skip
 SIN_WITH_WRONG_SECOND = Op(
-    "sin2", 1, lambda a, k: math.sin(a),
-    lambda out, a, k: (_cos_wrong_second(a),), "sin2({a})", ("cos(a)",),
+    name="sin2", arity=1, forward=lambda a, k: math.sin(a),
+    local=lambda out, a, k: (_cos_wrong_second(a),), text="sin2({a})", formulas=("cos(a)",),
 )  # fmt: skip
 
 
@@ -220,9 +222,30 @@ def test_undefined_nearby_fails_and_says_why() -> None:
 
 # -- the report ----------------------------------------------------------------------
 
-SIGN_FLIPPED = Op("sq_neg", 1, lambda a, k: a * a, lambda out, a, k: (-2.0 * a,), "sq({a})", ("",))
-HALF = Op("sq_half", 1, lambda a, k: a * a, lambda out, a, k: (a,), "sq({a})", ("",))
-DOUBLE = Op("sq_double", 1, lambda a, k: a * a, lambda out, a, k: (4.0 * a,), "sq({a})", ("",))
+SIGN_FLIPPED = Op(
+    name="sq_neg",
+    arity=1,
+    forward=lambda a, k: a * a,
+    local=lambda out, a, k: (-2.0 * a,),
+    text="sq({a})",
+    formulas=("",),
+)
+HALF = Op(
+    name="sq_half",
+    arity=1,
+    forward=lambda a, k: a * a,
+    local=lambda out, a, k: (a,),
+    text="sq({a})",
+    formulas=("",),
+)
+DOUBLE = Op(
+    name="sq_double",
+    arity=1,
+    forward=lambda a, k: a * a,
+    local=lambda out, a, k: (4.0 * a,),
+    text="sq({a})",
+    formulas=("",),
+)
 
 
 def student_function(a: Value, b: Value, c: Value, d: Value, e: Value) -> Value:

@@ -10,10 +10,17 @@ import pytest
 
 from autograd import DomainError, Op, TraceError, Value, gradcheck
 from autograd.gradcheck import random_points
-from autograd.value import _record1
+from autograd.value import apply
 
 # x**2 with a derivative 0.05% too large: a bug gradcheck must find at every point.
-SLIGHTLY_WRONG = Op("sq", 1, lambda a, k: a * a, lambda out, a, k: (2.001 * a,), "sq({a})", ("2a",))
+SLIGHTLY_WRONG = Op(
+    name="sq",
+    arity=1,
+    forward=lambda a, k: a * a,
+    local=lambda out, a, k: (2.001 * a,),
+    text="sq({a})",
+    formulas=("2a",),
+)
 
 
 def test_a_correct_gradient_passes_at_every_point():
@@ -26,7 +33,7 @@ def test_a_correct_gradient_passes_at_every_point():
 
 def test_the_batched_verdict_is_the_scalar_one_at_each_point():
     def f(x, y):
-        return x * _record1(SLIGHTLY_WRONG, y) + x.exp()
+        return x * apply(SLIGHTLY_WRONG, y) + x.exp()
 
     batched = gradcheck(f, [1.0, 2.0], points=40, rtol=1e-4, atol=1e-6)
     points = [[1.0, 2.0]] + [list(p.values()) for p in random_points({"a": 1.0, "b": 2.0}, 40)]

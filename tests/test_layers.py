@@ -9,6 +9,7 @@ import pytest
 import nn
 from autograd import Value, topological_order
 from nn import MLP, Layer, Neuron
+from tests._lecture_loop import train
 
 
 def _micrograd_draws(seed, count):
@@ -111,6 +112,18 @@ def test_init_draws_uniformly_within_its_bound(init, bound):
     assert all(n.b.data == 0.0 for n in layer.neurons)
 
 
+def test_bias_uniform_is_drawn_after_the_weights_within_their_bound():
+    draws = random.Random(3)
+    expected = [draws.uniform(-1, 1) for _ in range(3)]
+    assert [p.data for p in Neuron(2, bias="uniform", seed=3).parameters()] == expected
+    a = math.sqrt(6 / 4)
+    layer = Layer(4, 30, init="he", bias="uniform", seed=0)
+    biases = [n.b.data for n in layer.neurons]
+    assert max(abs(b) for b in biases) <= a
+    assert len(set(biases)) == 30
+    assert all(n.b.data != 0.0 for n in MLP(2, [3, 1], bias="uniform", seed=0).layers[1].neurons)
+
+
 def test_same_seed_same_model_and_different_seed_different_model():
     a, b, c = MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=8)
     assert a.state_dict() == b.state_dict()
@@ -125,6 +138,7 @@ def test_same_seed_same_model_and_different_seed_different_model():
     [
         (lambda: Neuron(2, activation="swish"), "unknown activation 'swish'"),
         (lambda: Neuron(2, init="normal"), "unknown init 'normal'"),
+        (lambda: Neuron(2, bias="normal"), "unknown bias 'normal'"),
         (lambda: Neuron(0), "nin must be a positive int"),
         (lambda: Layer(2, 0), "nout must be a positive int"),
         (lambda: MLP(2, []), "at least one layer"),
@@ -147,18 +161,7 @@ def test_the_lectures_training_loop_runs_unchanged():
     # micrograd lecture 1: MLP(3, [4, 4, 1]) on four points, squared error, plain SGD.
     random.seed(42)
     n = MLP(3, [4, 4, 1])
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-    ys = [1.0, -1.0, -1.0, 1.0]
-    losses = []
-    for _ in range(50):
-        ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))  # noqa: B905
-        for p in n.parameters():
-            p.grad = 0.0
-        loss.backward()
-        for p in n.parameters():
-            p.data += -0.05 * p.grad
-        losses.append(loss.data)
+    losses = train(n, steps=50, lr=0.05)
     assert losses[-1] < 0.05 < losses[0]
     assert len(n.parameters()) == 41
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from autograd import OPS, Op, Value, check_gradients, to_sympy
 from autograd import sin as ag_sin
 from autograd.symbolic import sympy_symbol
-from autograd.value import _record1, _record2
+from autograd.value import apply
 from tests.reference import REFERENCES, TAKES_CONSTANT
 
 x, y = sympy.symbols("x y", real=True)
@@ -27,15 +27,15 @@ def test_every_op_translates_to_the_same_number(key: str) -> None:
     def check(args: tuple[float, ...]) -> None:
         if key in TAKES_CONSTANT:
             a, k = Value(args[0], label="a"), args[1]
-            out = _record1(OPS[key], a, k)
+            out = apply(OPS[key], a, k)
             values = {sympy_symbol("a"): sympy.Float(args[0], 30)}
         elif OPS[key].arity == 1:
             a = Value(args[0], label="a")
-            out = _record1(OPS[key], a)
+            out = apply(OPS[key], a)
             values = {sympy_symbol("a"): sympy.Float(args[0], 30)}
         else:
             a, b = Value(args[0], label="a"), Value(args[1], label="b")
-            out = _record2(OPS[key], a, b)
+            out = apply(OPS[key], a, b)
             values = {
                 sympy_symbol("a"): sympy.Float(args[0], 30),
                 sympy_symbol("b"): sympy.Float(args[1], 30),
@@ -78,9 +78,16 @@ def test_without_sympy_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
 def test_not_a_value_and_unknown_ops() -> None:
     with pytest.raises(TypeError, match="to_sympy needs a Value, got float"):
         to_sympy(1.0)  # type: ignore[arg-type]
-    custom = Op("cube", 1, lambda a, k: a**3, lambda out, a, k: (3 * a * a,), "cube({a})", ("",))
-    with pytest.raises(ValueError, match="does not know the op 'cube'"):
-        to_sympy(_record1(custom, Value(2.0, label="x")))
+    custom = Op(
+        name="cube",
+        arity=1,
+        forward=lambda a, k: math.pow(a, 3),
+        local=lambda out, a, k: (3 * a * a,),
+        text="cube({a})",
+        formulas=("",),
+    )
+    with pytest.raises(ValueError, match="cannot write the op 'cube' in sympy"):
+        to_sympy(apply(custom, Value(2.0, label="x")))
 
 
 # -- check_gradients(symbolic=True) ---------------------------------------------------------

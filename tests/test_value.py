@@ -60,9 +60,18 @@ def test_anything_else_is_a_type_error_naming_it(bad, named):
     assert "accepts" in str(error.value) or "detach" in str(error.value)
 
 
-def test_label_must_be_a_string():
-    with pytest.raises(TypeError, match="label must be a str"):
-        Value(1.0, (Value(2.0),))
+def test_label_must_be_a_string_in_the_constructor_and_the_setter():
+    with pytest.raises(TypeError, match="label must be a str, got int 123"):
+        Value(1.0, label=123)  # type: ignore[arg-type]
+    v = Value(1.0, label="v")
+    with pytest.raises(TypeError, match="label must be a str, got int 123"):
+        v.label = 123  # type: ignore[assignment]
+    assert v.label == "v"
+
+
+def test_a_label_passed_where_micrograd_puts_children_says_to_use_the_keyword():
+    with pytest.raises(TypeError, match=r"micrograd's _children.*label= by keyword"):
+        Value(2.0, "x")  # type: ignore[arg-type]
 
 
 # -- operators ------------------------------------------------------------------
