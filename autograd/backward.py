@@ -20,9 +20,9 @@ from typing import Any
 from autograd.chain import describe, local_derivatives, propagate_one
 from autograd.coerce import as_float
 from autograd.errors import DomainError
-from autograd.hooks import HOOKED_LEAVES, run_hooks, run_leaf_hooks
+from autograd.hooks import HOOKED, run_hooks, run_leaf_hooks
 from autograd.messages import backward_error, where
-from autograd.recording import STATE, enable_grad
+from autograd.recording import STATE, enable_grad, is_anomaly_enabled
 from autograd.value import PYTHON_BACKWARD, Value
 
 __all__ = ["backward", "grad", "topological_order", "propagate_one"]
@@ -65,8 +65,8 @@ def _collect(root: Value, reset_inner_grads: bool) -> list[Value]:
             node.grad = 0.0  # inner nodes show this pass only; leaves accumulate
         push(node)
         push(_AFTER_PARENTS)
-        b = node._b
-        if b is not None and b not in seen:
+        b = node._b  # a one-parent op keeps its constant (a float) there
+        if b is not None and type(b) is not float and b not in seen:
             push(b)
         if a not in seen:
             push(a)
@@ -89,17 +89,19 @@ def backward(root: Value, gradient: Any = 1.0, *, create_graph: bool = False) ->
 
 def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
     order = _collect(root, reset_inner_grads=True)
-    # Leaves with hooks are rare: look for them only when some leaf anywhere has one.
-    hooked_leaves = _hooked(order) if HOOKED_LEAVES else ()
+    # Hooks are rare: look for them only when some node anywhere has one.
+    hooked = bool(HOOKED)
+    hooked_leaves = _hooked(order) if hooked else ()
     if root._fn is None:
         root.grad = root.grad + gradient
     elif create_graph:
         root.grad = gradient if isinstance(gradient, Value) else Value(gradient)
-        _propagate(order, differentiable=True)
+        _propagate(order, True, hooked)
     else:
         root.grad = float(gradient.data if isinstance(gradient, Value) else gradient)
-        _propagate(order, differentiable=False)
-        _check_finite(order)
+        _propagate(order, False, hooked)
+        if not (STATE.special and is_anomaly_enabled()):  # anomaly mode says it its own way
+            _check_finite(order)
     for leaf, before in hooked_leaves:
         run_leaf_hooks(leaf, before)
     if STATE.special:
@@ -108,7 +110,7 @@ def _backward(root: Value, gradient: Any, create_graph: bool) -> None:
         check_backward(order)
 
 
-def _propagate(order: list[Value], differentiable: bool) -> None:
+def _propagate(order: list[Value], differentiable: bool, hooked: bool) -> None:
     """The chain rule at every node, children first: parent.grad += local * node.grad.
 
     On floats, or with differentiable=True on Values, so that the gradients
@@ -121,7 +123,7 @@ def _propagate(order: list[Value], differentiable: bool) -> None:
             if fn is None:
                 continue
             g = node.grad
-            if node._hooks is not None:
+            if hooked and node.hooks is not None:
                 g = node.grad = run_hooks(node, g)
             if fn is PYTHON_BACKWARD:  # micrograd's lecture style: the node's own closure
                 propagate_one(node)
@@ -176,7 +178,7 @@ def _check_finite(order: list[Value]) -> None:
 
 def _hooked(order: list[Value]) -> list[tuple[Value, Any]]:
     """The leaves of `order` that have hooks, with their .grad before this pass."""
-    return [(n, n.grad) for n in order if n._fn is None and n._hooks is not None]
+    return [(n, n.grad) for n in order if n._fn is None and n.hooks is not None]
 
 
 def grad(

@@ -25,8 +25,8 @@ __all__ = ["local_derivatives", "describe", "propagate_one", "operands"]
 
 def operands(node: Any) -> tuple[Any, Any]:
     """(a, b or k): the numbers the node's row is called with, as floats."""
-    b = node._b
-    return node._a.data, (node._k if b is None else b.data)
+    b = node._b  # the second parent, or a one-parent op's constant k (a float), or None
+    return node._a.data, (b if b is None or type(b) is float else b.data)
 
 
 def local_derivatives(node: Any, differentiable: bool = False) -> tuple[Any, ...]:
@@ -46,9 +46,9 @@ def local_derivatives(node: Any, differentiable: bool = False) -> tuple[Any, ...
         return ()
     b = node._b
     if differentiable:
-        return fn.local(node, node._a, node._k if b is None else b)
-    if b is None:
-        return fn.local(node.data, node._a.data, node._k)
+        return fn.local(node, node._a, b)
+    if b is None or type(b) is float:
+        return fn.local(node.data, node._a.data, b)
     return fn.local(node.data, node._a.data, b.data)
 
 
@@ -61,7 +61,9 @@ def describe(node: Any) -> str:
     if fn is None:
         return repr(node.data)
     b = node._b
-    return fn.describe(node._a.data, None if b is None else b.data, node._k)
+    if b is None or type(b) is float:
+        return fn.describe(node._a.data, None, b)
+    return fn.describe(node._a.data, b.data, None)
 
 
 def propagate_one(node: Any) -> None:

@@ -12,10 +12,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["HookHandle", "HOOKED_LEAVES", "add_hook", "run_hooks", "run_leaf_hooks"]
+__all__ = ["HookHandle", "HOOKED", "add_hook", "run_hooks", "run_leaf_hooks"]
 
-HOOKED_LEAVES: weakref.WeakSet[Any] = weakref.WeakSet()
-"""Leaves that have hooks; backward() looks for them only while this is not empty."""
+HOOKED: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Nodes that have hooks; backward() looks for hooks only while this is not empty."""
 
 
 class HookHandle:
@@ -47,7 +47,7 @@ class HookHandle:
                 break
         if not hooks:
             node.hooks = None
-            HOOKED_LEAVES.discard(node)
+            HOOKED.discard(node)
 
 
 def add_hook(node: Any, hook: Callable[[Any], Any]) -> HookHandle:
@@ -61,8 +61,7 @@ def add_hook(node: Any, hook: Callable[[Any], Any]) -> HookHandle:
     if node.hooks is None:
         node.hooks = []
     node.hooks.append(handle)
-    if node.is_leaf:
-        HOOKED_LEAVES.add(node)
+    HOOKED.add(node)
     return handle
 
 

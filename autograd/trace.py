@@ -349,6 +349,7 @@ class Tape:
             single, targets = self._targets(wrt)
             grads = self._backward(values, shape, targets, grad_output)
             results = tuple(self._gradient(grads, t, shape, arrays) for t in targets)
+            self._check_finite(results, targets, columns, shape, grad_output)
             return results[0] if single else results
 
         return self._outputs(values, shape), pullback
@@ -569,6 +570,16 @@ class Tape:
                 "shape), or a plain number to use for every example"
             ) from None
         columns = [np.broadcast_to(a, shape).ravel() for a in converted]
+        for name, column in zip(self._names, columns):
+            if not np.isfinite(column).all():  # one reduction per input: cheap
+                flat = int(np.flatnonzero(~np.isfinite(column))[0])
+                raise DomainError(
+                    f"the tape got {column[flat]} for input {name} at batch index "
+                    f"{_unravel(flat, shape)}: every value and gradient computed from it would "
+                    "be nan or inf. Remove that example, or fill the missing value first "
+                    "(numpy.nan_to_num, or the column's mean)",
+                    batch_index=flat,
+                )
         if self._recording is None:
             if not columns or columns[0].size == 0:
                 if columns:
@@ -657,6 +668,46 @@ class Tape:
         return outs[0] if r.single else tuple(outs)
 
     # -- the backward pass ------------------------------------------------------------
+
+    def _check_finite(
+        self,
+        results: tuple[Any, ...],
+        targets: list[tuple[str, Any]],
+        columns: list[np.ndarray],
+        shape: tuple[int, ...],
+        grad_output: Any,
+    ) -> None:
+        """Refuse a nan or inf gradient that finite inputs produced, as Value.backward does."""
+        if all(np.isfinite(g).all() for g in results):
+            return
+        if grad_output is not None and not np.isfinite(np.asarray(grad_output, float)).all():
+            return  # a nan or inf weight came from the caller
+        if not all(math.isfinite(p.data) for p in self.params):
+            return
+        bad = np.zeros(shape, bool).ravel()
+        for g in results:
+            if type(g) is np.ndarray and g.size == bad.size:
+                bad |= ~np.isfinite(g.ravel())
+        for c in columns:
+            bad &= np.isfinite(c)
+        flat = int(np.flatnonzero(bad)[0]) if bad.any() else None
+        if flat is None and any(not np.isfinite(c).all() for c in columns):
+            return  # only examples that are themselves nan or inf
+        names = [
+            f"input {self._names[x]}" if kind == _INPUT else f"parameter {x.label or repr(x)}"
+            for kind, x in targets
+        ]
+        which = next(n for n, g in zip(names, results) if not np.isfinite(g).all())
+        where = (
+            "" if flat is None else f" {self._at(flat, [float(c[flat]) for c in columns], shape)}"
+        )
+        raise DomainError(
+            f"the tape's backward pass produced a nan or inf gradient for {which}{where}, "
+            "although the inputs are finite: a local derivative or a sum of them overflowed. "
+            "Every step that uses it would be nan or inf; run f on that example with Values "
+            "and .backward(), which names the step, and keep the inputs away from that point",
+            batch_index=flat,
+        )
 
     def _targets(self, wrt: Any) -> tuple[bool, list[tuple[str, Any]]]:
         """(is one target, [('input', position) or ('param', Value), ...])."""
@@ -916,6 +967,12 @@ def _target_row(target: tuple[str, Any], r: _Recording) -> int:
 
 
 def _as_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"the tape got a masked array for {name}: its masked entries would be used as "
+            "numbers, silently. Pass x.filled(value) with the value you mean, or drop the "
+            "masked examples (x.compressed())"
+        )
     if isinstance(x, Value):
         raise TypeError(
             f"the tape got a Value for {name}; it runs on numbers and numpy arrays. Pass "

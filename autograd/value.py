@@ -8,7 +8,8 @@ the chain rule, one node at a time (autograd/chain.py).
 Design choices, and why:
 - Parents are two plain slots, `_a` and `_b`, not a set or a closure: the
   order is fixed (so drawings are deterministic) and a node holds no reference
-  cycle, so a finished graph is freed by reference counting alone.
+  cycle, so a finished graph is freed by reference counting alone. A
+  one-parent op keeps its constant k (the 3 of x**3) in `_b`, always a float.
 - `_id` counts nodes in creation order. Anything that names or orders nodes
   (explain, draw, the tape) uses it, never id().
 - micrograd's lecture style works too: `Value(data, (a, b), '+')` with a
@@ -51,20 +52,10 @@ class Value:
     Value(data, _children=(), _op='', label='').
     """
 
-    __slots__ = (
-        "data",
-        "grad",
-        "_label",
-        "_fn",
-        "_a",
-        "_b",
-        "_k",
-        "_id",
-        "_scope",
-        "_hooks",
-        "__weakref__",
-        "__dict__",  # attributes a user adds: an optimizer's state, a closure _backward
-    )
+    # What every node has. What few nodes have (a label, hooks, a hand-set closure,
+    # an optimizer's state) lives in the instance __dict__, made only when first set:
+    # that keeps a node as small as before Values took extra attributes.
+    __slots__ = ("data", "grad", "_fn", "_a", "_b", "_id", "_scope", "__weakref__", "__dict__")
 
     # numpy must hand `array * value` to our reflected operators, not loop over us.
     __array_ufunc__ = None
@@ -77,14 +68,15 @@ class Value:
     ) -> None:
         self.data = as_float(data, "Value()")
         self.grad = 0.0
-        self.label = label
+        if label:
+            self.label = label
+        elif not isinstance(label, str):
+            self.label = label  # the setter says what is wrong
         self._fn: Op | None = None
         self._a: Value | None = None
-        self._b: Value | None = None
-        self._k: float | None = None
+        self._b: Value | float | None = None
         self._id = _next_id()
         self._scope = SCOPE.get()
-        self._hooks: list[HookHandle] | None = None
         if _children:
             self._prev = _children
         if _op:
@@ -99,7 +91,7 @@ class Value:
     @property
     def label(self) -> str:
         """The node's name in drawings, explanations and errors; '' for none."""
-        return self._label
+        return getattr(self, "_label", "")
 
     @label.setter
     def label(self, text: str) -> None:
@@ -121,7 +113,7 @@ class Value:
         if fn is None:
             return ""
         if fn.shows_constant:
-            return f"{fn.name}{self._k:g}"
+            return f"{fn.name}{self._b:g}"
         return fn.name
 
     @property
@@ -130,7 +122,7 @@ class Value:
         a, b = self._a, self._b
         if a is None:
             return ()
-        return (a,) if b is None else (a, b)
+        return (a,) if b is None or type(b) is float else (a, b)
 
     @property
     def operation(self) -> Op | None:
@@ -140,7 +132,8 @@ class Value:
     @property
     def constant(self) -> float | None:
         """The constant of a one-parent op (the 3 of x**3, the slope of leaky_relu), or None."""
-        return self._k
+        b = self._b
+        return b if type(b) is float else None
 
     @property
     def is_leaf(self) -> bool:
@@ -165,7 +158,7 @@ class Value:
     @property
     def hooks(self) -> list[HookHandle] | None:
         """The gradient hooks registered on this node (see register_hook), or None."""
-        return self._hooks
+        return getattr(self, "_hooks", None)
 
     @hooks.setter
     def hooks(self, handles: list[HookHandle] | None) -> None:
@@ -434,7 +427,6 @@ def _set_children(node: Value, children: Iterable[Value]) -> None:
         node._op_text = node.op
     node._a = kids[0] if kids else None
     node._b = kids[1] if len(kids) == 2 else None
-    node._k = None
     node._fn = PYTHON_BACKWARD if kids else None
 
 
@@ -464,7 +456,7 @@ def _record1(fn: Op, a: Value, k: float | None = None) -> Value:
         data = fn.forward(a.data, k)
     except Exception as error:
         raise domain_error(error, fn, (a,), k) from None
-    out = _node(fn, data, a, None, k, SCOPE.get())
+    out = _node(fn, data, a, k, SCOPE.get())
     if STATE.special:
         _apply_modes(out)
     return out
@@ -481,32 +473,32 @@ def _record2(fn: Op, a: Value, b: Value) -> Value:
         # In detect_anomaly() the anomaly check below reports it, with where it was made.
         if not (STATE.special and is_anomaly_enabled()):
             raise domain_error(OverflowError(), fn, (a, b), None)
-    out = _node(fn, data, a, b, None, SCOPE.get())
+    out = _node(fn, data, a, b, SCOPE.get())
     if STATE.special:
         _apply_modes(out)
     return out
 
 
-def _node(fn: Op, data: float, a: Value, b: Value | None, k: float | None, scope: Any) -> Value:
-    """A new node, every slot set here, in one place (faster than Value.__init__'s checks)."""
+def _node(fn: Op, data: float, a: Value, b: Value | float | None, scope: Any) -> Value:
+    """A new node, every slot set here, in one place (faster than Value.__init__'s checks).
+
+    b is the second parent of a two-parent op, or the constant k of a one-parent op.
+    """
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out._label = ""
     out._fn = fn
     out._a = a
     out._b = b
-    out._k = k
     out._id = _next_id()
     out._scope = scope
-    out._hooks = None
     return out
 
 
 def _apply_modes(out: Value) -> None:
     """The slow path, taken only while no_grad or detect_anomaly is active somewhere."""
     if not is_grad_enabled():
-        out._fn = out._a = out._b = out._k = None
+        out._fn = out._a = out._b = None
     elif is_anomaly_enabled():
         from autograd.anomaly import check_forward
 
@@ -542,7 +534,7 @@ def weighted_sum(bias: Value, weights: list[Value], inputs: Any) -> Value:
         total = sum_of(act.data, product)
         if total - total != 0.0:  # inf or NaN: the operators say which step and why
             return _plain_weighted_sum(act, weights[i:], [x, *inputs[i + 1 :]])
-        act = _node(add, total, act, _node(mul, product, w, x, None, scope), None, scope)
+        act = _node(add, total, act, _node(mul, product, w, x, scope), scope)
     return act
 
 

@@ -174,7 +174,9 @@ def test_random_graphs_mostly_stay_inside_the_domain():
         outcomes.append(compare_with_scalar(f, n_inputs, columns, params))
 
     run()
-    assert outcomes.count("compared") >= len(outcomes) // 2
+    # Since backward refuses a gradient that overflowed (issue 13), about half the random
+    # programs end in a DomainError on both engines; a third must still compare numbers.
+    assert outcomes.count("compared") >= len(outcomes) // 3
 
 
 # -- an MLP, micrograd's demo model --------------------------------------------------------
@@ -473,15 +475,24 @@ def test_a_later_call_beyond_the_checked_range_checks_its_extremes():
         tape(x)
 
 
-def test_nans_in_a_batch_do_not_hide_its_extremes_from_the_check():
+def test_a_nan_or_inf_example_is_refused_naming_its_batch_index():
     tape = trace(lambda x: x.relu() if x.data < 10 else x)
     tape(np.linspace(0.0, 1.0, 100))
     x = np.linspace(0.0, 1.0, 1000)
     x[3], x[637] = math.nan, 50.0
-    with pytest.raises(TraceError, match="batch index 637"):
+    with pytest.raises(DomainError, match="got nan for input x at batch index 3") as info:
         tape(x)
+    assert info.value.batch_index == 3
     doubled = trace(lambda x: x * 2.0, example=[1.0])
-    np.testing.assert_array_equal(doubled(np.array([math.nan, math.nan])), [math.nan, math.nan])
+    with pytest.raises(DomainError, match=r"got inf for input x at batch index \(1, 0\)"):
+        doubled(np.array([[1.0], [math.inf]]))
+
+
+def test_a_masked_array_is_refused_not_silently_unmasked():
+    doubled = trace(lambda x: x * 2.0, example=[1.0])
+    masked = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"masked array for x.*x.filled"):
+        doubled(masked)
 
 
 def test_a_branch_on_a_middle_band_is_found_by_the_random_examples():
@@ -595,10 +606,10 @@ def test_an_overflow_among_the_parameters_is_the_same_for_every_example():
         tape(np.array([1.0, 2.0]))
 
 
-def test_an_inf_that_comes_in_with_the_data_passes_through_as_in_the_scalar_engine():
-    assert (Value(math.inf) * 2.0).data == math.inf
-    tape = trace(lambda x: x * 2.0 + 1.0, example=[1.0])
-    np.testing.assert_array_equal(tape(np.array([1.0, math.inf])), [3.0, math.inf])
+def test_a_finite_batch_whose_gradient_overflows_is_a_domain_error_naming_the_example():
+    tape = trace(lambda x, y: y * (1 / x), example=[1.0, 1.0])
+    with pytest.raises(DomainError, match=r"nan or inf gradient for input x at batch index 1"):
+        tape.value_and_grad(np.array([1.0, 1e-200]), np.array([1.0, 0.0]))
 
 
 def test_a_backward_domain_error_names_the_example():
