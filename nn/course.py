@@ -4,7 +4,9 @@ A notebook's exercise is two cells: one the learner edits (it starts with a
 placeholder, `...`), and a check cell that calls `check`. The check prints one
 line, a verdict, and returns True or False; it never raises on a wrong or
 missing answer, so a notebook committed with its placeholders still runs top
-to bottom.
+to bottom. In a notebook, end the call with `;` so that Jupyter does not echo
+the True or False; for an answer worked out by hand and rounded, pass a looser
+`rel` (1e-3 accepts three significant digits).
 
 >>> check("dL/dw", -12.0, -12.0)
 right: dL/dw = -12
