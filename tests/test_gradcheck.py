@@ -18,21 +18,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, GradcheckError, Op, Value, compile_expression, functions
-from autograd.gradcheck import (
-    DEFAULT_TOLERANCES,
-    GradcheckReport,
-    advice,
-    gradcheck,
-    gradgradcheck,
-)
+from autograd.gradcheck import GradcheckReport, gradcheck, gradgradcheck
+from autograd.tolerances import DEFAULT_TOLERANCES
 from autograd.value import apply
 from tests._golden import assert_golden
 from tests.reference import REFERENCES, TAKES_CONSTANT
 from tests.test_expression import expressions
-
-TIGHT = {"rtol": 1e-4, "atol": 1e-6}
-"""Ten times stricter than the defaults: still far above the numeric error of
-central differences on these domains, and strict enough to catch a 0.05% error."""
+from tests.tolerances import RATIO, REPORTED, ROUNDED, SECOND_NUMERIC, TIGHT
 
 
 def record(op: Op, *operands: Value | float) -> Value:
@@ -134,7 +126,7 @@ def test_gradcheck_fails_on_a_derivative_wrong_by_five_hundredths_of_a_percent(x
     assert not report.ok
     wrong, right = report.rows
     assert wrong.passed is False and wrong.status == "FAIL"
-    assert wrong.rel_error == pytest.approx(5e-4, rel=1e-3)
+    assert wrong.rel_error == pytest.approx(5e-4, rel=RATIO)
     assert "off by +0.05%" in wrong.note
     assert right.passed is True
 
@@ -146,8 +138,8 @@ def test_gradgradcheck_fails_when_only_the_second_derivative_is_wrong() -> None:
     assert not report.ok
     (row,) = report.rows
     assert row.name == "x0, x0"
-    assert row.analytic == pytest.approx(-1.0005 * math.sin(0.8), rel=1e-12)
-    assert row.numeric == pytest.approx(-math.sin(0.8), rel=1e-7)
+    assert row.analytic == pytest.approx(-1.0005 * math.sin(0.8), rel=ROUNDED)
+    assert row.numeric == pytest.approx(-math.sin(0.8), rel=SECOND_NUMERIC)
 
 
 def test_default_tolerance_is_torchs_and_lets_a_tenth_of_a_percent_through() -> None:
@@ -214,7 +206,7 @@ def test_backward_that_cannot_run_is_a_kink() -> None:
 def test_undefined_nearby_fails_and_says_why() -> None:
     report = gradcheck(lambda x: x.sqrt(), {"x": 5e-7})
     (row,) = report.rows
-    assert not report.ok and row.status == "undefined"
+    assert not report.ok and row.status == "cannot check"
     assert "cannot be evaluated at x - eps" in row.note
     with pytest.raises(GradcheckError, match="x = 5e-07: could not be checked"):
         report.raise_if_failed()
@@ -267,9 +259,9 @@ def test_report_rows_hold_the_numbers() -> None:
     assert [row.name for row in report.rows] == ["a", "b", "c", "d", "e"]
     a, b, c, d, e = report.rows
     assert (a.value, a.analytic) == (1.5, -3.0)
-    assert a.numeric == pytest.approx(3.0, rel=1e-9)
-    assert a.abs_error == pytest.approx(6.0, rel=1e-9)
-    assert a.rel_error == pytest.approx(2.0, rel=1e-9)
+    assert a.numeric == pytest.approx(3.0, rel=REPORTED)
+    assert a.abs_error == pytest.approx(6.0, rel=REPORTED)
+    assert a.rel_error == pytest.approx(2.0, rel=REPORTED)
     assert "sign is flipped" in a.note
     assert "a missing factor 2?" in b.note and "1/2 of the numeric" in b.note
     assert "about 2x the numeric value" in c.note and "a missing factor 1/2?" in c.note
@@ -307,28 +299,6 @@ def test_passing_report_text_is_golden() -> None:
     assert_golden("gradcheck_pass.txt", str(report) + "\n")
 
 
-# -- advice in words -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("got", "expected", "words"),
-    [
-        (-2.0, 2.0, "sign is flipped"),
-        (4.0, 2.0, "about 2x the numeric value: a missing factor 1/2?"),
-        (1.0, 2.0, "about 1/2 of the numeric value: a missing factor 2?"),
-        (-4.0, 2.0, "about 2x the numeric value and the sign is flipped"),
-        (6.0, 2.0, "about 3x"),
-        (0.0, 2.0, "the gradient does not reach it"),
-        (1.0, 0.0, "f does not change with this input here"),
-        (2.002, 2.0, "off by +0.1%"),
-        (7.0, 2.0, "3.5x the numeric value"),
-        (math.inf, 2.0, "overflowed"),
-    ],
-)
-def test_advice(got: float, expected: float, words: str) -> None:
-    assert words in advice(got, expected)
-
-
 # -- inputs ---------------------------------------------------------------------------
 
 
@@ -362,7 +332,7 @@ def test_gradgradcheck_gives_the_hessian() -> None:
         "y, x": 2 * x * math.cos(y),
         "y, y": -(x**2) * math.sin(y),
     }
-    assert {r.name: pytest.approx(r.analytic) for r in report.rows} == expected
+    assert {r.name: pytest.approx(r.analytic, rel=ROUNDED) for r in report.rows} == expected
     assert all(r.passed for r in report.rows)
     assert str(report).startswith("gradgradcheck: 4 second derivatives")
 

@@ -1,4 +1,4 @@
-"""gradcheck(points=N): many random points at once, on the tape (autograd/gradcheck.py).
+"""gradcheck(points=N): many random points at once, on the tape (autograd/gradcheck_points.py).
 
 The scalar gradcheck (tests/test_gradcheck.py) is the reference: at every point
 the batched check must reach the same verdict.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import DomainError, Op, TraceError, Value, gradcheck
-from autograd.gradcheck import random_points
+from autograd.numeric import random_points
 from autograd.value import apply
 
 # x**2 with a derivative 0.05% too large: a bug gradcheck must find at every point.
