@@ -29,15 +29,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.backward import grad
 from autograd.errors import GradcheckError
 from autograd.gradcheck_points import check_points
 from autograd.inputs import (
     Inputs,
     as_number,
     detached,
+    engine_slope,
     first_derivatives,
     gradient,
+    gradient_values,
     inputs_from,
     values_of,
 )
@@ -54,7 +55,6 @@ from autograd.report import (
     render_text,
 )
 from autograd.tolerances import DEFAULT_TOLERANCES, Tolerances
-from autograd.value import Value
 from autograd.verdict import GradcheckRow, graph_kinks, judge, unjudged
 
 __all__ = [
@@ -254,7 +254,7 @@ def _check_point(
     labels = names if order == 1 else [f"{a}, {b}" for a in names for b in names]
     try:
         # What the rows differentiate: f itself, or each df/dx_i made with create_graph.
-        outputs = [out] if order == 1 else _first_derivative_values(out, leaves)
+        outputs = [out] if order == 1 else gradient_values(out, leaves)
         analytic = [gradient(y, leaves) for y in outputs]
     except (ArithmeticError, ValueError) as error:
         why = f"not differentiable here: backward() says {error}"
@@ -293,16 +293,11 @@ def _check_point(
                 slopes,
                 tolerances,
                 kink,
-                lambda y=y, leaf=leaves[j], h=slopes.step: engine_doubt(y, leaf, h),
+                lambda y=y, i=i, j=j, h=slopes.step: engine_doubt(
+                    y, engine_slope(f, spec, i, j, order), spec.point, j, h
+                ),
             )
             if row.status == FAIL and detached(out):
                 row = dataclasses.replace(row, note=detached(out))
             rows.append(row)
     return rows
-
-
-def _first_derivative_values(out: Any, leaves: list[Value]) -> list[Any]:
-    """df/dx_i as Values that can be differentiated again; 0.0 where f is a plain number."""
-    if not isinstance(out, Value):
-        return [0.0] * len(leaves)
-    return grad(out, leaves, create_graph=True)

@@ -23,7 +23,16 @@ import numpy as np
 
 from autograd.errors import DomainError
 from autograd.inputs import Inputs, as_number, detached
-from autograd.numeric import FLOAT_EPSILON, STEPS, Doubt, random_points, slopes, step
+from autograd.numeric import (
+    FINE,
+    FLOAT_EPSILON,
+    STEPS,
+    Doubt,
+    bending,
+    random_points,
+    slopes,
+    step,
+)
 from autograd.report import CANNOT_CHECK, FAIL, KINK
 from autograd.tolerances import Tolerances
 from autograd.trace import Tape, trace
@@ -81,9 +90,9 @@ def check_points(
             left_out += 1
     rows = []
     for j, name in enumerate(names):
-        bending = _Bending(tape, moved, j)
+        bends = _Bending(tape, cloud, steps[j], j)
         judged = [
-            _judge_at(p, name, j, cloud, analytic, moved, bending, len(tape), tolerances)
+            _judge_at(p, name, j, cloud, analytic, moved, bends, len(tape), tolerances)
             for p in range(len(cloud))
         ]
         rows.append(_worst(judged, cloud, names, tolerances))
@@ -100,7 +109,7 @@ def _judge_at(
     cloud: Any,
     analytic: Any,
     moved: Moved,
-    bending: _Bending,
+    bends: _Bending,
     length: int,
     tolerances: Tolerances,
 ) -> GradcheckRow:
@@ -111,32 +120,36 @@ def _judge_at(
     rounding = FLOAT_EPSILON * length * max(abs(v) for v in values.values()) / found.step
 
     def doubt() -> Doubt:
-        return Doubt(rounding=rounding, bending=bending.at(p))
+        return Doubt(rounding=rounding, bending=bends.at(p))
 
     return judge(name, float(cloud[p, j]), float(analytic[j][p]), found, tolerances, None, doubt)
 
 
 class _Bending:
-    """The engine's slope at x +- h along one input, from the tape, made when first needed."""
+    """numeric.bending at every point along one input, from the tape, made when first needed."""
 
-    def __init__(self, tape: Tape, moved: Moved, j: int) -> None:
-        self.tape, self.moved, self.j = tape, moved, j
-        self.slopes: dict[int, Any] | None = None
+    def __init__(self, tape: Tape, cloud: Any, steps: Any, j: int) -> None:
+        self.tape, self.cloud, self.steps, self.j = tape, cloud, steps, j
+        self.found: Any = None
 
     def at(self, p: int) -> float:
-        """max |slope(x +- h) - slope(x)| at point p; nan where backward fails there."""
-        if self.slopes is None:
+        """The bending at point p; nan where backward fails near the points."""
+        if self.found is None:
+            shifted = []
+            for s in (-1, 0, 1):
+                points = self.cloud.copy()
+                points[:, self.j] += s * FINE * self.steps
+                shifted.append(points)
             try:
-                self.slopes = {
-                    s: self.tape.value_and_grad(*self.moved[self.j, s][1].T, wrt=[self.j])[1][0]
-                    for s in (1, 0, -1)
-                }
+                left, here, right = (
+                    self.tape.value_and_grad(*points.T, wrt=[self.j])[1][0] for points in shifted
+                )
             except DomainError:
-                self.slopes = {}
-        if not self.slopes:
-            return float("nan")
-        here = self.slopes[0][p]
-        return float(max(abs(self.slopes[1][p] - here), abs(here - self.slopes[-1][p])))
+                self.found = np.full(len(self.cloud), np.nan)
+            else:
+                delta = (shifted[2][:, self.j] - shifted[0][:, self.j]) / 2
+                self.found = bending(left, here, right, delta, self.steps)
+        return float(self.found[p])
 
 
 def _worst(

@@ -37,6 +37,7 @@ from autograd.inputs import (
     Inputs,
     as_number,
     detached,
+    engine_slope,
     finite_number,
     gradient,
     values_of,
@@ -525,7 +526,10 @@ def _rows_at(
                 "pass a smaller eps (--eps on the command line) or choose a point farther "
                 "from the edge"
             )
-        doubt = functools.cache(lambda leaf=leaves[j], h=slopes.step: engine_doubt(out, leaf, h))
+        slope_at = engine_slope(f, spec, 0, j, 1)
+        doubt = functools.cache(
+            lambda j=j, h=slopes.step, at=slope_at: engine_doubt(out, at, spec.point, j, h)
+        )
         numeric = judge(name, point[name], engine[j], slopes, tolerances, kinks.get(j), doubt)
         row = _judge_hand(numeric, point, hand_value, hand_error, tolerances, slopes, doubt)
         if row.engine_ok is False and detached(out):

@@ -37,6 +37,8 @@ __all__ = [
     "values_of",
     "first_derivatives",
     "gradient",
+    "gradient_values",
+    "engine_slope",
 ]
 
 
@@ -182,3 +184,24 @@ def gradient(out: Any, leaves: list[Value]) -> list[float]:
     if not isinstance(out, Value):
         return [0.0] * len(leaves)
     return [g.data for g in grad(out, leaves)]
+
+
+def gradient_values(out: Any, leaves: list[Value]) -> list[Any]:
+    """df/dx_i as Values that can be differentiated again (create_graph); 0.0 for a plain f."""
+    if not isinstance(out, Value):
+        return [0.0] * len(leaves)
+    return grad(out, leaves, create_graph=True)
+
+
+def engine_slope(
+    f: Callable[..., Any], inputs: Inputs, i: int, j: int, order: int
+) -> Callable[[list[float]], float]:
+    """The engine's slope along input j at a point: df/dx_j (order 1), d(df/dx_i)/dx_j (order 2)."""
+
+    def slope(point: list[float]) -> float:
+        leaves = inputs.leaves(point)
+        out = inputs.call(f, leaves)
+        y = out if order == 1 else gradient_values(out, leaves)[i]
+        return gradient(y, [leaves[j]])[0]
+
+    return slope

@@ -49,6 +49,8 @@ __all__ = [
     "Doubt",
     "float_noise",
     "engine_doubt",
+    "bending",
+    "FINE",
     "random_points",
     "scattered_points",
     "require_points",
@@ -247,26 +249,45 @@ def float_noise(out: Value) -> float:
     return FLOAT_EPSILON * math.fsum(abs(n.data * g.data) for n, g in zip(nodes, adjoints))
 
 
-def engine_doubt(y: Any, leaf: Value, h: float) -> Doubt:
-    """The rounding and bending doubt of a numeric slope of y along `leaf`, from y's graph.
+FINE = 1e-4
+"""The engine's slope is compared at x +- FINE * h: a step fine enough to follow f's
+wiggles where the central difference's step h cannot."""
 
-    Rounding is float_noise(y) / h. Bending is |y''| * h + |y'''| * h**2, how far
-    y's slope moves within the step by its next two Taylor terms, which
-    backward gives by differentiating again (create_graph). Both terms are
-    needed: sin(x) far from 0 can have y'' near 0 by chance, but then |y'''| is
-    near 1. A y that is not a Value, or an op that cannot be differentiated
-    again, gives no bending estimate (0).
+
+def bending(left: Any, here: Any, right: Any, delta: Any, h: Any) -> Any:
+    """|f''| h + |f'''| h**2, from the engine's slope f' at x - delta, x and x + delta.
+
+    How far f's slope moves within the step h, by its next two Taylor terms.
+    Both are needed: sin(x) far from 0 can have f'' near 0 by chance, but then
+    |f'''| is near 1. Works on floats and on numpy arrays alike.
     """
-    if not isinstance(y, Value):
-        return Doubt()
-    rounding = float_noise(y) / h
+    second = (right - left) / (2 * delta)
+    third = (right - 2 * here + left) / (delta * delta)
+    return abs(second) * h + abs(third) * h * h
+
+
+def engine_doubt(
+    y: Any, slope_at: Callable[[list[float]], float], point: Sequence[float], j: int, h: float
+) -> Doubt:
+    """The rounding and bending doubt of a numeric slope of y along input j at `point`.
+
+    `y` is the quantity differentiated, as recorded at `point`; `slope_at(p)` is
+    the engine's slope of y along input j at a point p. Rounding is
+    float_noise(y) / h; bending compares the engine's slope at x and x +- FINE * h.
+    A slope that cannot be computed there makes the bending infinite.
+    """
+    rounding = float_noise(y) / h if isinstance(y, Value) else 0.0
+    moved = []
+    for s in (-1, 0, 1):
+        shifted = list(point)
+        shifted[j] = point[j] + s * FINE * h
+        moved.append(shifted)
     try:
-        (slope,) = grad(y, [leaf], create_graph=True)
-        (curvature,) = grad(slope, [leaf], create_graph=True)
-        (third,) = grad(curvature, [leaf])
-    except (TypeError, ValueError, ArithmeticError):
-        return Doubt(rounding=rounding)
-    return Doubt(rounding=rounding, bending=abs(curvature.data) * h + abs(third.data) * h * h)
+        left, here, right = (slope_at(p) for p in moved)
+    except (ArithmeticError, ValueError):
+        return Doubt(rounding=rounding, bending=math.inf)
+    delta = (moved[2][j] - moved[0][j]) / 2
+    return Doubt(rounding=rounding, bending=bending(left, here, right, delta, h))
 
 
 # -- random points ----------------------------------------------------------------------

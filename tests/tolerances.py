@@ -27,3 +27,6 @@ REPORTED = 1e-9
 
 RATIO = 1e-3
 """Relative: a relative error (itself tiny, so its own digits are few) against its closed form."""
+
+FINE_DIFFERENCE = 1e-4
+"""Relative: a higher derivative estimated from the engine's slope at x +- FINE * h."""
