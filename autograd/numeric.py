@@ -261,9 +261,8 @@ def bending(left: Any, here: Any, right: Any, delta: Any, h: Any) -> Any:
     Both are needed: sin(x) far from 0 can have f'' near 0 by chance, but then
     |f'''| is near 1. Works on floats and on numpy arrays alike.
     """
-    second = (right - left) / (2 * delta)
-    third = (right - 2 * here + left) / (delta * delta)
-    return abs(second) * h + abs(third) * h * h
+    ratio = h / delta  # as a ratio, so that 1e290**2 does not overflow
+    return abs(right - left) / 2 * ratio + abs(right - 2 * here + left) * ratio * ratio
 
 
 def engine_doubt(

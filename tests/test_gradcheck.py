@@ -415,3 +415,73 @@ def test_gradgradcheck_table_names_the_pairs_and_shows_the_value_of_x_j():
     heading, header = str(report).splitlines()[:2]
     assert heading.startswith("gradgradcheck: 4 second derivatives, eps=1e-06")
     assert header.split()[:4] == ["x_i,", "x_j", "x_j", "value"]
+
+
+# -- a correct engine is never called wrong ------------------------------------------------
+
+MAGNITUDES = st.one_of(
+    st.sampled_from([0.0, 1.0, 1e8, -1e9, 1e17, 1e300, -1e300, 1e-200]),
+    st.builds(lambda m, e: m * 10.0**e, st.floats(-10.0, 10.0), st.integers(-300, 290)),
+)
+"""Inputs from 1e-300 to 1e300: where a fixed step is rounded away or floats are too coarse."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(expressions(depth=3), MAGNITUDES, MAGNITUDES, MAGNITUDES)
+def test_a_correct_engine_is_never_called_wrong(text: str, x: float, y: float, z: float) -> None:
+    try:
+        f = compile_expression(text)
+        inputs = {name: {"x": x, "y": y, "z": z}[name] for name in f.variables}
+        assume(inputs)
+        report = gradcheck(f, inputs)
+    except (ArithmeticError, ValueError):
+        assume(False)  # outside f's domain
+    assert all(row.status != "FAIL" for row in report.rows), f"{text} at {inputs}\n{report}"
+
+
+@pytest.mark.parametrize("x", [1e8, 1e9, 1e17, -1e17])
+def test_x_is_checked_at_any_size(x: float) -> None:
+    (row,) = gradcheck(lambda t: t, [x]).rows
+    assert (row.status, row.analytic, row.numeric) == ("pass", 1.0, 1.0)
+
+
+def test_where_floats_are_too_coarse_for_any_step_the_check_cannot_be_made() -> None:
+    report = gradcheck(lambda x: x.sin(), {"x": 1e308})
+    (row,) = report.rows
+    assert row.status == "cannot check" and row.passed is False and not report.ok
+    assert row.analytic == math.cos(1e308)
+    assert "f bends or wiggles faster than the step can follow" in row.note
+    assert "1 cannot be checked" in str(report) and "FAILED" not in str(report)
+
+
+def test_a_pole_within_the_step_is_not_a_kink() -> None:
+    report = gradcheck(lambda x, y: x / y, {"x": 1.0, "y": 1e-200})
+    x_row, y_row = report.rows
+    assert x_row.passed is True and x_row.analytic == 1e200
+    assert (y_row.status, y_row.passed, y_row.analytic) == ("cannot check", False, -math.inf)
+    assert "f blows up within the step (a pole" in y_row.note
+    assert not report.ok and report.failures == (y_row,)
+    with pytest.raises(GradcheckError, match="unchecked, not right") as caught:
+        report.raise_if_failed()
+    assert "y = 1e-200: could not be checked; cannot check here: f blows up" in str(caught.value)
+    assert "does not match how f changes" not in str(caught.value)
+
+
+def test_an_input_lost_in_rounding_cannot_be_checked() -> None:
+    # (x + y) - x is 0 in floats when x = 1e300, yet dy is 1: the numeric side cannot see y.
+    x_row, y_row = gradcheck(lambda x, y: (x + y) - x, {"x": 1e300, "y": 1.0}).rows
+    assert x_row.passed is True
+    assert (y_row.status, y_row.analytic, y_row.numeric) == ("cannot check", 1.0, 0.0)
+    assert "rounding inside f alone can move the numeric slope by 2.22e+290" in y_row.note
+
+
+def test_a_disagreement_beyond_the_numeric_doubt_is_still_a_failure() -> None:
+    # A sign flipped at 1e8: the numeric slope is sure there, so the engine is wrong.
+    report = gradcheck(lambda a: record(SIGN_FLIPPED, a), [1e8])
+    (row,) = report.rows
+    assert row.status == "FAIL" and row.note.startswith("sign is flipped")
+
+
+def test_points_beyond_the_limit_are_refused_with_the_limit() -> None:
+    with pytest.raises(ValueError, match=r"points=100001; it must be a whole number from 0 to 100,000"):
+        gradcheck(lambda x: x * x, [1.0], points=100_001)

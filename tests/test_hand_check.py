@@ -17,7 +17,7 @@ import pytest
 
 from autograd import ExpressionError, GradcheckError
 from autograd.gradcheck import gradcheck
-from autograd.hand_check import check_gradients
+from autograd.hand_check import HandCheckReport, HandRow, check_gradients
 from tests._golden import assert_golden
 from tests.test_gradcheck import SLIGHTLY_WRONG_SIN, record
 from tests.tolerances import EXACT, NUMERIC
@@ -200,3 +200,61 @@ def test_a_hand_function_that_cannot_take_the_inputs_by_keyword_is_named() -> No
 def test_check_gradients_names_itself_in_a_bad_tolerance() -> None:
     with pytest.raises(ValueError, match=r"^check_gradients got eps=0; it must be a finite"):
         check_gradients("x", {"x": "1"}, at={"x": 1.0}, eps=0)
+
+
+# -- hardening: big tables, big inputs, poles ------------------------------------------------
+
+
+class _CountedPoint(tuple):
+    """A point that counts how often it is compared, to show the report's work grows linearly."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountedPoint.comparisons += 1
+        return tuple.__eq__(self, other)
+
+    __hash__ = tuple.__hash__
+
+
+def test_the_report_numbers_its_points_in_linear_time() -> None:
+    rows = tuple(
+        HandRow("x", _CountedPoint((("x", float(i)),)), 1.0, 1.0, 1.0, True, True)
+        for i in range(3000)
+    )
+    text = str(HandCheckReport(rows))
+    assert "  #3000: x=2999" in text and text.endswith("df/dx  #3000       1        1     1  ok")
+    assert _CountedPoint.comparisons <= len(rows)  # list.index made 4.5 million
+
+
+@pytest.mark.parametrize("x", [1e8, 1e9, 1e17])
+def test_a_large_input_is_not_called_wrong(x: float) -> None:
+    report = check_gradients("x", {"x": "1"}, at={"x": x})
+    (row,) = report.rows
+    assert report.ok and (row.engine_ok, row.hand_ok, row.numeric) == (True, True, 1.0)
+
+
+def test_a_pole_is_not_a_kink_and_the_report_is_not_ok() -> None:
+    report = check_gradients("x/y", {"x": "1/y"}, at={"x": 1.0, "y": 1e-200})
+    x_row, y_row = report.rows
+    assert x_row.passed is True
+    assert (y_row.status, y_row.checkable, y_row.engine_ok) == ("cannot check", False, None)
+    assert y_row.passed is False and not report.ok  # `chainrule check` exits 1
+    assert "f blows up within the step (a pole" in y_row.note
+    lines = str(report).splitlines()
+    assert lines[1] == "the numeric check cannot be made for df/dy at x=1, y=1e-200"
+    assert lines[5].split()[-2:] == ["cannot", "check"]
+
+
+def test_a_formula_is_not_called_wrong_where_the_numeric_slope_means_nothing() -> None:
+    report = check_gradients("sin(x)", {"x": "cos(x)"}, at={"x": 1e308})
+    (row,) = report.rows
+    assert (row.status, row.hand_ok, row.engine_ok) == ("cannot check", None, None)
+    assert row.hand == row.engine == math.cos(1e308)
+
+
+def test_random_points_without_a_numeric_slope_are_drawn_again() -> None:
+    # sin(exp(30 x)) wiggles faster than the step beyond x = 0.2, inside the random range.
+    report = check_gradients("sin(exp(30*x))", {}, at={"x": 0.0}, points=20, seed=1)
+    assert report.ok and len(report.rows) == 21
+    assert all(row.checkable for row in report.rows)
