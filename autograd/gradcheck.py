@@ -55,7 +55,7 @@ from autograd.report import (
     render_text,
 )
 from autograd.tolerances import DEFAULT_TOLERANCES, Tolerances
-from autograd.verdict import GradcheckRow, graph_kinks, judge, unjudged
+from autograd.verdict import GradcheckRow, graph_kinks, judge, no_gradient, unjudged
 
 __all__ = [
     "gradcheck",
@@ -257,9 +257,10 @@ def _check_point(
         outputs = [out] if order == 1 else gradient_values(out, leaves)
         analytic = [gradient(y, leaves) for y in outputs]
     except (ArithmeticError, ValueError) as error:
-        why = f"not differentiable here: backward() says {error}"
+        why = no_gradient(error)
         return [
-            unjudged(label, spec.point[k % len(names)], KINK, why) for k, label in enumerate(labels)
+            unjudged(label, spec.point[k % len(names)], CANNOT_CHECK, why)
+            for k, label in enumerate(labels)
         ]
     kinks = graph_kinks(out, leaves, tolerances.eps)
     evaluate = (values_of if order == 1 else first_derivatives)(f, spec, who)

@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import inspect
 import itertools
+import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ from autograd.numeric import (
 from autograd.report import CANNOT_CHECK, FAIL, KINK, PASS, number, render_html, render_text
 from autograd.tolerances import DEFAULT_TOLERANCES, Tolerances
 from autograd.value import Value
-from autograd.verdict import graph_kinks, judge
+from autograd.verdict import graph_kinks, judge, no_gradient
 
 __all__ = ["check_gradients", "HandCheckReport", "HandRow"]
 
@@ -501,11 +502,19 @@ def _rows_at(
     try:
         out = spec.call(f, leaves)
         as_number(out, "check_gradients")
-        engine = gradient(out, leaves)
     except (ArithmeticError, ValueError) as error:
         if isinstance(error, OverflowError) or "overflows" in str(error):
             return f": {error}; choose a point where f stays finite"
         return f": {error}; choose a point inside f's domain"
+    try:
+        engine = gradient(out, leaves)
+    except (ArithmeticError, ValueError) as error:
+        at = tuple(point.items())
+        nan = math.nan
+        return [
+            HandRow(name, at, nan, nan, None, None, None, None, no_gradient(error), checkable=False)
+            for name in names
+        ]
     kinks = graph_kinks(out, leaves, tolerances.eps)
     evaluate = values_of(f, spec, "check_gradients")
     rows = []

@@ -34,7 +34,7 @@ from autograd.report import CANNOT_CHECK, FAIL, KINK, PASS, number
 from autograd.tolerances import DEFAULT_TOLERANCES, DOUBT_MARGIN, KINK_FACTOR, Tolerances
 from autograd.value import Value
 
-__all__ = ["GradcheckRow", "GraphKink", "graph_kinks", "judge", "unjudged"]
+__all__ = ["GradcheckRow", "GraphKink", "graph_kinks", "judge", "unjudged", "no_gradient"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,11 @@ def unjudged(name: str, value: float, status: str, why: str) -> GradcheckRow:
     nan = math.nan
     passed = None if status == KINK else False
     return GradcheckRow(name, value, nan, nan, nan, nan, passed, status, why)
+
+
+def no_gradient(error: Exception) -> str:
+    """The note of a row where backward itself fails: an infinite or undefined derivative."""
+    return f"cannot check here: backward() gives no finite gradient: {error}"
 
 
 def judge(

@@ -197,10 +197,12 @@ def test_kinks_of_the_second_derivative() -> None:
     assert report.ok and report.rows[0].status == "kink"
 
 
-def test_backward_that_cannot_run_is_a_kink() -> None:
+def test_backward_that_cannot_run_cannot_be_checked() -> None:
     report = gradcheck(lambda x: x.sqrt(), [0.0])
     (row,) = report.rows
-    assert row.status == "kink" and "sqrt" in row.note and report.ok
+    assert row.status == "cannot check" and not report.ok
+    assert row.note.startswith("cannot check here: backward() gives no finite gradient: ")
+    assert "the derivative of sqrt at 0 is undefined" in row.note
 
 
 def test_undefined_nearby_fails_and_says_why() -> None:
@@ -455,16 +457,25 @@ def test_where_floats_are_too_coarse_for_any_step_the_check_cannot_be_made() -> 
 
 
 def test_a_pole_within_the_step_is_not_a_kink() -> None:
-    report = gradcheck(lambda x, y: x / y, {"x": 1.0, "y": 1e-200})
+    # y = 1e-7: backward gives -1e14, but x / (y - h) is on the pole's other side.
+    report = gradcheck(lambda x, y: x / y, {"x": 1.0, "y": 1e-7})
     x_row, y_row = report.rows
-    assert x_row.passed is True and x_row.analytic == 1e200
-    assert (y_row.status, y_row.passed, y_row.analytic) == ("cannot check", False, -math.inf)
+    assert x_row.passed is True and x_row.analytic == pytest.approx(1e7, rel=ROUNDED)
+    assert (y_row.status, y_row.passed) == ("cannot check", False)
+    assert y_row.analytic == pytest.approx(-1e14, rel=ROUNDED)
     assert "f blows up within the step (a pole" in y_row.note
     assert not report.ok and report.failures == (y_row,)
     with pytest.raises(GradcheckError, match="unchecked, not right") as caught:
         report.raise_if_failed()
-    assert "y = 1e-200: could not be checked; cannot check here: f blows up" in str(caught.value)
+    assert "y = 1e-07: could not be checked; cannot check here: f blows up" in str(caught.value)
     assert "does not match how f changes" not in str(caught.value)
+
+
+def test_at_the_pole_backward_gives_no_gradient_and_nothing_is_checked() -> None:
+    report = gradcheck(lambda x, y: x / y, {"x": 1.0, "y": 1e-200})
+    assert [row.status for row in report.rows] == ["cannot check", "cannot check"]
+    assert "backward() gives no finite gradient: backward produced -inf" in report.rows[1].note
+    assert str(report).splitlines()[0].endswith(": 2 cannot be checked")
 
 
 def test_an_input_lost_in_rounding_cannot_be_checked() -> None:

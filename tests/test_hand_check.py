@@ -235,15 +235,19 @@ def test_a_large_input_is_not_called_wrong(x: float) -> None:
 
 
 def test_a_pole_is_not_a_kink_and_the_report_is_not_ok() -> None:
-    report = check_gradients("x/y", {"x": "1/y"}, at={"x": 1.0, "y": 1e-200})
+    report = check_gradients("x/y", {"x": "1/y"}, at={"x": 1.0, "y": 1e-7})
     x_row, y_row = report.rows
     assert x_row.passed is True
     assert (y_row.status, y_row.checkable, y_row.engine_ok) == ("cannot check", False, None)
     assert y_row.passed is False and not report.ok  # `chainrule check` exits 1
     assert "f blows up within the step (a pole" in y_row.note
     lines = str(report).splitlines()
-    assert lines[1] == "the numeric check cannot be made for df/dy at x=1, y=1e-200"
+    assert lines[1] == "the numeric check cannot be made for df/dy at x=1, y=1e-07"
     assert lines[5].split()[-2:] == ["cannot", "check"]
+    # At y = 1e-200 backward itself gives -inf: nothing can be checked, and it says so.
+    at_pole = check_gradients("x/y", {"x": "1/y"}, at={"x": 1.0, "y": 1e-200})
+    assert not at_pole.ok and not any(row.checkable for row in at_pole.rows)
+    assert "backward() gives no finite gradient: backward produced -inf" in at_pole.rows[1].note
 
 
 def test_a_formula_is_not_called_wrong_where_the_numeric_slope_means_nothing() -> None:
