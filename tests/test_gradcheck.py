@@ -494,5 +494,7 @@ def test_a_disagreement_beyond_the_numeric_doubt_is_still_a_failure() -> None:
 
 
 def test_points_beyond_the_limit_are_refused_with_the_limit() -> None:
-    with pytest.raises(ValueError, match=r"points=100001; it must be a whole number from 0 to 100,000"):
+    with pytest.raises(
+        ValueError, match=r"points=100001; it must be a whole number from 0 to 100,"
+    ):
         gradcheck(lambda x: x * x, [1.0], points=100_001)

@@ -33,7 +33,7 @@ def private_imports(source: str, path: str) -> set[tuple[str, str, str]]:
 
 
 def test_the_finder_sees_a_private_import() -> None:
-    source = "from autograd.gradcheck import (\n    _row,\n    format_number,\n)\nfrom os import _exit\n"
+    source = "from autograd.gradcheck import (\n    _row,\n    number,\n)\nfrom os import _exit\n"
     assert private_imports(source, "m.py") == {("m.py", "autograd.gradcheck", "_row")}
 
 

@@ -35,9 +35,8 @@ def test_errors_have_two_digits() -> None:
 
 
 def test_text_table_aligns_names_left_and_numbers_right_with_notes_below() -> None:
-    text = render_text(
-        "heading", ["input", "value", "pass"], [["x", "1.5", "yes"], ["long", "-20", "NO"]], ["x: a"]
-    )
+    cells = [["x", "1.5", "yes"], ["long", "-20", "NO"]]
+    text = render_text("heading", ["input", "value", "pass"], cells, ["x: a"])
     assert text.splitlines() == [
         "heading",
         "input  value  pass",
