@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -85,13 +86,9 @@ CUBE = Op(
     formulas=("3 * a**2",),
     symbolic=lambda sympy, a, k: a**3,
 )
-WRONG_FORM = Op(
+WRONG_FORM = dataclasses.replace(
+    CUBE,
     name="cube_written_as_square",
-    arity=1,
-    forward=lambda a, k: math.pow(a, 3),
-    local=lambda out, a, k: (3 * a * a,),
-    text="cube({a})",
-    formulas=("3 * a**2",),
     symbolic=lambda sympy, a, k: a**2,  # the row's symbolic form, wrong on purpose
 )
 
