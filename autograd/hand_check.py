@@ -47,6 +47,7 @@ from autograd.numeric import (
     SEED,
     Doubt,
     NotEvaluable,
+    Slopes,
     engine_doubt,
     require_points,
     scattered_points,
@@ -55,7 +56,7 @@ from autograd.numeric import (
 from autograd.report import CANNOT_CHECK, FAIL, KINK, PASS, number, render_html, render_text
 from autograd.tolerances import DEFAULT_TOLERANCES, Tolerances
 from autograd.value import Value
-from autograd.verdict import graph_kinks, judge, no_gradient
+from autograd.verdict import GradcheckRow, graph_kinks, judge, no_gradient
 
 __all__ = ["check_gradients", "HandCheckReport", "HandRow"]
 
@@ -551,12 +552,12 @@ def _rows_at(
 
 
 def _judge_hand(
-    engine: Any,
+    engine: GradcheckRow,
     point: dict[str, float],
     hand: float | None,
     hand_error: str,
     tolerances: Tolerances,
-    slopes: Any,
+    slopes: Slopes,
     doubt: Callable[[], Doubt],
 ) -> HandRow:
     """The row from the engine's verdict (a GradcheckRow) and the hand formula's value."""
@@ -578,14 +579,18 @@ def _judge_hand(
         note = "" if engine_ok else "no hand formula; the engine disagrees: " + engine.note
         return HandRow(name, at, engine.analytic, numeric, None, engine_ok, None, None, note)
     verdict = judge(name, point[name], hand, slopes, tolerances, None, doubt).status
-    hand_ok = {PASS: True, FAIL: False}.get(verdict)
+    if verdict == CANNOT_CHECK:
+        note = (
+            "your formula differs from the numeric value, but the numeric value is not sure "
+            f"enough here to judge it: {doubt().reason(slopes.step)}"
+        )
+        return HandRow(
+            name, at, engine.analytic, numeric, hand, engine_ok, None, None, note,
+            checkable=False,
+        )  # fmt: skip
+    hand_ok = verdict == PASS
     if hand_ok and engine_ok:
         note = ""
-    elif hand_ok is None:
-        note = (
-            f"your formula differs from the numeric value, but the numeric value is not "
-            f"sure enough here to call it wrong: {doubt().reason(slopes.step)}"
-        )
     elif engine_ok:
         note = "the engine agrees with the numeric value, your formula does not: " + advice(
             hand, numeric, "it"

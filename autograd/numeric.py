@@ -193,7 +193,7 @@ class Doubt:
     rounding: float = 0.0
     """float_noise(f) / h: what rounding inside f alone can do to D(h)."""
     bending: float = 0.0
-    """How far f's slope moves within the step, by the engine: |f''| h + |f'''| h**2."""
+    """How far f's slope moves within the step, by the engine (see `bending`)."""
 
     @property
     def total(self) -> float:
@@ -255,14 +255,18 @@ wiggles where the central difference's step h cannot."""
 
 
 def bending(left: Any, here: Any, right: Any, delta: Any, h: Any) -> Any:
-    """|f''| h + |f'''| h**2, from the engine's slope f' at x - delta, x and x + delta.
+    """How far f's slope moves within the step h, from the engine's f' at x - delta, x, x + delta.
 
-    How far f's slope moves within the step h, by its next two Taylor terms.
-    Both are needed: sin(x) far from 0 can have f'' near 0 by chance, but then
-    |f'''| is near 1. Works on floats and on numpy arrays alike.
+    Two ways the step can be too coarse for the central difference:
+    - its own error, f''' h**2 / 6, is large: counted as |f'''| h**2;
+    - the step is longer than f's scale, |f''| h > |f'| (the slope changes by more
+      than itself within it, as sin(x) does far from 0): counted as |f''| h.
+    Works on floats and on numpy arrays alike.
     """
     ratio = h / delta  # as a ratio, so that 1e290**2 does not overflow
-    return abs(right - left) / 2 * ratio + abs(right - 2 * here + left) * ratio * ratio
+    third = abs(right - 2 * here + left) * ratio * ratio
+    second = abs(right - left) / 2 * ratio
+    return third + second * (second > abs(here))
 
 
 def engine_doubt(

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -142,8 +143,7 @@ def judge(
             f"convention ({graph_kink.convention}) although f itself has slope "
             f"{number(numeric)} here. Move the point away from the kink",
         )
-    uncertain = doubt()
-    uncertain = Doubt(slopes.settling + uncertain.settling, uncertain.rounding, uncertain.bending)
+    uncertain = dataclasses.replace(doubt(), settling=slopes.settling)
     if not abs_error > DOUBT_MARGIN * uncertain.total:  # also when the doubt is nan
         return row(
             False,

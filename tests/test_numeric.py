@@ -95,8 +95,11 @@ def test_float_noise_sees_a_number_lost_in_rounding() -> None:
 
 
 def test_bending_from_the_slope_at_three_close_points() -> None:
-    # f' = t**3 at 2 +- 0.5: its differences give 12.25 for f'' and exactly 12 for f'''.
-    assert bending(1.5**3, 2.0**3, 2.5**3, 0.5, 0.1) == pytest.approx(12.25 * 0.1 + 12 * 0.01)
+    # f' = t**3 at 2 +- 0.5: exactly 12 for f''' (counted as f''' h**2); f'' h = 12.25 * 0.1
+    # is less than the slope 8, so the step is within f's scale and f'' does not count.
+    assert bending(1.5**3, 2.0**3, 2.5**3, 0.5, 0.1) == pytest.approx(12 * 0.01)
+    # A slope that changes by more than itself within the step: f'' h = 0.2 counts.
+    assert bending(-1.0, 0.0, 1.0, 0.5, 0.1) == pytest.approx(0.2)
 
 
 def test_engine_doubt_follows_the_engine_s_slope() -> None:
