@@ -258,13 +258,13 @@ def bending(left: Any, here: Any, right: Any, delta: Any, h: Any) -> Any:
     """How far f's slope moves within the step h, from the engine's f' at x - delta, x, x + delta.
 
     Two ways the step can be too coarse for the central difference:
-    - its own error, f''' h**2 / 6, is large: counted as |f'''| h**2;
+    - its own error term, f''' h**2 / 6, is large: counted as |f'''| h**2 / 6;
     - the step is longer than f's scale, |f''| h > |f'| (the slope changes by more
       than itself within it, as sin(x) does far from 0): counted as |f''| h.
     Works on floats and on numpy arrays alike.
     """
     ratio = h / delta  # as a ratio, so that 1e290**2 does not overflow
-    third = abs(right - 2 * here + left) * ratio * ratio
+    third = abs(right - 2 * here + left) * ratio * ratio / 6
     second = abs(right - left) / 2 * ratio
     return third + second * (second > abs(here))
 

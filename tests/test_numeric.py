@@ -95,9 +95,9 @@ def test_float_noise_sees_a_number_lost_in_rounding() -> None:
 
 
 def test_bending_from_the_slope_at_three_close_points() -> None:
-    # f' = t**3 at 2 +- 0.5: exactly 12 for f''' (counted as f''' h**2); f'' h = 12.25 * 0.1
+    # f' = t**3 at 2 +- 0.5: exactly 12 for f''' (counted as f''' h**2 / 6); f'' h = 12.25 * 0.1
     # is less than the slope 8, so the step is within f's scale and f'' does not count.
-    assert bending(1.5**3, 2.0**3, 2.5**3, 0.5, 0.1) == pytest.approx(12 * 0.01)
+    assert bending(1.5**3, 2.0**3, 2.5**3, 0.5, 0.1) == pytest.approx(12 * 0.01 / 6)
     # A slope that changes by more than itself within the step: f'' h = 0.2 counts.
     assert bending(-1.0, 0.0, 1.0, 0.5, 0.1) == pytest.approx(0.2)
 
@@ -105,8 +105,8 @@ def test_bending_from_the_slope_at_three_close_points() -> None:
 def test_engine_doubt_follows_the_engine_s_slope() -> None:
     x = Value(1e8, label="x")
     doubt = engine_doubt(x.sin(), lambda p: math.cos(p[0]), [1e8], 0, 100.0)
-    # |sin''| h + |sin'''| h**2 = |sin x| * 100 + |cos x| * 1e4, from cos at x +- 0.01
-    expected = abs(math.sin(1e8)) * 100 + abs(math.cos(1e8)) * 1e4
+    # |sin''| h + |sin'''| h**2 / 6 = |sin x| * 100 + |cos x| * 1e4 / 6, from cos at x +- 0.01
+    expected = abs(math.sin(1e8)) * 100 + abs(math.cos(1e8)) * 1e4 / 6
     assert doubt.bending == pytest.approx(expected, rel=FINE_DIFFERENCE)
     assert doubt.settling == 0.0 and doubt.rounding < 1e-10
     assert engine_doubt(3.0, lambda p: 0.0, [1.0], 0, 1.0) == Doubt()  # f returned a number
