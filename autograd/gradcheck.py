@@ -679,7 +679,7 @@ def _check_points(
     import numpy as np
 
     from autograd.errors import DomainError
-    from autograd.trace import trace
+    from autograd.tape import trace
 
     names, n = spec.names, len(spec.names)
     around = random_points(dict(zip(names, spec.point)), points, seed)

@@ -3,7 +3,7 @@
 The scalar engine builds the model's graph again for every sample. Here the
 graph of the model on one sample is recorded once (autograd.trace), with the
 model's parameters as the tape's parameters, and each batch runs as one numpy
-operation per node of that graph (autograd/trace.py).
+operation per node of that graph (autograd/tape/).
 
 The loss is still computed with Values, from the batch's outputs. A loss may
 bake numbers read from its inputs into its graph (hinge's label, the max that
@@ -19,7 +19,7 @@ A Python `if` on a value cannot be replayed: the tape would run the branch it
 recorded for every sample. So every batch records the model again at a few of
 its samples (one at random, and any beyond the range of those checked before)
 with the parameters as they are now, and a different graph raises TraceError
-(autograd/trace.py).
+(autograd/tape/guard.py).
 
 Each row of the tape costs one numpy call whatever the batch's size, and each
 batch records the model again for the check, so tiny batches gain nothing: on
