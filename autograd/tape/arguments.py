@@ -9,11 +9,13 @@ from __future__ import annotations
 import inspect
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from autograd.errors import TraceError
+from autograd.tape.rows import Recording
 from autograd.value import Value
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "input_names",
     "as_array",
     "seeds",
+    "Targets",
+    "targets",
     "target",
     "unbroadcast",
     "name",
@@ -142,6 +146,60 @@ def seeds(grad_output: Any, n_outputs: int, shape: tuple[int, ...]) -> list[Any]
                 "number, or an array with one weight per example"
             ) from None
     return result
+
+
+@dataclass
+class Targets:
+    """wrt, read once: the gradients to return, in order, and where each one is found."""
+
+    single: bool
+    """wrt named one target: return its gradient alone, not in a tuple."""
+    wanted: tuple[int, ...]
+    """The rows whose gradients the backward pass must reach."""
+    inputs: list[tuple[int, int, int]]
+    """(position in the result, input position, row) for each input asked for."""
+    params: list[int]
+    """The positions in the result that are parameters."""
+    param_rows: list[int]
+    """Their rows (-1 for a Value the graph does not use)."""
+    param_slots: np.ndarray
+    """Their places in the vector of the recording's parameters (one past its end if unused)."""
+    param_values: list[Value]
+    """The parameters themselves."""
+    size: int
+    """How many gradients are returned."""
+
+
+def targets(wrt: Any, names: list[str], params: tuple[Value, ...], r: Recording) -> Targets:
+    """wrt as a Targets: by default every input, then every parameter."""
+    known = set(params)
+    if wrt is None:
+        single, items = False, list(range(len(names))) + list(params)
+    else:
+        if isinstance(wrt, np.ndarray) and wrt.dtype.kind in "iu":
+            wrt = wrt.tolist()  # positions computed with numpy; a 0-d array gives one int
+        if isinstance(wrt, (numbers.Integral, Value)) and not isinstance(wrt, bool):
+            single, items = True, [wrt]
+        elif isinstance(wrt, (list, tuple)):
+            single, items = False, list(wrt)
+        else:
+            raise TypeError(
+                f"value_and_grad got wrt={wrt!r:.60}; it accepts an input position (0 for the "
+                "first input), a parameter Value, or a list of these"
+            )
+    inputs, positions, rows, slots, values = [], [], [], [], []
+    for n, item in enumerate(items):
+        kind, x = target(item, names, known, r.leaf_rows)
+        if kind == INPUT:
+            inputs.append((n, x, r.input_rows[x]))
+        else:
+            positions.append(n)
+            values.append(x)
+            rows.append(r.leaf_rows.get(x, -1))
+            slots.append(r.leaf_slots.get(x, len(r.leaves)))
+    wanted = tuple(sorted({row for _, _, row in inputs} | set(rows) - {-1}))
+    slots_array = np.array(slots, int)
+    return Targets(single, wanted, inputs, positions, rows, slots_array, values, len(items))
 
 
 def target(x: Any, names: list[str], params: set[Value], known: Any) -> tuple[str, Any]:

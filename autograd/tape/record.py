@@ -10,7 +10,7 @@ replay; a leaf f made from a plain number is a constant.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from autograd.tape.rows import (
 )
 from autograd.value import Value
 
-__all__ = ["Recorder", "Run", "fingerprint"]
+__all__ = ["Recorder", "Run", "same_graph"]
 
 _creation_index = operator.attrgetter("creation_index")
 
@@ -59,6 +59,8 @@ class Recorder:
         self.names = names
         self.declared = declared
         """The parameters the caller named, or None for every Value f read."""
+        self.made_inside = {v for v in declared or () if not v.is_leaf}
+        """The declared parameters that some operation made (not leaves)."""
 
     def record(
         self, point: list[float], row: int | None = None, shape: tuple[int, ...] = ()
@@ -69,26 +71,35 @@ class Recorder:
         with enable_grad():
             return self._rows(self.run(point, row, shape), point)
 
-    def fingerprint_at(self, point: list[float], row: int, shape: tuple[int, ...]) -> list[Any]:
-        """fingerprint of f's graph at `point`, without building its rows: the check's cost."""
+    def same_at(
+        self, recording: Recording, point: list[float], row: int, shape: tuple[int, ...]
+    ) -> bool:
+        """Whether f, run at `point` (example `row` of a batch), makes the recorded graph."""
+        boundary = Value(0.0).creation_index
         if is_grad_enabled():
-            run = self.run(point, row, shape)
+            result, placeholders = self.call(point, row, shape)
         else:
             with enable_grad():
-                run = self.run(point, row, shape)
-        return fingerprint(run, self.declared)
+                result, placeholders = self.call(point, row, shape)
+        return same_graph(recording, result, placeholders, self.made_inside, boundary)
 
-    def run(self, point: list[float], batch_row: int | None, shape: tuple[int, ...]) -> Run:
-        """Call f on Values holding `point` and collect the nodes its outputs depend on."""
-        boundary = Value(0.0).creation_index
+    def call(
+        self, point: list[float], batch_row: int | None, shape: tuple[int, ...]
+    ) -> tuple[Any, list[Value]]:
+        """f's result on Values holding `point`, and those Values (the placeholders)."""
         placeholders = [Value(x, label=n) for x, n in zip(point, self.names)]
         try:
-            result = self.f(*placeholders)
+            return self.f(*placeholders), placeholders
         except DomainError as error:
             if batch_row is None:
                 raise
             at = where(self.names, batch_row, point, shape)
             raise at_index(DomainError(f"{error}, {at}"), batch_row) from None
+
+    def run(self, point: list[float], batch_row: int | None, shape: tuple[int, ...]) -> Run:
+        """Call f on Values holding `point` and collect the nodes its outputs depend on."""
+        boundary = Value(0.0).creation_index
+        result, placeholders = self.call(point, batch_row, shape)
         single = isinstance(result, Value)
         outs = (result,) if single else _as_outputs(result, self.f)
         stops = set(self.declared or ())  # membership only: order comes from creation
@@ -129,36 +140,132 @@ class Recorder:
                     folded[i] = node.data
             rows.append(TapeRow(i, kind, node.operation, parents, constant, node.label, varies))
         outputs = tuple(index[v] for v in run.outs)
-        recording = Recording(rows, outputs, run.single, leaves, folded, list(point))
-        recording.fingerprint = fingerprint(run, self.declared)
-        return recording
+        return Recording(rows, outputs, run.single, leaves, folded, list(point))
 
 
-def fingerprint(run: Run, declared: Sequence[Value] | None) -> list[Any]:
-    """The graph of one run as a flat list, quick to build and to compare.
+def same_graph(
+    r: Recording, result: Any, placeholders: list[Value], made_inside: set[Value], boundary: int
+) -> bool:
+    """Whether the graph f returned is the recorded one, node for row.
 
-    Two runs that make one graph give equal lists. This runs on every call of
-    a tape that checks itself, so it builds plain tuples and nothing more. A
-    NaN constant makes two equal graphs look different; the check then records
-    in full and compares signatures (guard.py), which treat NaN as equal to itself.
+    This runs on every call of a tape that checks itself, so it walks the new
+    graph back from its outputs alongside the recorded rows, in one loop over
+    the rows, and stops at the first difference: another op or constant,
+    another input or parameter, or a node standing for two rows (or two nodes
+    for one row). The order in which f
+    made the nodes does not matter. `boundary` is the creation index of the
+    first node made for this call: a leaf older than that is not a constant.
+    `made_inside` are the declared parameters that are not leaves: each must
+    stand for a parameter row, not an op.
     """
-    index = {v: i for i, v in enumerate(run.order)}.get
-    inputs = set(run.placeholders)
-    stops = set(declared or ())
-    result: list[Any] = []
-    append = result.append
-    for node in run.order:
-        fn = node.operation
-        if fn is not None and node not in stops:
-            append((fn, *map(index, node.parents), node.constant))
-        elif node in inputs:
-            append(INPUT)
-        elif node in stops or node.creation_index < run.boundary:
-            append((PARAM, node.creation_index))
-        else:
-            append(node.data)  # a constant
-    append((run.single, tuple(map(index, run.outs))))
-    return result
+    single = isinstance(result, Value)
+    if single != r.single:
+        return False
+    outs = (result,) if single else result
+    if not isinstance(outs, (list, tuple)) or len(outs) != len(r.outputs):
+        return False
+    if not all(isinstance(v, Value) for v in outs):
+        return False
+    pattern = _pattern(r)
+    node_of: list[Any] = [None] * len(pattern)
+    for node, i in zip(outs, r.outputs):
+        if node_of[i] is not None and node_of[i] is not node:
+            return False
+        node_of[i] = node
+    try:
+        if not _walk(pattern, node_of, placeholders, boundary):
+            return False
+    except ValueError:  # a node with another number of parents than its row
+        return False
+    if made_inside and any(
+        node in made_inside and pattern[i][0] != _LEAF for i, node in enumerate(node_of)
+    ):
+        return False  # a declared parameter where the recording has an operation
+    return len(set(node_of)) == len(node_of)  # no node stands for two rows
+
+
+def _walk(
+    pattern: list[tuple[Any, ...]], node_of: list[Any], placeholders: list[Value], boundary: int
+) -> bool:
+    """Compare each row with its node, last row first, handing each node's parents down.
+
+    Children come after their parents, so by the time a row is reached, the
+    rows that read it have said which node it is. Reading a node costs a
+    property call, so a two-parent op reads two (its op and its parents): by
+    construction such a node has no constant.
+    """
+    for i in range(len(pattern) - 1, -1, -1):
+        node = node_of[i]
+        if node is None:
+            return False
+        code, x, k, parents = pattern[i]
+        if code == _BINARY:
+            if node.operation is not x:
+                return False
+            p, q = node.parents
+            a, b = parents
+            seen = node_of[a]
+            if seen is None:
+                node_of[a] = p
+            elif seen is not p:
+                return False
+            seen = node_of[b]
+            if seen is None:
+                node_of[b] = q
+            elif seen is not q:
+                return False
+        elif code == _LEAF:
+            if node is not x:
+                return False
+        elif code == _UNARY:
+            if node.operation is not x:
+                return False
+            c = node.constant
+            if c != k and (c == c or k == k):  # NaN equals NaN here
+                return False
+            (p,) = node.parents
+            (a,) = parents
+            seen = node_of[a]
+            if seen is None:
+                node_of[a] = p
+            elif seen is not p:
+                return False
+        elif code == _INPUT:
+            if node is not placeholders[x]:
+                return False
+        else:  # a constant: a leaf f made, holding the same number
+            if not isinstance(node, Value) or not node.is_leaf:
+                return False
+            if node.creation_index < boundary or node in placeholders:
+                return False
+            c = node.data
+            if c != k and (c == c or k == k):
+                return False
+    return True
+
+
+_BINARY, _LEAF, _UNARY, _INPUT, _CONSTANT = 0, 1, 2, 3, 4
+
+
+def _pattern(r: Recording) -> list[tuple[Any, ...]]:
+    """Each row as (what it is, op or Value or input position, constant, parents), made once."""
+    pattern = r.pattern
+    if pattern is None:
+        leaf = dict(r.leaves)
+        position = {i: p for p, i in enumerate(r.input_rows)}
+        pattern = []
+        for row in r.rows:
+            if row.kind == OP:
+                code = _BINARY if len(row.parents) == 2 else _UNARY
+                pattern.append((code, row.op, row.constant, row.parents))
+            elif row.kind == PARAM:
+                pattern.append((_LEAF, leaf[row.index], None, ()))
+            elif row.kind == INPUT:
+                pattern.append((_INPUT, position[row.index], None, ()))
+            else:
+                pattern.append((_CONSTANT, None, row.constant, ()))
+        r.pattern = pattern
+    return pattern
 
 
 def _as_outputs(result: Any, f: Callable[..., Any]) -> tuple[Value, ...]:

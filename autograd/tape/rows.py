@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from autograd.ops import Op
@@ -60,9 +60,11 @@ class Recording:
     """The value of every 'fixed' row."""
     point: list[float]
     """The example f was recorded at."""
-    fingerprint: list[Any] = field(default_factory=list)
-    """The graph as plain data, compared with every check's (record.fingerprint)."""
 
     def __post_init__(self) -> None:
         self.leaf_rows = {v: i for i, v in self.leaves}
+        self.leaf_slots = {v: k for k, (_, v) in enumerate(self.leaves)}
+        """Each parameter's position among the leaves: its place in a vector of them."""
+        self.pattern: Any = None
+        """The rows as plain tuples, for the guard's comparison (record.same_graph)."""
         self.input_rows = [row.index for row in self.rows if row.kind == INPUT]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numbers
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,21 +10,23 @@ import numpy as np
 
 from autograd.errors import TraceError
 from autograd.tape.arguments import (
-    INPUT,
-    PARAM,
+    Targets,
     as_array,
     input_names,
     name,
     seeds,
-    target,
+    targets,
     unbroadcast,
 )
 from autograd.tape.failures import refuse_unfinished_input, unfinished_gradient
 from autograd.tape.guard import CHECKS, Guard
+from autograd.tape.matrices import Block
 from autograd.tape.record import Recorder
 from autograd.tape.replay import RowReplay
+from autograd.tape.rows import FIXED, OP, Recording, TapeRow
 from autograd.tape.rows import INPUT as INPUT_ROW
-from autograd.tape.rows import OP, Recording, TapeRow
+from autograd.tape.source import source
+from autograd.tape.vectorised import VectorReplay, vectorise
 from autograd.value import Value
 
 __all__ = ["trace", "Tape"]
@@ -108,6 +110,7 @@ class Tape:
         self._guard = Guard(check)
         self._recording: Recording | None = None
         self._replay: RowReplay | None = None
+        self._vector: VectorReplay | None = None
 
     # -- what was recorded ------------------------------------------------------
 
@@ -170,12 +173,51 @@ class Tape:
 
     __str__ = listing
 
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """The layers, elementwise ops and sums the replay runs whole (autograd/tape/matrices.py).
+
+        Empty when the graph has none: then every row is one numpy operation.
+        """
+        self._recorded()
+        return () if self._vector is None else tuple(self._vector.blocks)
+
+    def source(self) -> str:
+        """The replay as numpy code: a layer is `x @ W.T + b`, its matrices named by parameter.
+
+        >>> import nn
+        >>> model = nn.MLP(2, [3, 1], seed=0)
+        >>> tape = trace(lambda a, b: model([a, b]), params=model.parameters(), example=[0, 0])
+        >>> print(tape.source())
+        # <lambda>(a, b) on a batch: each input is an array, one number per example.
+        # The parameters, read afresh on each call:
+        # W_layers_0 (3, 2): layers.0.neurons.0.w.0 ... layers.0.neurons.2.w.1
+        # b_layers_0 (3,): layers.0.neurons.0.b ... layers.0.neurons.2.b
+        # W_layers_1_neurons_0 (1, 3): layers.1.neurons.0.w.0 ... layers.1.neurons.0.w.2
+        # b_layers_1_neurons_0 (1,): layers.1.neurons.0.b
+        # relu: the op table's forward rules, on arrays.
+        # stack: numpy's.
+        def replay(a, b):
+            x = stack([a, b], axis=1)
+            h0 = relu(x @ W_layers_0.T + b_layers_0)
+            h1 = h0 @ W_layers_1_neurons_0.T + b_layers_1_neurons_0
+            return h1[:, 0]
+        <BLANKLINE>
+        """
+        r = self._recorded()
+        if self._vector is not None:
+            blocks, order = self._vector.blocks, self._vector.order
+        else:
+            blocks = []
+            order = [("row", row.index) for row in r.rows if row.kind == OP and row.varies != FIXED]
+        return source(r, blocks, order, self._names, name(self._f))
+
     # -- running it -------------------------------------------------------------
 
     def __call__(self, *arrays: Any) -> Any:
         """f on every example: an array of the batch's shape (a tuple if f returned several)."""
         shape, columns = self._prepare(arrays)
-        values = self._forward(columns, shape)
+        values, _ = self._forward(columns, shape)
         return self._outputs(values, shape)
 
     def value_and_grad(
@@ -200,22 +242,27 @@ class Tape:
         the outputs, as the gradient of a loss computed from them does.
         """
         shape, columns = self._prepare(arrays)
-        values = self._forward(columns, shape)
+        values, vector = self._forward(columns, shape)
 
         def pullback(grad_output: Any = None, *, wrt: Any = None) -> Any:
-            single, targets = self._targets(wrt)
-            grads = self._backward(values, shape, targets, grad_output)
-            results = tuple(self._gradient(grads, t, shape, arrays) for t in targets)
-            what = [
-                f"input {self._names[x]}" if kind == INPUT else f"parameter {x.label or repr(x)}"
-                for kind, x in targets
-            ]
-            error = unfinished_gradient(
-                list(results), what, columns, shape, grad_output, self.params, self._names
-            )
-            if error is not None:
-                raise error
-            return results[0] if single else results
+            plan = self._targets(wrt)
+            grads, by_leaf = self._backward(values, vector, columns, shape, plan, grad_output)
+            if by_leaf is not None:  # one gather for every parameter asked for
+                found = np.append(by_leaf, 0.0)[plan.param_slots].tolist()
+            else:
+                rows = plan.param_rows
+                found = [0.0 if i < 0 or grads[i] is None else float(grads[i]) for i in rows]
+            if plan.inputs:
+                results: list[Any] = [None] * plan.size
+                for n, g in zip(plan.params, found):
+                    results[n] = g
+                for n, position, i in plan.inputs:
+                    results[n] = self._input_gradient(grads[i], shape, np.shape(arrays[position]))
+            else:  # parameters only, as an optimizer step asks
+                results = found
+            if not _finite(results):
+                self._refuse_unfinished(results, plan, columns, shape, grad_output)
+            return results[0] if plan.single else tuple(results)
 
         return self._outputs(values, shape), pullback
 
@@ -248,7 +295,7 @@ class Tape:
             return False
         point = [float(x) for x in example]
         try:
-            return self._recorder.fingerprint_at(point, 0, (1,)) == self._recording.fingerprint
+            return self._recorder.same_at(self._recording, point, 0, (1,))
         except (ArithmeticError, ValueError, TypeError):
             return False
 
@@ -265,7 +312,9 @@ class Tape:
 
     def _adopt(self, recording: Recording) -> None:
         self._recording = recording
+        self._plans: dict[Any, Targets] = {}
         self._replay = RowReplay(recording, self._names)
+        self._vector = vectorise(recording)
 
     # -- the forward pass ----------------------------------------------------------
 
@@ -302,15 +351,19 @@ class Tape:
             self._guard.run(self._recorder, self._recorded(), columns, shape)
         return shape, columns
 
-    def _forward(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> list[Any]:
+    def _forward(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> tuple[list[Any], bool]:
+        """Every row's value, and whether the blocks computed them (else the rows did)."""
         self._recorded()
         try:
-            values = self._replay.forward(columns, shape)
+            values = None if self._vector is None else self._vector.forward(columns)
+            vector = values is not None
+            if values is None:  # no blocks, or something for the rows to find and word
+                values = self._replay.forward(columns, shape)
         finally:
             unreplayed, self._guard.unreplayed = self._guard.unreplayed, None
         if unreplayed is not None:
             raise unreplayed
-        return values
+        return values, vector
 
     def _outputs(self, values: list[Any], shape: tuple[int, ...]) -> Any:
         r = self._recorded()
@@ -328,53 +381,80 @@ class Tape:
 
     # -- the backward pass ------------------------------------------------------------
 
-    def _targets(self, wrt: Any) -> tuple[bool, list[tuple[str, Any]]]:
-        """(is one target, [('input', position) or ('parameter', Value), ...])."""
-        r = self._recorded()
-        params = self.params
-        known = set(params)
-        if wrt is None:
-            items = list(range(len(self._names))) + list(params)
-            return False, [target(x, self._names, known, r.leaf_rows) for x in items]
-        if isinstance(wrt, np.ndarray) and wrt.dtype.kind in "iu":
-            wrt = wrt.tolist()  # positions computed with numpy; a 0-d array gives one int
-        if isinstance(wrt, (numbers.Integral, Value)) and not isinstance(wrt, bool):
-            return True, [target(wrt, self._names, known, r.leaf_rows)]
-        if isinstance(wrt, (list, tuple)):
-            return False, [target(x, self._names, known, r.leaf_rows) for x in wrt]
-        raise TypeError(
-            f"value_and_grad got wrt={wrt!r:.60}; it accepts an input position (0 for the "
-            "first input), a parameter Value, or a list of these"
-        )
+    def _targets(self, wrt: Any) -> Targets:
+        """wrt read as a Targets; the default, and a list of parameters, are kept for reuse."""
+        key = tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt
+        try:
+            plan = self._plans.get(key)  # a key holds only Values, compared by identity
+        except TypeError:  # something unhashable in wrt: targets() says what
+            plan = None
+        if plan is None:
+            plan = targets(wrt, self._names, self.params, self._recorded())
+            values = key if isinstance(key, tuple) else (key,)
+            if wrt is None or all(isinstance(v, Value) for v in values):
+                self._plans[key] = plan
+        return plan
 
     def _backward(
         self,
         values: list[Any],
+        vector: bool,
+        columns: list[np.ndarray],
         shape: tuple[int, ...],
-        targets: list[tuple[str, Any]],
+        plan: Targets,
         grad_output: Any,
-    ) -> list[Any]:
+    ) -> tuple[list[Any], np.ndarray | None]:
+        """Each row's gradient, and the parameters' in the recording's order (None: in the rows)."""
         r = self._recorded()
-        wanted = tuple(sorted({self._target_row(t) for t in targets} - {-1}))
+        wanted = plan.wanted
         weights = seeds(grad_output, len(r.outputs), shape)
-        return self._replay.backward(values, shape, wanted, weights)
+        if vector:
+            result = self._vector.backward(values, shape, wanted, weights)
+            if result is not None:
+                grads, by_leaf = result
+                inputs = [grads[i] for _, _, i in plan.inputs]
+                if _finite(inputs) and np.isfinite(by_leaf).all():
+                    return grads, by_leaf
+            values = self._replay.forward(columns, shape)  # the rows find what went wrong
+        return self._replay.backward(values, shape, wanted, weights), None
 
-    def _target_row(self, t: tuple[str, Any]) -> int:
-        kind, x = t
-        r = self._recorded()
-        if kind == INPUT:
-            return r.input_rows[x]
-        return r.leaf_rows.get(x, -1)
+    def _refuse_unfinished(
+        self,
+        results: list[Any],
+        plan: Targets,
+        columns: list[np.ndarray],
+        shape: tuple[int, ...],
+        grad_output: Any,
+    ) -> None:
+        """Raise for a nan or inf gradient that finite inputs produced, as Value.backward does."""
+        what: list[str] = [""] * plan.size
+        for n, position, _ in plan.inputs:
+            what[n] = f"input {self._names[position]}"
+        for n, value in zip(plan.params, plan.param_values):
+            what[n] = f"parameter {value.label or repr(value)}"
+        error = unfinished_gradient(
+            results, what, columns, shape, grad_output, self.params, self._names
+        )
+        if error is not None:
+            raise error
 
-    def _gradient(
-        self, grads: list[Any], t: tuple[str, Any], shape: tuple[int, ...], arrays: Any
-    ) -> Any:
-        row = self._target_row(t)
-        g = grads[row] if row >= 0 else None
-        if t[0] == PARAM:
-            return 0.0 if g is None else float(g)
+    @staticmethod
+    def _input_gradient(g: Any, shape: tuple[int, ...], given: tuple[int, ...]) -> Any:
+        """An input's gradient in the shape the caller gave it (a number's is a float)."""
         if type(g) is np.ndarray:
             full = g.reshape(shape)
         else:
             full = np.full(shape, 0.0 if g is None else float(g))
-        return unbroadcast(full, np.shape(arrays[t[1]]))
+        return unbroadcast(full, given)
+
+
+def _finite(gradients: list[Any]) -> bool:
+    """Whether every gradient, a float or an array, is finite (None counts as 0)."""
+    floats = []
+    for g in gradients:
+        if type(g) is np.ndarray:
+            if not np.isfinite(g).all():
+                return False
+        elif g is not None:
+            floats.append(g)
+    return all(map(math.isfinite, floats))
