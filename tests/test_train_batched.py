@@ -13,7 +13,7 @@ import pytest
 
 import nn
 from autograd import TraceError, Value
-from nn.batched import model_tape
+from nn.batched import model_tape, tapes
 
 CURVE = 1e-9
 """The batched training curve must equal the scalar one to this relative tolerance."""
@@ -91,7 +91,8 @@ def test_the_tape_is_recorded_once_per_model():
         log_every=0,
         engine="batched",
     )
-    assert model_tape(model, 2).recorded
+    (loss,) = [t for t in tapes(model) if t.recorded]  # hinge: the model with its loss
+    assert loss.n_inputs == 3 and [len(b.outputs) for b in loss.blocks[:2]] == [3, 1]
 
 
 class Branchy(nn.Module):
@@ -228,10 +229,10 @@ def test_a_model_unchanged_between_fits_keeps_its_tape():
     X, y = nn.data.moons(20, 0.1, seed=0, signed=True)
     model = nn.MLP(2, [4, 1], seed=0)
     options = dict(loss="hinge", epochs=1, log_every=0, engine="batched")
-    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
-    tape = model_tape(model, 2)
-    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
-    assert model_tape(model, 2) is tape  # recorded once, reused by the second fit
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), l2=1e-3, **options)
+    kept = tapes(model)
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), l2=1e-3, **options)
+    assert tapes(model) == kept and len(kept) == 2  # the loss's and the penalty's, reused
 
 
 RAGGED = ([[0.5, -1.0], [2.0], [1.0, 1.0]], [1.0, -1.0, 1.0])

@@ -26,12 +26,17 @@ Where things live, one idea a file:
     record.py     running f on Values and writing its graph down as rows
     guard.py      the branch guard: record f again at other examples, refuse a changed graph
     replay.py     the replay row by row, forward and backward, with the op table's rules
+    matrices.py   finding the matrices: layers, ops over a layer, sums (Dense, Elementwise, Sum)
+    blocks.py     those groups on arrays: x @ W.T + b, one op over a layer, one sum
+    vectorised.py the replay with the groups found: blocks, and rows for the rest
+    source.py     tape.source(): the replay as numpy code
     failures.py   a failed replay's error, worded as the scalar engine's, with the example
     arguments.py  what the caller passes: inputs, arrays, wrt, grad_output
     tape.py       Tape and trace(), which put these together
 """
 
+from autograd.tape.matrices import Dense, Elementwise, Sum
 from autograd.tape.rows import TapeRow
 from autograd.tape.tape import Tape, trace
 
-__all__ = ["trace", "Tape", "TapeRow"]
+__all__ = ["trace", "Tape", "TapeRow", "Dense", "Elementwise", "Sum"]

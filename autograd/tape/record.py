@@ -150,13 +150,12 @@ def same_graph(
 
     This runs on every call of a tape that checks itself, so it walks the new
     graph back from its outputs alongside the recorded rows, in one loop over
-    the rows, and stops at the first difference: another op or constant,
+    the op rows, and stops at the first difference: another op or constant,
     another input or parameter, or a node standing for two rows (or two nodes
-    for one row). The order in which f
-    made the nodes does not matter. `boundary` is the creation index of the
-    first node made for this call: a leaf older than that is not a constant.
-    `made_inside` are the declared parameters that are not leaves: each must
-    stand for a parameter row, not an op.
+    for one row). The order in which f made the nodes does not matter.
+    `boundary` is the creation index of the first node made for this call: a
+    leaf older than that is not a constant. `made_inside` are the declared
+    parameters that are not leaves: each must stand for a parameter row.
     """
     single = isinstance(result, Value)
     if single != r.single:
@@ -167,43 +166,51 @@ def same_graph(
     if not all(isinstance(v, Value) for v in outs):
         return False
     pattern = _pattern(r)
-    node_of: list[Any] = [None] * len(pattern)
+    node_of: list[Any] = [None] * len(r.rows)
     for node, i in zip(outs, r.outputs):
         if node_of[i] is not None and node_of[i] is not node:
             return False
         node_of[i] = node
     try:
-        if not _walk(pattern, node_of, placeholders, boundary):
+        if not _walk(pattern.operations, node_of):
             return False
-    except ValueError:  # a node with another number of parents than its row
+    except (AttributeError, ValueError):  # no node for a row, or another number of parents
         return False
-    if made_inside and any(
-        node in made_inside and pattern[i][0] != _LEAF for i, node in enumerate(node_of)
-    ):
+    # The leaves, each handed down by the rows that read it.
+    if pattern.leaves and pattern.leaf_nodes(node_of) != pattern.leaf_values:
+        return False  # compared by identity: Values have no == of their own
+    for i, position in pattern.inputs:
+        if node_of[i] is not None and node_of[i] is not placeholders[position]:
+            return False
+    for i, number in pattern.constants:
+        node = node_of[i]
+        if node is None or not node.is_leaf or node.creation_index < boundary:
+            return False
+        c = node.data
+        if node in placeholders or (c != number and (c == c or number == number)):
+            return False
+    if made_inside and any(node_of[i] in made_inside for i, *_ in pattern.operations):
         return False  # a declared parameter where the recording has an operation
-    return len(set(node_of)) == len(node_of)  # no node stands for two rows
+    unused = sum(node_of[i] is None for i, _ in pattern.inputs)  # inputs f does not use
+    distinct = set(node_of)
+    distinct.discard(None)
+    return len(distinct) == len(node_of) - unused  # no node stands for two rows
 
 
-def _walk(
-    pattern: list[tuple[Any, ...]], node_of: list[Any], placeholders: list[Value], boundary: int
-) -> bool:
-    """Compare each row with its node, last row first, handing each node's parents down.
+def _walk(operations: list[tuple[Any, ...]], node_of: list[Any]) -> bool:
+    """Compare each op row with its node, last row first, handing each node's parents down.
 
     Children come after their parents, so by the time a row is reached, the
     rows that read it have said which node it is. Reading a node costs a
     property call, so a two-parent op reads two (its op and its parents): by
     construction such a node has no constant.
     """
-    for i in range(len(pattern) - 1, -1, -1):
+    for i, op, k, a, b in operations:
         node = node_of[i]
-        if node is None:
+        if node.operation is not op:
             return False
-        code, x, k, parents = pattern[i]
-        if code == _BINARY:
-            if node.operation is not x:
-                return False
+        if b >= 0:
             p, q = node.parents
-            a, b = parents
             seen = node_of[a]
             if seen is None:
                 node_of[a] = p
@@ -214,57 +221,58 @@ def _walk(
                 node_of[b] = q
             elif seen is not q:
                 return False
-        elif code == _LEAF:
-            if node is not x:
-                return False
-        elif code == _UNARY:
-            if node.operation is not x:
-                return False
+        else:
             c = node.constant
             if c != k and (c == c or k == k):  # NaN equals NaN here
                 return False
             (p,) = node.parents
-            (a,) = parents
             seen = node_of[a]
             if seen is None:
                 node_of[a] = p
             elif seen is not p:
                 return False
-        elif code == _INPUT:
-            if node is not placeholders[x]:
-                return False
-        else:  # a constant: a leaf f made, holding the same number
-            if not isinstance(node, Value) or not node.is_leaf:
-                return False
-            if node.creation_index < boundary or node in placeholders:
-                return False
-            c = node.data
-            if c != k and (c == c or k == k):
-                return False
     return True
 
 
-_BINARY, _LEAF, _UNARY, _INPUT, _CONSTANT = 0, 1, 2, 3, 4
+@dataclass
+class _Pattern:
+    """A recording as the guard's comparison reads it, made once per recording."""
+
+    operations: list[tuple[Any, ...]]
+    """(row, op, constant, first parent, second parent or -1) for each op row, last first."""
+    leaves: tuple[int, ...]
+    leaf_values: tuple[Value, ...]
+    inputs: list[tuple[int, int]]
+    """(row, position among f's inputs)."""
+    constants: list[tuple[int, float]]
+
+    def __post_init__(self) -> None:
+        gather = operator.itemgetter(*self.leaves) if self.leaves else None
+        if len(self.leaves) == 1:  # itemgetter of one index gives the item, not a tuple
+            self.leaf_nodes = lambda nodes: (gather(nodes),)  # type: ignore[misc]
+        else:
+            self.leaf_nodes = gather  # type: ignore[assignment]
 
 
-def _pattern(r: Recording) -> list[tuple[Any, ...]]:
-    """Each row as (what it is, op or Value or input position, constant, parents), made once."""
+def _pattern(r: Recording) -> _Pattern:
     pattern = r.pattern
     if pattern is None:
-        leaf = dict(r.leaves)
-        position = {i: p for p, i in enumerate(r.input_rows)}
-        pattern = []
-        for row in r.rows:
+        operations = []
+        for row in reversed(r.rows):
             if row.kind == OP:
-                code = _BINARY if len(row.parents) == 2 else _UNARY
-                pattern.append((code, row.op, row.constant, row.parents))
-            elif row.kind == PARAM:
-                pattern.append((_LEAF, leaf[row.index], None, ()))
-            elif row.kind == INPUT:
-                pattern.append((_INPUT, position[row.index], None, ()))
-            else:
-                pattern.append((_CONSTANT, None, row.constant, ()))
-        r.pattern = pattern
+                a, b = (
+                    (row.parents[0], row.parents[1])
+                    if len(row.parents) == 2
+                    else (row.parents[0], -1)
+                )
+                operations.append((row.index, row.op, row.constant, a, b))
+        pattern = r.pattern = _Pattern(
+            operations,
+            tuple(i for i, _ in r.leaves),
+            tuple(v for _, v in r.leaves),
+            [(i, p) for p, i in enumerate(r.input_rows)],
+            [(row.index, row.constant) for row in r.rows if row.kind == CONSTANT],
+        )
     return pattern
 
 
