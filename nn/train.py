@@ -200,11 +200,14 @@ ENGINES: dict[str, Callable[[Epoch], tuple[list[float], Any]]] = {
     "batched": batched_epoch,
 }
 """How an epoch is run, by name. 'scalar' builds a Value graph per sample; 'batched'
-replays the model's graph, recorded once, on the whole batch with numpy (nn/batched.py).
+replays the model's graph, recorded once, on the whole batch with numpy (nn/batched.py);
+'auto', fit's default, is 'batched' when the model's graph has layers the tape runs as
+matrix products (nn.batched.suits), else 'scalar'.
 
 An engine takes an Epoch and returns (each batch's loss, each sample's output:
-a float, or a list of floats for several outputs). It must leave each batch's
-gradient in p.grad and call epoch.update() once per batch, in order."""
+a float, or a list of floats for several outputs; or all of them as one numpy
+array). It must leave each batch's gradient in p.grad and call epoch.update()
+once per batch, in order."""
 
 
 def fit(
@@ -233,7 +236,9 @@ def fit(
     - clip_norm: clips the gradient norm to this before each step;
     - log_every: print a progress line every N epochs (default: 10 lines per run,
       0 for none); progress=True shows a tqdm bar instead when tqdm is installed;
-    - callback(epoch, history) runs after each epoch; returning False stops training.
+    - callback(epoch, history) runs after each epoch; returning False stops training;
+    - engine: 'auto' (batched for a model with layers, the same curve up to
+      rounding), 'batched', or 'scalar', a Value graph per sample, as micrograd.
 
     >>> import nn
     >>> X, y = nn.data.xor(signed=True)
