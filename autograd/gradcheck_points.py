@@ -1,6 +1,6 @@
 """gradcheck(points=N): the point given and N random ones around it, all at once, on a tape.
 
-f is recorded once as a tape (autograd/trace.py) that replays its graph on
+f is recorded once as a tape (autograd/tape/) that replays its graph on
 numpy arrays, so f, its gradient and every evaluation of the central
 differences run on arrays holding all the points. Each point is judged as
 the scalar gradcheck judges it (autograd/verdict.py); the report keeps one
@@ -34,8 +34,8 @@ from autograd.numeric import (
     step,
 )
 from autograd.report import CANNOT_CHECK, FAIL, KINK
+from autograd.tape import Tape, trace
 from autograd.tolerances import Tolerances
-from autograd.trace import Tape, trace
 from autograd.value import Value
 from autograd.verdict import GradcheckRow, judge
 

@@ -32,13 +32,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import numpy as np
+
 from autograd import DomainError, Value
-from nn.batched import batched_epoch
+from nn.batched import batched_epoch, suits
 from nn.clip import clip_grad_norm
 from nn.errors import ShapeError
 from nn.losses import l2 as l2_penalty
 from nn.losses import resolve
-from nn.metrics import RULES, predict
+from nn.metrics import RULES, predict, predictions
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -73,6 +75,8 @@ def _rows(X: Any) -> list[list[float]]:
             f"fit got X = {X!r:.40}: X holds the samples, one row of numbers per sample. "
             "Pass a list of rows or a numpy array"
         )
+    if _numbers(X) and X.ndim in (1, 2):
+        return X.reshape(len(X), -1).astype(float).tolist()  # checked at once, not one by one
     rows = X.tolist() if hasattr(X, "tolist") else list(X)
     rows = [list(r) if isinstance(r, (list, tuple)) or hasattr(r, "tolist") else [r] for r in rows]
     for i, row in enumerate(rows):
@@ -100,6 +104,8 @@ def _targets(y: Any) -> list[Any]:
             f"fit got y = {y!r:.40}: y holds one target per sample. Pass a list or a numpy array"
         )
     targets = y.tolist() if hasattr(y, "tolist") else list(y)
+    if _numbers(y):
+        return targets
     for i, t in enumerate(targets):
         values = t if isinstance(t, (list, tuple)) else [t]
         for v in values:
@@ -109,6 +115,11 @@ def _targets(y: Any) -> list[Any]:
                     "gradients NaN. Drop or fill those samples before training"
                 )
     return targets
+
+
+def _numbers(a: Any) -> bool:
+    """Whether a is a numpy array of finite real numbers (else the loops say which is not)."""
+    return isinstance(a, np.ndarray) and a.dtype.kind in "biuf" and bool(np.isfinite(a).all())
 
 
 def _groups(model: Module) -> list[tuple[str, list[Value]]]:
@@ -146,6 +157,10 @@ class Epoch:
     layer gradient norms, clips, and steps the optimizer."""
     first: bool = False
     """True for the first epoch of a fit() call: the model may have changed since."""
+    features: Any = None
+    """The samples as one float array (n, features) when X was one, else None."""
+    cache: dict[str, Any] = field(default_factory=dict)
+    """An engine's own notes for this fit() call, the same dict in every epoch."""
 
 
 def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
@@ -174,16 +189,25 @@ def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
     return losses, outputs
 
 
-ENGINES: dict[str, Callable[[Epoch], tuple[list[float], list[Any]]]] = {
+def _auto_epoch(epoch: Epoch) -> tuple[list[float], Any]:
+    """'batched' when the model's graph has layers the tape runs whole, else 'scalar'."""
+    return batched_epoch(epoch) if suits(epoch) else _scalar_epoch(epoch)
+
+
+ENGINES: dict[str, Callable[[Epoch], tuple[list[float], Any]]] = {
+    "auto": _auto_epoch,
     "scalar": _scalar_epoch,
     "batched": batched_epoch,
 }
 """How an epoch is run, by name. 'scalar' builds a Value graph per sample; 'batched'
-replays the model's graph, recorded once, on the whole batch with numpy (nn/batched.py).
+replays the model's graph, recorded once, on the whole batch with numpy (nn/batched.py);
+'auto', fit's default, is 'batched' when the model's graph has layers the tape runs as
+matrix products (nn.batched.suits), else 'scalar'.
 
 An engine takes an Epoch and returns (each batch's loss, each sample's output:
-a float, or a list of floats for several outputs). It must leave each batch's
-gradient in p.grad and call epoch.update() once per batch, in order."""
+a float, or a list of floats for several outputs; or all of them as one numpy
+array). It must leave each batch's gradient in p.grad and call epoch.update()
+once per batch, in order."""
 
 
 def fit(
@@ -201,7 +225,7 @@ def fit(
     log_every: int | None = None,
     progress: bool = False,
     callback: Callable[[int, History], Any] | None = None,
-    engine: str = "scalar",
+    engine: str = "auto",
     file: TextIO | None = None,
 ) -> History:
     """Train `model` on (X, y) for `epochs` epochs; return the History.
@@ -212,7 +236,9 @@ def fit(
     - clip_norm: clips the gradient norm to this before each step;
     - log_every: print a progress line every N epochs (default: 10 lines per run,
       0 for none); progress=True shows a tqdm bar instead when tqdm is installed;
-    - callback(epoch, history) runs after each epoch; returning False stops training.
+    - callback(epoch, history) runs after each epoch; returning False stops training;
+    - engine: 'auto' (batched for a model with layers, the same curve up to
+      rounding), 'batched', or 'scalar', a Value graph per sample, as micrograd.
 
     >>> import nn
     >>> X, y = nn.data.xor(signed=True)
@@ -290,6 +316,9 @@ def fit(
         taken += 1
 
     epoch_fn = ENGINES[engine]
+    features = X if _numbers(X) else None
+    cache: dict[str, Any] = {}
+    labels = None
     epoch = 0
     try:
         for epoch in range(epochs):
@@ -301,7 +330,19 @@ def fit(
             norms.clear()
             try:
                 losses, outputs = epoch_fn(
-                    Epoch(model, rows, targets, batches, loss_fn, l2, params, update, epoch == 0)
+                    Epoch(
+                        model,
+                        rows,
+                        targets,
+                        batches,
+                        loss_fn,
+                        l2,
+                        params,
+                        update,
+                        epoch == 0,
+                        features,
+                        cache,
+                    )  # fmt: skip
                 )
             except DomainError as error:
                 stopped = DomainError(
@@ -319,10 +360,10 @@ def fit(
                 )
             history.lr.append(lr)
             if rule is not None:
-                right = sum(
-                    predict(o, rule) == int(t) for o, t in zip(outputs, targets, strict=True)
-                )
-                history.accuracy.append(right / n)
+                if isinstance(outputs, np.ndarray) and labels is None:
+                    labels = np.asarray(targets, dtype=float)  # once, for every epoch
+                judged = labels if isinstance(outputs, np.ndarray) else targets
+                history.accuracy.append(_right(outputs, judged, rule) / n)
             for j, (name, _) in enumerate(groups):
                 history.grad_norm[name].append(sum(s[j] for s in norms) / len(norms))
             if bar is not None:
@@ -348,6 +389,13 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _right(outputs: Any, targets: Any, rule: str) -> int:
+    """How many outputs predict their target; an engine's array of outputs is judged at once."""
+    if isinstance(outputs, np.ndarray):
+        return int(np.sum(predictions(outputs, rule) == targets))
+    return sum(predict(o, rule) == int(t) for o, t in zip(outputs, targets, strict=True))
 
 
 def _keep_whole_epochs(history: History, *, classification: bool) -> None:

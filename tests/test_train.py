@@ -62,7 +62,8 @@ def test_fit_is_micrograds_loop_to_the_bit():
             p.data -= (1.0 - 0.9 * k / 100) * p.grad
     model = nn.MLP(2, [4, 4, 1], seed=3)
     opt = nn.SGD(model.parameters(), lr=nn.LinearDecay(1.0, 0.1, 100))
-    history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=4, log_every=0)
+    history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=4, log_every=0,
+                     engine="scalar")  # fmt: skip
     assert history.loss == losses
     assert model.state_dict() == hand.state_dict()
 

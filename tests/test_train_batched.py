@@ -13,7 +13,7 @@ import pytest
 
 import nn
 from autograd import TraceError, Value
-from nn.batched import model_tape
+from nn.batched import model_tape, tapes
 
 CURVE = 1e-9
 """The batched training curve must equal the scalar one to this relative tolerance."""
@@ -91,7 +91,8 @@ def test_the_tape_is_recorded_once_per_model():
         log_every=0,
         engine="batched",
     )
-    assert model_tape(model, 2).recorded
+    (loss,) = [t for t in tapes(model) if t.recorded]  # hinge: the model with its loss
+    assert loss.n_inputs == 3 and [len(b.outputs) for b in loss.blocks[:2]] == [3, 1]
 
 
 class Branchy(nn.Module):
@@ -228,10 +229,10 @@ def test_a_model_unchanged_between_fits_keeps_its_tape():
     X, y = nn.data.moons(20, 0.1, seed=0, signed=True)
     model = nn.MLP(2, [4, 1], seed=0)
     options = dict(loss="hinge", epochs=1, log_every=0, engine="batched")
-    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
-    tape = model_tape(model, 2)
-    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
-    assert model_tape(model, 2) is tape  # recorded once, reused by the second fit
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), l2=1e-3, **options)
+    kept = tapes(model)
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), l2=1e-3, **options)
+    assert tapes(model) == kept and len(kept) == 2  # the loss's and the penalty's, reused
 
 
 RAGGED = ([[0.5, -1.0], [2.0], [1.0, 1.0]], [1.0, -1.0, 1.0])
@@ -267,3 +268,63 @@ def test_ragged_samples_a_model_accepts_are_refused_by_the_batched_engine_only()
     with pytest.raises(nn.ShapeError, match="got samples of 2, 1 features.*engine='scalar'"):
         nn.fit(model, *RAGGED, optimizer=nn.SGD(model.parameters(), lr=0.1), engine="batched",
                **options)  # fmt: skip
+
+
+# -- engine='auto', fit's default ---------------------------------------------------------------
+
+
+class BranchyLayers(nn.Module):
+    """Layers the tape would run whole, and an `if` on a feature's number after them."""
+
+    def __init__(self):
+        self.mlp = nn.MLP(2, [4, 1], seed=0)
+
+    def forward(self, x):
+        out = self.mlp(x)
+        first = x[0].data if isinstance(x[0], Value) else x[0]  # works on both engines
+        return out.tanh() if first > 0 else out
+
+
+def history_of(model_factory, X, y, loss, engine):
+    model = model_factory()
+    history = nn.fit(model, X, y, loss=loss, optimizer=nn.SGD(model.parameters(), lr=0.05),
+                     epochs=3, batch_size=4, log_every=0, engine=engine)  # fmt: skip
+    return history.loss, [p.data for p in model.parameters()]
+
+
+def test_the_default_engine_is_batched_for_a_model_with_layers():
+    X, y = nn.data.moons(12, 0.1, seed=5, signed=True)
+    mlp = lambda: nn.MLP(2, [5, 1], seed=2)  # noqa: E731
+    auto = history_of(mlp, X, y, "hinge", "auto")
+    assert auto == history_of(mlp, X, y, "hinge", "batched")  # the same engine, to the bit
+    scalar = history_of(mlp, X, y, "hinge", "scalar")
+    np.testing.assert_allclose(auto[0], scalar[0], rtol=CURVE)
+
+
+@pytest.mark.parametrize(
+    "model, X, y",
+    [
+        (BranchyLayers, np.array([[1.0, 1.0], [-1.0, 1.0], [2.0, 2.0], [0.5, 3.0]]), [1.0] * 4),
+        (CompareFeature, np.array([[1.0, 1.0], [1.0, -1.0], [2.0, 1.0], [0.5, 2.0]]), [1.0] * 4),
+        (Total, [[0.5, -1.0], [2.0], [1.0, 1.0], [3.0]], [1.0, -1.0, 1.0, 0.0]),
+        (Scaled, np.linspace(-1.0, 1.0, 4)[:, None], [1.0, -1.0, 1.0, -1.0]),
+    ],
+)
+def test_the_default_engine_is_scalar_where_the_tape_cannot_or_need_not_run(model, X, y):
+    # layers with a branch on data, a comparison on a feature, ragged samples, no layers
+    assert history_of(model, X, y, "mse", "auto") == history_of(model, X, y, "mse", "scalar")
+
+
+def test_a_bad_label_is_the_losses_own_error_on_the_tape():
+    X, y = nn.data.moons(10, 0.1, seed=0, signed=True)
+    y[3] = 0.0  # hinge wants -1 and +1
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"hinge got label 0\.0"):
+        nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+               epochs=1, log_every=0, engine="batched")  # fmt: skip
+
+
+def test_regression_with_mse_l2_and_mini_batches_on_the_tape():
+    data = nn.data.linear_regression(30, features=2, seed=6)
+    adam = lambda params: nn.Adam(params, lr=0.02)  # noqa: E731
+    assert_same_training(data, [4, 4, 1], "mse", adam, epochs=5, batch_size=8, l2=1e-3)
