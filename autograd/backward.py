@@ -154,15 +154,17 @@ def _check_finite(order: list[Value], leaves: list[Value]) -> None:
     in (as data or as the starting gradient) is left alone: it was not made here.
     """
     total = sum(map(_grad_of, leaves))  # inf or nan if any one is (or if the sum overflows)
-    if total - total == 0.0:
+    if type(total) is float and total - total == 0.0:
         return
-    if all(g - g == 0.0 for g in map(_grad_of, leaves)):
+    # A leaf may hold a Value from an earlier create_graph pass: only floats are judged here.
+    if all(type(g) is not float or g - g == 0.0 for g in map(_grad_of, leaves)):
         return
-    if any(n.data - n.data != 0.0 for n in order) or order[-1].grad - order[-1].grad != 0.0:
+    seed = order[-1].grad
+    if any(n.data - n.data != 0.0 for n in order) or (type(seed) is float and seed - seed != 0.0):
         return  # a nan or inf came in from outside; detect_anomaly() says where
     for node in reversed(order):
         g = node.grad
-        if node._fn is None or node._fn is PYTHON_BACKWARD or g - g != 0.0:
+        if node._fn is None or node._fn is PYTHON_BACKWARD or type(g) is not float or g - g != 0.0:
             continue
         for parent, d in zip(node.parents, local_derivatives(node)):
             if (d * g) - (d * g) != 0.0:
@@ -173,7 +175,7 @@ def _check_finite(order: list[Value], leaves: list[Value]) -> None:
                     "be nan or inf, silently. Keep the inputs away from that point (a "
                     "denominator near 0, a huge exponent), or rescale them"
                 )
-    culprit = next(n for n in order if n.grad - n.grad != 0.0)
+    culprit = next(n for n in order if type(n.grad) is float and n.grad - n.grad != 0.0)
     raise DomainError(
         f"backward produced {culprit.grad} for the gradient of {describe(culprit)} = "
         f"{culprit.data!r}{where((culprit,))}: its contributions were each finite, but their "

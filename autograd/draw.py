@@ -1,16 +1,24 @@
 """Draw a computation graph with data and gradient on every node.
 
-`draw(root)` returns a `graphviz.Digraph` (an `autograd.render.Drawing`), so
-`.source` gives the DOT text, `.render('graph', format='svg')` writes a file
-and a notebook shows the picture. Each Value is a record
-`{ name | data | grad }`; each operation is its own small node between its
-operands and its result, as in micrograd's lecture drawing:
+`draw(root)` returns an `autograd.render.Drawing`: `.source` gives the DOT
+text, `.render('graph', format='svg')` writes a file and a notebook shows the
+picture. Each Value is a record `{ name | data | grad }`, except a number
+from the code (the 4.0 of `y_pred - 4.0`), drawn as that number; each
+operation is its own small node between its operands and its result, as in
+micrograd's lecture drawing:
 
     x ──►(*)──► y_pred ──►(-)──► ...
+
+Every label, module path and name is drawn as the plain text it is, whatever
+it contains (autograd.dot quotes it; a label that could read as DOT or HTML
+does not), and a text longer than 1,000 characters ends in '…'.
 
 The DOT text is the same, byte for byte, every time the same code runs: nodes
 are numbered by their rank in creation order (v0, v1, ...), parents keep
 their operand order, and nothing depends on id() or on set order.
+
+One small legend under the graph has a line for each kind of mark drawn: the
+colour scale, the numbers on edges, the orange paths.
 
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
 raises an error that says how to go on. `group='module'` draws every nn
@@ -20,11 +28,13 @@ module (the Values tagged with the same `Value.scope`, such as
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd.backward import topological_order
 from autograd.chain import local_derivatives
+from autograd.dot import Html, Statements
 from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
@@ -40,6 +50,29 @@ _FAILED = ("#f6c6c6", "#b2182b")
 _PASSED = ("#d9f0d3", "#1b7837")
 _UNJUDGED = ("#fee0b6", "#b35806")  # orange: a kink, where the derivative does not exist
 _GROUP_FILL = "#eeeeee"
+_CONSTANT = {
+    "shape": "box",
+    "style": "rounded",
+    "color": "#999999",
+    "margin": "0.04,0.02",
+    "width": "0",
+    "height": "0",
+    "tooltip": "a number from the code",
+}
+_REPORT_KEYS = (("input passed", _PASSED), ("input FAILED", _FAILED), ("no derivative", _UNJUDGED))
+_DEEPEST_LR = 5
+"""rankdir=None draws a graph deeper than this many values top to bottom.
+
+Left to right, each value is a record as wide as its three fields side by side;
+6 or more of them in a row are wider than a 968 px notebook column can show
+with text of 9 px or more. Top to bottom, the records stand upright.
+"""
+# Helvetica: graphviz-pure measures text with its widths and draws its PNGs in it, and
+# browsers draw it (or Arial, which has the same widths). rsvg-convert on a bare Linux
+# draws DejaVu Sans for it, up to 13% wider: the margin of a field (8 pt a side) holds that.
+_TEXT = {"fontname": "Helvetica", "fontsize": "11"}
+_GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
+_OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
 _DONE_FILL = "#d9f0d3"
 
 
@@ -58,20 +91,6 @@ def grad_color(g: float, scale: float) -> str:
     base = _POSITIVE if g > 0 else _NEGATIVE
     r, gr, b = (round(255 + (c - 255) * t) for c in base)
     return f"#{r:02x}{gr:02x}{b:02x}"
-
-
-def _record_text(text: str) -> str:
-    """text escaped for a field of a DOT record label."""
-    out = text.replace("\\", "\\\\")
-    for ch in '{}|<>"':
-        out = out.replace(ch, "\\" + ch)
-    # DOT's own line break, so a raw newline never reaches the file
-    return out.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _one_line(text: str) -> str:
-    """text with its line breaks as spaces: a // comment ends at the first one."""
-    return " ".join(text.splitlines())
 
 
 def _grad_number(g: Any) -> float:
@@ -164,16 +183,17 @@ def _highlight_sources(highlight: Any, order: list[Value], root: Value) -> list[
     return sources
 
 
-def _check_options(root: Any, rankdir: str, max_nodes: int, digits: int, group: Any) -> None:
+def _check_options(root: Any, rankdir: str | None, max_nodes: int, digits: int, group: Any) -> None:
     if not isinstance(root, Value):
         raise TypeError(
             f"draw needs the Value to draw the graph of, got {type(root).__name__} "
             f"{root!r:.60}; pass the output node, e.g. draw(loss)"
         )
-    if rankdir not in _RANKDIRS:
+    if rankdir is not None and rankdir not in _RANKDIRS:
         raise ValueError(
             f"draw(rankdir={rankdir!r}): graphviz lays graphs out in the directions "
-            f"{', '.join(_RANKDIRS)}; pass one of them ('LR' is left to right)"
+            f"{', '.join(_RANKDIRS)}; pass one of them ('LR' is left to right), or None "
+            "to let draw choose"
         )
     if not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw(max_nodes={max_nodes!r}) needs a positive whole number")
@@ -212,7 +232,7 @@ def _too_many(
 def draw(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     edge_labels: bool = False,
     color: Any = None,
@@ -221,8 +241,11 @@ def draw(
     group: str | None = None,
     digits: int = 4,
 ) -> Drawing:
-    """The graph that computed `root`, as a graphviz Digraph with data and grad on each node.
+    """The graph that computed `root`, as a Drawing with data and grad on each node.
 
+    - rankdir: 'LR' (left to right, as in micrograd's lecture), 'TB' (top to bottom),
+      'RL' or 'BT'. None: 'LR' for a graph at most 5 values deep, else 'TB', whose
+      records stand upright and so fit a notebook column at a readable size.
     - show_grad: show each node's .grad (False: data only).
     - edge_labels: write the local derivative d(out)/d(in) on each operand's edge.
     - color: 'grad' shades nodes blue (negative) to red (positive) by gradient, with a
@@ -239,12 +262,13 @@ def draw(
     >>> print(draw(y).source)  # doctest: +NORMALIZE_WHITESPACE
     // chainrule graph of y
     digraph y {
-        graph [rankdir=LR]
-        node [fontsize=11 shape=record]
+        graph [bgcolor=white fontname=Helvetica fontsize=11 nodesep=0.2 rankdir=LR ranksep=0.2]
+        node [fontname=Helvetica fontsize=11 shape=record]
+        edge [fontname=Helvetica fontsize=11]
         v0 [label="{ x | data 2.0 | grad 0.5 }"]
         v1 [label="{ w | data 0.5 | grad 2.0 }"]
         v2 [label="{ y | data 1.0 | grad 1.0 }"]
-        v2_op [label="*" shape=ellipse]
+        v2_op [label="*" height=0.3 margin="0.04,0.02" shape=ellipse width=0.3]
         v2_op -> v2
         v0 -> v2_op
         v1 -> v2_op
@@ -274,7 +298,7 @@ def _draw(
     order: list[Value],
     grads: Mapping[Value, float],
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     edge_labels: bool = False,
     color: Any = None,
@@ -304,22 +328,34 @@ def _draw(
     if highlight is not None:
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
+    if rankdir is None:
+        rankdir = "LR" if group is not None or _depth(order) <= _DEEPEST_LR else "TB"
     graph = Drawing(
-        name=_one_line(root_name),
-        comment=f"chainrule graph of {_one_line(root_name)}",
-        graph_attr={"rankdir": rankdir},
-        node_attr={"shape": "record", "fontsize": "11"},
+        name=root_name,
+        comment=f"chainrule graph of {root_name}",
+        graph_attr={"rankdir": rankdir, **_GRAPH},
+        node_attr={"shape": "record", **_TEXT},
+        edge_attr=_TEXT,
     )
+    graph.hint_when_wide = _hint_when_wide(order, group)
     fmt = lambda x: format_number(x, digits)  # noqa: E731
 
     def value_node(node: Value, ident: str) -> None:
-        fields = [_record_text(names[node]), f"data {fmt(node.data)}"]
+        if node.is_constant:
+            # A number from the code (the 4.0 of y_pred - 4.0) is drawn as that number, as
+            # explain writes it; its gradient is never used.
+            attrs = dict(_CONSTANT)
+            if node in on_path:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            graph.node(ident, fmt(node.data), **attrs)
+            return
+        fields = [names[node], f"data {fmt(node.data)}"]
         if show_grad:
             fields.append(f"grad {fmt(grads[node])}")
         attrs: dict[str, str] = {}
         if node in marks:
             passed, detail = marks[node]
-            fields.append(_record_text(detail))
+            fields.append(detail)
             fill, line = _PASSED if passed else _FAILED if passed is False else _UNJUDGED
             attrs.update(style="filled", fillcolor=fill, color=line, penwidth="2")
         elif color == "grad":
@@ -332,10 +368,10 @@ def _draw(
             attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        graph.node(ident, "{ " + " | ".join(fields) + " }", **attrs)
+        graph.record(ident, fields, **attrs)
 
     def op_node(node: Value, ident: str) -> None:
-        attrs = {"shape": "ellipse"}
+        attrs = {"shape": "ellipse", **_OP_SIZE}
         if node in done:
             attrs.update(style="filled", fillcolor=_DONE_FILL)
         if node is focus:
@@ -365,6 +401,7 @@ def _draw(
             value_node(node, f"v{rank[node]}")
         for node in order:
             _connect(graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels)
+        _constants_beside_operands(graph, order, rank)
     else:
         _draw_grouped(
             graph,
@@ -379,11 +416,24 @@ def _draw(
             on_path,
             max_nodes,
         )
-    if color == "grad":
-        _grad_legend(graph, scale, digits)
-    elif marks:
-        _report_legend(graph)
+    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path))
+    if legend is not None:
+        graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
+
+
+def _depth(order: list[Value]) -> int:
+    """The most values on one path from a leaf to the root (order is topological)."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        depth[node] = 1 + max((depth[p] for p in node.parents), default=0)
+    return max(depth.values(), default=0)
+
+
+def _hint_when_wide(order: list[Value], group: str | None) -> str:
+    if group is None and any(node.scope for node in order):
+        return "draw(root, group='module') draws each nn module as one box."
+    return "Saved with .render('graph', format='svg'), it opens at full size."
 
 
 def _creation_index(node: Value) -> int:
@@ -427,49 +477,85 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
     return attrs
 
 
-def _grad_legend(graph: Drawing, scale: float, digits: int) -> None:
-    with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="gradient colour", fontsize="10", style="rounded")
-        top = format_number(scale, digits)
-        keys = (
-            [
-                ("legend_negative", f"grad -{top}", -scale),
-                ("legend_zero", "grad 0", 0.0),
-                ("legend_positive", f"grad +{top}", scale),
-            ]
-            if scale > 0.0
-            # before backward (or with every gradient 0) a scale from -0.0 to +0.0 says nothing
-            else [("legend_zero", "every grad is 0", 0.0)]
+def _constants_beside_operands(
+    graph: Drawing, order: list[Value], rank: Mapping[Value, int]
+) -> None:
+    """Each number from the code in the same rank as the value it is combined with.
+
+    A leaf is otherwise put in the first rank, and the 4.0 of `L = (y_pred - 4.0)**2`
+    would sit far from its minus, at the other end of a long edge.
+    """
+    placed: set[Value] = set()
+    for node in order:
+        for parent in node.parents:
+            if not parent.is_constant or parent in placed:
+                continue
+            partner = next((p for p in node.parents if not p.is_constant), None)
+            if partner is None:
+                continue
+            placed.add(parent)
+            with graph.subgraph(f"beside_v{rank[parent]}") as same:
+                same.attr(rank="same")
+                same.node(f"v{rank[partner]}")
+                same.node(f"v{rank[parent]}")
+
+
+def _legend(
+    color: Any,
+    marks: Mapping[Value, Any],
+    scale: float,
+    digits: int,
+    edge_labels: bool,
+    highlighted: bool,
+) -> Html | None:
+    """One small table under the graph, a line for each kind of mark drawn; None if none is.
+
+    It is chainrule's own words and numbers only, so it may be HTML: no label
+    or module path of the user's goes in it.
+    """
+    lines = []
+    if color == "grad":
+        if scale > 0.0:
+            top = html.escape(format_number(scale, digits))
+            keys = [(f"-{top}", -scale), ("0", 0.0), (f"+{top}", scale)]
+            lines.append(
+                ["fill: grad"]
+                + [
+                    _swatch(text, grad_color(g, scale), ink="white" if g else "black")
+                    for text, g in keys
+                ]
+            )
+        else:  # before backward a scale from -0 to +0 says nothing
+            lines.append(["fill: grad (every grad is 0)"])
+    elif marks:
+        lines.append(
+            ["gradcheck"] + [_swatch(text, fill, line) for text, (fill, line) in _REPORT_KEYS]
         )
-        for ident, text, g in keys:
-            legend.node(
-                ident,
-                _record_text(text),
-                shape="box",
-                style="filled",
-                fillcolor=grad_color(g, scale),
-                fontsize="10",
-                fontcolor="white" if g else "black",
-            )
+    if edge_labels:
+        lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
+    if highlighted:
+        lines.append(
+            [
+                f'<FONT COLOR="{_HIGHLIGHT}"><B>orange</B></FONT>: '
+                "paths from the highlighted value to the root"
+            ]
+        )
+    if not lines:
+        return None
+    rows = "".join(
+        '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1"><TR>'
+        + "".join(cell if cell.startswith("<TD") else f"<TD>{cell}</TD>" for cell in line)
+        + "</TR></TABLE></TD></TR>"
+        for line in lines
+    )
+    return Html(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>')
 
 
-def _report_legend(graph: Drawing) -> None:
-    with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="gradcheck", fontsize="10", style="rounded")
-        for ident, text, (fill, line) in (
-            ("legend_passed", "input passed", _PASSED),
-            ("legend_failed", "input FAILED", _FAILED),
-            ("legend_unjudged", "not differentiable here", _UNJUDGED),
-        ):
-            legend.node(
-                ident,
-                text,
-                shape="box",
-                style="filled",
-                fillcolor=fill,
-                color=line,
-                fontsize="10",
-            )
+def _swatch(text: str, fill: str, line: str = "#999999", ink: str = "black") -> str:
+    """A table cell filled and edged like the nodes it explains."""
+    return (
+        f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="{line}"><FONT COLOR="{ink}"> {text} </FONT></TD>'
+    )
 
 
 def _draw_grouped(
@@ -518,16 +604,16 @@ def _draw_grouped(
         outer = ".".join(parts[:-2]) if len(parts) > 2 else ""
         clusters.setdefault(outer, []).append(key)
     for index, (outer, keys) in enumerate(clusters.items()):
-        target = graph
+        target: Statements = graph
         if outer:
-            context = graph.subgraph(name=f"cluster_{index}")
+            context = graph.subgraph(f"cluster_{index}")
             target = context.__enter__()
-            target.attr(label=outer, style="rounded", fontsize="10")
+            target.attr(label=outer, style="rounded")
         for key in keys:
             attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
             if key in lit:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-            label = f"{key}\\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
+            label = f"{key}\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
             target.node(box_id[key], label, **attrs)
         if outer:
             context.__exit__(None, None, None)

@@ -9,10 +9,16 @@ The order of preference:
 3. neither: RenderError, which names both ways to get one. The DOT text
    itself (`drawing.source`) never needs a renderer.
 
-`Drawing` is a `graphviz.Digraph` whose `.pipe()`, `.render()` and notebook
-display go through this choice, so users keep graphviz's whole API. The
-graphviz package itself only ever runs a program called `dot`, and would
-raise its bare ExecutableNotFound on a machine that has only graphviz-pure.
+The two lay graphs out a little differently. To get the same pictures on
+every machine, name one in the environment variable CHAINRULE_RENDERER
+(`graphviz-pure` or `dot`); notebooks/execute.py sets it to graphviz-pure, so
+the committed notebooks and the README pictures do not depend on whether the
+machine that ran them has a system Graphviz.
+
+`Drawing` is chainrule's own graph (DOT text built by autograd.dot) whose
+`.pipe()`, `.render()` and notebook display go through this choice. It uses
+nothing of the graphviz package: that package only ever runs a program called
+`dot`, and its renderer hooks are private.
 
 Renderers print warnings on stderr (for example about the width of non-ASCII
 labels). They are logged at debug level on the `autograd.render` logger
@@ -23,25 +29,47 @@ under every picture.
 from __future__ import annotations
 
 import base64
+import html
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import graphviz
-from graphviz.backend import dot_command, rendering
-
+from autograd.dot import Graph
 from autograd.errors import RenderError
+from autograd.files import write_atomic
 
-__all__ = ["Drawing", "find_renderer", "render_source", "render_many", "write_atomic"]
+__all__ = [
+    "COLUMN_PX",
+    "SMALLEST_TEXT_PX",
+    "RENDERER_VARIABLE",
+    "Drawing",
+    "find_renderer",
+    "fitted_svg",
+    "render_source",
+    "render_many",
+]
 
 log = logging.getLogger("autograd.render")
+
+RENDERER_VARIABLE = "CHAINRULE_RENDERER"
+"""The environment variable that names the one renderer to use: 'graphviz-pure' or 'dot'."""
+_RENDERERS = ("dot", "graphviz-pure")
+
+COLUMN_PX = 968
+"""The width of a notebook's output column (JupyterLab's default), in CSS pixels."""
+SMALLEST_TEXT_PX = 9
+"""A drawing shown in a notebook is never shrunk so far that its text gets smaller than this."""
+_PNG_DENSITY = 2
+"""Pixels per CSS pixel of a PNG for display: sharp on dense screens and when shrunk to fit."""
+_SHOWN = ("text/html", "image/png", "image/svg+xml")
+_SVG_STYLE = "max-width:100%;height:auto;background:#fff"
 
 _FIXES = (
     "install Graphviz with your system package manager (apt install graphviz, "
@@ -62,14 +90,25 @@ def _pure_candidates() -> Iterator[Path]:
 def find_renderer(prefer: str | None = None) -> str:
     """The path of the program that will render DOT: a system `dot`, else graphviz-pure.
 
-    `prefer` ('dot' or 'graphviz-pure') asks for one of them only.
+    `prefer` ('dot' or 'graphviz-pure') asks for one of them only; without it
+    the environment variable CHAINRULE_RENDERER, when set, does.
     Raises RenderError naming both fixes when none is found.
     """
-    if prefer not in (None, "dot", "graphviz-pure"):
+    if prefer not in (None, *_RENDERERS):
         raise ValueError(
             f"find_renderer(prefer={prefer!r}): the renderers are 'dot' and 'graphviz-pure'; "
             "pass one of them, or None for the first one available"
         )
+    asked = ""
+    if prefer is None and os.environ.get(RENDERER_VARIABLE):
+        prefer = os.environ[RENDERER_VARIABLE]
+        asked = f" (asked for by {RENDERER_VARIABLE}={prefer})"
+        if prefer not in _RENDERERS:
+            raise RenderError(
+                f"{RENDERER_VARIABLE}={prefer!r} names no renderer, so no picture can be "
+                "drawn; set it to 'graphviz-pure' or 'dot', or unset it to take the first "
+                "one installed"
+            )
     if prefer in (None, "dot"):
         dot = shutil.which("dot")
         if dot:
@@ -78,7 +117,7 @@ def find_renderer(prefer: str | None = None) -> str:
         for candidate in _pure_candidates():
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)
-    wanted = "a Graphviz renderer" if prefer is None else f"the {prefer} renderer"
+    wanted = "a Graphviz renderer" if prefer is None else f"the {prefer} renderer{asked}"
     raise RenderError(
         f"no program to turn the graph into a picture: {wanted} was not found "
         "(looked for `dot` on PATH and `graphviz-pure` next to Python and on PATH). "
@@ -109,21 +148,39 @@ def _run(cmd: list[Any], data: bytes, *, cwd: str | None = None) -> bytes:
             f"on this graph: {stderr[:500] or 'no message'}. The DOT text (.source) "
             "shows what was sent; a graph from autograd.draw that fails is a bug to report"
         )
+    if not proc.stdout:
+        # dot 2.43 does this, exiting 0, for a quoted string past 16,384 bytes: a picture
+        # file of 0 bytes would look written and show nothing.
+        raise RenderError(
+            f"the renderer {Path(executable).name} wrote nothing for this graph (exit code 0"
+            f"{', and: ' + stderr[:500] if stderr else ', no message'}), so there is no "
+            "picture to show or save. The DOT text (.source) shows what was sent; a graph "
+            "from autograd.draw that does this is a bug to report"
+        )
     if stderr:
         log.debug("%s: %s", Path(executable).name, stderr)
     return proc.stdout
 
 
 def render_source(
-    source: str, format: str = "svg", *, engine: str = "dot", renderer: str | None = None
+    source: str,
+    format: str = "svg",
+    *,
+    engine: str = "dot",
+    renderer: str | None = None,
+    dpi: int | None = None,
 ) -> bytes:
     """DOT text rendered to `format` ('svg', 'png', ...) by find_renderer(renderer).
+
+    `dpi` sets the pixels per inch of a PNG (the renderers' own default is 96).
 
     >>> svg = render_source("digraph { a -> b }")        # doctest: +SKIP
     >>> svg[:5]                                          # doctest: +SKIP
     b'<?xml'
     """
     cmd = [find_renderer(renderer), f"-K{engine}", f"-T{format}"]
+    if dpi is not None:
+        cmd.append(f"-Gdpi={dpi}")
     return _run(cmd, source.encode("utf-8"))
 
 
@@ -175,140 +232,156 @@ def _split_pngs(data: bytes) -> list[bytes]:
     return pictures
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write data to path through a temporary file, so no half-written file is ever seen."""
-    target = Path(path)
-    try:
-        mode = target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+def fitted_svg(svg: str) -> str:
+    """An SVG that keeps its size where there is room and shrinks to fit where there is not.
+
+    The root <svg> keeps its width and height (its size when there is room)
+    and its viewBox, and gets `max-width:100%; height:auto` (so a narrower
+    column scales it down, text and all) and an opaque white background (so
+    a dark theme does not show black lines on black).
+    """
+    root = re.search(r"<svg\b[^>]*>", svg)
+    if root is None:
+        return svg
+    tag = re.sub(r'\sstyle="[^"]*"', "", root.group())
+    if "viewBox=" not in tag:
+        width = re.search(r'\swidth="([0-9.]+)pt"', tag)
+        height = re.search(r'\sheight="([0-9.]+)pt"', tag)
+        if width and height:
+            tag = tag[:4] + f' viewBox="0 0 {width.group(1)} {height.group(1)}"' + tag[4:]
+    tag = tag[:4] + f' style="{_SVG_STYLE}"' + tag[4:]
+    return svg[: root.start()] + tag + svg[root.end() :]
 
 
-def _command(
-    engine: str,
-    format: str,
-    renderer: str | None,
-    formatter: str | None,
-    neato_no_op: Any,
-    prefer: str | None,
-) -> list[Any]:
-    cmd = dot_command.command(
-        engine, format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
-    )
-    cmd[0] = find_renderer(prefer)
-    return cmd
+def _css_size(png: bytes) -> tuple[int, int]:
+    """The size in CSS pixels of a PNG drawn at _PNG_DENSITY pixels per CSS pixel."""
+    width = int.from_bytes(png[16:20], "big")  # IHDR: right after the signature and its header
+    height = int.from_bytes(png[20:24], "big")
+    return math.ceil(width / _PNG_DENSITY), math.ceil(height / _PNG_DENSITY)
 
 
-class Drawing(graphviz.Digraph):
-    """A graphviz.Digraph that renders with a system `dot` or, failing that, graphviz-pure.
+def _smallest_font_pt(source: str) -> float:
+    """The smallest font size a DOT text asks for, in points (Graphviz's default is 14)."""
+    sizes = [float(size) for size in re.findall(r'\bfontsize="?([0-9.]+)', source)]
+    return min(sizes, default=14.0)
 
-    Everything of graphviz.Digraph works (`.source`, `.pipe()`, `.render()`,
-    `.save()`); only the program that does the rendering is chosen by
-    chainrule. In a notebook it shows as SVG, with a PNG copy in the same
-    output so that viewers which refuse SVG from an untrusted notebook still
-    show the picture.
+
+class Drawing(Graph):
+    """A graph as DOT text (`.source`) that renders with a system `dot` or, failing that,
+    graphviz-pure.
+
+    `.pipe('svg')` gives the picture, `.render('graph', format='svg')` writes
+    it, `.save('graph.dot')` writes the DOT text. In a notebook it shows as
+    SVG, with a PNG copy in the same output so that viewers which refuse SVG
+    from an untrusted notebook still show the picture.
     """
 
     program: str | None = None
     """'dot' or 'graphviz-pure' to insist on one; None takes the first available."""
+    hint_when_wide: str = ""
+    """What to do about a drawing too wide for a notebook column; said under it."""
 
-    @property
-    def _pipe_lines(self) -> Any:
-        prefer = self.program
+    def pipe(self, format: str = "svg", encoding: str | None = None) -> Any:
+        """The picture in `format` ('svg', 'png', ...): bytes, or str when `encoding` is given."""
+        data = render_source(self.source, format, renderer=self.program)
+        return data if encoding is None else data.decode(encoding)
 
-        def pipe_lines(
-            engine: str,
-            format: str,
-            input_lines: Iterable[str],
-            *,
-            input_encoding: str,
-            renderer: str | None = None,
-            formatter: str | None = None,
-            neato_no_op: Any = None,
-            quiet: bool = False,
-        ) -> bytes:
-            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
-            return _run(cmd, "".join(input_lines).encode(input_encoding))
+    def save(self, filename: str | os.PathLike[str], *, directory: str | None = None) -> str:
+        """Write the DOT text to `filename` (in `directory`, if given); return its path."""
+        path = Path(directory or "", filename)
+        write_atomic(path, self.source.encode("utf-8"))
+        return os.fspath(path)
 
-        return pipe_lines
+    def render(
+        self,
+        filename: str | os.PathLike[str] = "graph",
+        *,
+        format: str = "svg",
+        directory: str | None = None,
+        cleanup: bool = False,
+    ) -> str:
+        """Write the picture to `filename.format` and the DOT text to `filename`; return
+        the picture's path.
 
-    @property
-    def _pipe_lines_string(self) -> Any:
-        pipe_lines = self._pipe_lines
-
-        def pipe_lines_string(
-            engine: str, format: str, input_lines: Iterable[str], *, encoding: str, **kwargs: Any
-        ) -> str:
-            raw = pipe_lines(engine, format, input_lines, input_encoding=encoding, **kwargs)
-            return raw.decode(encoding)
-
-        return pipe_lines_string
-
-    @property
-    def _render(self) -> Any:
-        prefer = self.program
-
-        def render(
-            engine: str,
-            format: str | None = None,
-            filepath: Any = None,
-            renderer: str | None = None,
-            formatter: str | None = None,
-            neato_no_op: Any = None,
-            quiet: bool = False,
-            *,
-            outfile: Any = None,
-            raise_if_result_exists: bool = False,
-            overwrite_filepath: bool = False,
-        ) -> str:
-            filepath = Path(filepath)
-            if outfile is not None:
-                outfile = Path(outfile)
-                format = rendering.get_format(outfile, format=format)
-            else:
-                outfile = rendering.get_outfile(
-                    filepath, format=format, renderer=renderer, formatter=formatter
-                )
-            if raise_if_result_exists and outfile.exists():
-                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-            cmd = _command(engine, format, renderer, formatter, neato_no_op, prefer)
-            data = _run(cmd, filepath.read_bytes(), cwd=str(filepath.parent) or None)
-            write_atomic(outfile, data)
-            return os.fspath(outfile)
-
-        return render
+        As graphviz does, the DOT text is kept beside the picture unless `cleanup`,
+        and missing folders are made. Nothing is written when rendering fails.
+        """
+        data = self.pipe(format)
+        source = Path(directory or "", filename)
+        picture = source.with_name(f"{source.name}.{format}")
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(picture, data)
+        if not cleanup:
+            self.save(source)
+        return os.fspath(picture)
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
-    ) -> dict[str, Any]:
-        wanted = set(include) if include is not None else {"image/svg+xml", "image/png"}
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The notebook display: HTML holding a sharp PNG that fits the column, the PNG, the SVG.
+
+        The HTML shows in every viewer, trusted or not (a sanitiser keeps an
+        inline PNG; it may strip an SVG); the PNG alone is the picture of
+        viewers without HTML, at its size in CSS pixels (metadata 'width').
+        """
+        wanted = set(include) if include is not None else set(_SHOWN)
         wanted -= set(exclude or ())
         bundle: dict[str, Any] = {}
+        metadata: dict[str, Any] = {}
         try:
+            if wanted & {"text/html", "image/png"}:
+                png = self._display_png()
+                width, height = _css_size(png)
+                if "text/html" in wanted:
+                    bundle["text/html"] = self._html(png)
+                if "image/png" in wanted:
+                    bundle["image/png"] = png
+                    metadata["image/png"] = {"width": width, "height": height}
             if "image/svg+xml" in wanted:
-                bundle["image/svg+xml"] = self.pipe(format="svg", encoding="utf-8")
-            if "image/png" in wanted:
-                bundle["image/png"] = self.pipe(format="png")
+                bundle["image/svg+xml"] = fitted_svg(self.pipe(format="svg", encoding="utf-8"))
             if "image/jpeg" in wanted:
                 bundle["image/jpeg"] = self.pipe(format="jpeg")
         except RenderError as error:
             # A notebook cell that shows a drawing should not end in a traceback.
-            return {"text/plain": f"{self!r} cannot be shown as a picture: {error}"}
-        return bundle
+            return {"text/plain": f"{self!r} cannot be shown as a picture: {error}"}, {}
+        return bundle, metadata
+
+    def _repr_html_(self) -> str:
+        """The picture as HTML that fits the width of its column (see _html)."""
+        try:
+            return self._html(self._display_png())
+        except RenderError as error:
+            return f"<pre>{html.escape(f'{self!r} cannot be shown as a picture: {error}')}</pre>"
+
+    def _display_png(self) -> bytes:
+        return render_source(self.source, "png", renderer=self.program, dpi=96 * _PNG_DENSITY)
+
+    def _html(self, png: bytes) -> str:
+        """A <div> that scrolls sideways around an <img> of `png` that shrinks to fit.
+
+        It shrinks no further than keeps its smallest text SMALLEST_TEXT_PX
+        high; a drawing wider than that in a COLUMN_PX column scrolls, and
+        says so with `hint_when_wide`.
+        """
+        width, height = _css_size(png)
+        text_px = _smallest_font_pt(self.source) * 96 / 72
+        narrowest = min(width, math.ceil(width * SMALLEST_TEXT_PX / text_px))
+        note = ""
+        if narrowest > COLUMN_PX:
+            note = (
+                f'<p style="margin:.2em 0;font-size:90%">This graph is {width} px wide: '
+                f"shrunk to a {COLUMN_PX} px column its text would be smaller than "
+                f"{SMALLEST_TEXT_PX} px, so it scrolls sideways. "
+                f"{html.escape(self.hint_when_wide)}</p>"
+            )
+        encoded = base64.b64encode(png).decode("ascii")
+        alt = html.escape(f"the computation graph of {self.name}" if self.name else "a graph")
+        return (
+            '<div class="chainrule-drawing" style="overflow-x:auto;max-width:100%">'
+            f'<img alt="{alt}" width="{width}" height="{height}" '
+            f'style="max-width:100%;height:auto;min-width:{narrowest}px;background:#fff" '
+            f'src="data:image/png;base64,{encoded}"/>{note}</div>'
+        )
 
     def __repr__(self) -> str:
         # object's default repr holds a memory address, which would change a

@@ -29,8 +29,9 @@ from autograd.backward import topological_order
 from autograd.draw import _check_options, _draw
 from autograd.errors import RenderError
 from autograd.explain import Explanation, Step, explain
+from autograd.files import write_atomic
 from autograd.naming import format_number
-from autograd.render import Drawing, render_many, write_atomic
+from autograd.render import Drawing, render_many
 from autograd.value import Value
 
 __all__ = ["backward_steps", "BackwardSteps", "Frame"]
@@ -205,7 +206,7 @@ show(1);}})();"""
 
 
 def backward_steps(
-    root: Value, *, rankdir: str = "LR", max_nodes: int = 100, digits: int = 4
+    root: Value, *, rankdir: str | None = None, max_nodes: int = 100, digits: int = 4
 ) -> BackwardSteps:
     """The backward pass of root as frames: the graph after each chain-rule step.
 

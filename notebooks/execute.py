@@ -11,6 +11,10 @@ volatile parts are stripped, so that executing twice gives the same file:
 - cell metadata keeps only `tags`; nbclient records no timestamps;
 - cell ids become the notebook's stem and the cell's position.
 
+Every graph is drawn by one renderer, graphviz-pure from the `render` extra
+(CHAINRULE_RENDERER is set for the kernel), so the committed pictures are the
+same whether or not the machine that ran them has a system Graphviz `dot`.
+
 The first PNG output of the cell tagged `picture` is saved as
 `notebooks/images/<notebook stem>.png`, the README's picture for it.
 Files are written to a temporary file and renamed, so an interrupted run never
@@ -23,7 +27,6 @@ import argparse
 import base64
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,9 +34,12 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
+from autograd.files import write_atomic
+
 __all__ = [
     "NOTEBOOKS",
     "ROOT",
+    "RENDERER",
     "execute",
     "clean",
     "key_outputs",
@@ -46,6 +52,9 @@ NOTEBOOKS = Path(__file__).resolve().parent
 """The folder holding the notebooks."""
 ROOT = NOTEBOOKS.parent
 """The checkout whose autograd and nn the notebooks import."""
+RENDERER = "graphviz-pure"
+"""The renderer of every committed picture: dot lays graphs out differently, and not every
+machine has it; the render extra installs this one everywhere."""
 CELL_TIMEOUT = 120
 """Seconds one cell may take before execution stops with an error."""
 KEY_TAG = "key"
@@ -65,8 +74,9 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> Any:
     and a TimeoutError when one cell runs longer than `timeout` seconds.
     """
     nb = nbformat.read(path, as_version=4)
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), previous) if p)
+    previous = {name: os.environ.get(name) for name in ("PYTHONPATH", "CHAINRULE_RENDERER")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), previous["PYTHONPATH"]) if p)
+    os.environ["CHAINRULE_RENDERER"] = RENDERER
     try:
         client = NotebookClient(
             nb,
@@ -77,10 +87,11 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> Any:
         )
         client.execute()
     finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
     return clean(nb, path.stem)
 
 
@@ -153,20 +164,17 @@ def picture(nb: Any) -> bytes | None:
     return None
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _missing_renderer() -> str | None:
+    """Why RENDERER cannot run here, or None: without it every graph output would be text."""
+    sys.path.insert(0, str(ROOT))
+    from autograd.errors import RenderError
+    from autograd.render import find_renderer
+
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        find_renderer(RENDERER)
+    except RenderError as error:
+        return str(error)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         if not paths:
             print(f"no notebook in {NOTEBOOKS} starts with {' or '.join(args.names)}")
             return 2
+    missing = _missing_renderer()
+    if missing:
+        print(f"cannot execute the notebooks: {missing}", file=sys.stderr)
+        return 2
     failed = 0
     for path in paths:
         start = time.perf_counter()

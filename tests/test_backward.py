@@ -328,3 +328,18 @@ def test_random_expressions_never_give_a_silent_nan_or_inf(values, data):
     for node in topological_order(nodes[-1]):
         assert math.isfinite(node.data), node
         assert math.isfinite(node.grad), node
+
+
+def test_a_third_derivative_after_create_graph_passes_is_not_refused():
+    # Leaves keep Value gradients from earlier create_graph passes; the finite check
+    # judges only float gradients (notebook 08's third derivative of x**3).
+    x = Value(2.0, label="x")
+    y = x**3
+    y.backward(create_graph=True)
+    first = x.grad
+    x.grad = 0.0
+    first.backward(create_graph=True)
+    second = x.grad
+    x.grad = 0.0
+    second.backward()
+    assert (first.data, second.data, x.grad) == (12.0, 12.0, 6.0)

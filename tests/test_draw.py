@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
-import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value, draw, topological_order
 from autograd.draw import grad_color
+from autograd.naming import node_names
 from autograd.recording import module_scope
 from autograd.render import Drawing
 from tests._golden import assert_golden
@@ -64,10 +67,11 @@ def edge_lines(source: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_returns_a_graphviz_digraph():
+def test_returns_a_drawing():
     *_, L = single_neuron()
     d = draw(L)
-    assert isinstance(d, graphviz.Digraph) and isinstance(d, Drawing)
+    assert isinstance(d, Drawing) and d.name == "L" and repr(d) == "<Drawing of L>"
+    assert d.source.startswith("// chainrule graph of L\ndigraph L {\n")
 
 
 def test_golden_single_neuron():
@@ -136,29 +140,63 @@ def test_highlight_of_a_node_outside_the_graph_is_refused():
         draw(o, highlight=stranger)
 
 
+def legend_of(source: str) -> str:
+    """The HTML-like table of the graph's legend (its label, the last statement)."""
+    lines = source.splitlines()
+    assert lines[-1] == "}" and lines[-2].startswith("\tlabel=<<TABLE ")
+    assert lines[-2].endswith(">> labeljust=l labelloc=b")
+    return lines[-2][len("\tlabel=<") : -len("> labeljust=l labelloc=b")]
+
+
+def legend_lines(source: str) -> list[str]:
+    """The legend's lines as plain text: its cells' words, joined by spaces."""
+    text = re.sub(r"<[^>]*>", " ", legend_of(source).replace("</TR></TABLE></TD></TR>", "\n"))
+    return [" ".join(line.split()) for line in text.strip().splitlines()]
+
+
 def test_color_grad_shades_by_sign_and_magnitude_with_legend():
     o, v = lecture_neuron()
     source = draw(o, color="grad").source
     nodes = node_lines(source)
     assert f'fillcolor="{grad_color(-1.5, 1.5)}"' in nodes["v0"]  # x1: the largest |grad|
     assert 'fillcolor="#ffffff"' in nodes["v3"]  # w2: grad 0
-    assert "cluster_legend" in source and "grad -1.5" in source and "grad +1.5" in source
+    assert legend_lines(source) == ["fill: grad -1.5 0 +1.5"]
+    for colour in (grad_color(-1.5, 1.5), "#ffffff", grad_color(1.5, 1.5)):
+        assert f'<TD BGCOLOR="{colour}" BORDER="1"' in legend_of(source)
 
 
 def test_color_grad_before_backward_has_a_legend_that_says_every_grad_is_0():
     x = Value(2.0, label="x")
     y = x * x
     y.label = "y"
-    source = draw(y, color="grad").source
-    legend = source[source.index("subgraph cluster_legend") :]
-    assert legend == (
-        "subgraph cluster_legend {\n"
-        '\t\tfontsize=10 label="gradient colour" style=rounded\n'
-        '\t\tlegend_zero [label="every grad is 0" fillcolor="#ffffff" fontcolor=black '
-        "fontsize=10 shape=box style=filled]\n"
-        "\t}\n"
-        "}\n"
-    )
+    assert legend_lines(draw(y, color="grad").source) == ["fill: grad (every grad is 0)"]
+
+
+def test_one_legend_line_for_each_kind_of_mark_drawn():
+    o, v = lecture_neuron()
+    report = SimpleNamespace(rows=[SimpleNamespace(name="x1", passed=True)])
+    assert "label=<" not in draw(o).source  # nothing marked, nothing to explain
+    assert "cluster" not in draw(o, color="grad", edge_labels=True, highlight=v["w1"]).source
+    assert legend_lines(draw(o, color="grad", edge_labels=True, highlight=v["w1"]).source) == [
+        "fill: grad -1.5 0 +1.5",
+        "numbers on edges: local derivatives d(out)/d(in)",
+        "orange : paths from the highlighted value to the root",
+    ]
+    assert legend_lines(draw(o, color=report).source) == [
+        "gradcheck input passed input FAILED no derivative"
+    ]
+
+
+def test_the_legend_holds_no_text_of_the_user():
+    """It is the one HTML label of a drawing, so it names no label, even a highlighted one."""
+    x = Value(2.0, label="<b>x</b> & co")
+    y = (x * 3.0).tanh()
+    y.label = "<i>y</i>"
+    y.backward()
+    source = draw(y, color="grad", edge_labels=True, highlight=x).source
+    legend = legend_of(source)
+    assert "x</b>" not in legend and "<i>" not in legend and "&" not in legend
+    assert '"{ <b>x</b> & co |' not in source and '"{ \\<b\\>x\\</b\\> & co |' in source
 
 
 def test_grad_color_is_monotone_in_magnitude():
@@ -376,3 +414,347 @@ def test_a_report_naming_no_node_of_the_graph_is_refused():
     message = str(error.value)
     assert "(x0, x1) match no node" in message and "x, y" in message
     assert "label='x0'" in message
+
+
+# Hostile text: every user string reaches DOT as one quoted plain string (issue #13).
+
+HOSTILE = [
+    '<a> { evil [URL="javascript:alert(1)"] } digraph <b>',
+    '"; v0 [URL="javascript:alert(1)"]; "',
+    "<<b>bold</b>>",
+    "back\\slash \\\\ and \\",
+    'ends in a quote "',
+    "\\n \\l \\N \\G",  # escString sequences, to be drawn as written
+    "two\nlines\r\nand\rcarriage",
+    "} digraph x { a -> b",
+    "/* comment */ // line\n# hash",
+    "x₁ ŷ 日本 🙂",
+    "a--b-->",
+    "nul\x00 bell\x07 del\x7f",
+    "",
+]
+
+_DOT_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>//[^\n]*)
+    |(?P<atom>"(?:\\.|[^"\\])*"|[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*
+       |-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?))
+    |(?P<punct>->|[{}\[\]=;,])""",
+    re.X | re.S,
+)
+
+
+def dot_tokens(source: str) -> list[tuple[str, str]]:
+    """(kind, text) of every DOT token; an HTML string or anything unexpected fails."""
+    tokens, position = [], 0
+    while position < len(source):
+        m = _DOT_TOKEN.match(source, position)
+        assert m, f"not a DOT token at {position}: {source[position : position + 40]!r}"
+        if m.lastgroup not in ("space", "comment"):
+            tokens.append((m.lastgroup, m.group()))
+        position = m.end()
+    return tokens
+
+
+def _unescape(content: str, fields: bool) -> list[str]:
+    """A DOT string's inside as a renderer reads it: record fields split at unescaped '|'."""
+    parts, text, i = [], "", 0
+    while i < len(content):
+        c = content[i]
+        if c == "\\" and i + 1 < len(content):
+            nxt = content[i + 1]
+            text += "\n" if nxt == "n" else nxt
+            i += 2
+            continue
+        if fields and c == "|":
+            parts.append(text)
+            text = ""
+        else:
+            text += c
+        i += 1
+    return parts + [text]
+
+
+def plain_text(atom: str) -> str:
+    return _unescape(atom[1:-1], fields=False)[0] if atom.startswith('"') else atom
+
+
+def record_fields(atom: str) -> list[str]:
+    inside = atom[1:-1]
+    assert inside.startswith("{ ") and inside.endswith(" }"), atom
+    return [f.strip(" ") for f in _unescape(inside[2:-2], fields=True)]
+
+
+def shown(text: str) -> str:
+    """What a drawing may show of text: 1,000 characters at most, line breaks as \\n,
+    characters that no SVG can hold as U+FFFD."""
+    if len(text) > 1000:
+        text = text[:999] + "…"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        "\ufffd"
+        if (ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F or c in "\ufffe\uffff"
+        else c
+        for c in text
+    )
+
+
+def hostile_graph(text: str) -> tuple[Value, dict[Value, str]]:
+    """leaf and root labelled text, and a module named text.n.0 in between."""
+    x = Value(2.0, label=text)
+    with module_scope(f"{text}.n.0"):
+        h = x * 2.0
+    y = h + 1.0
+    y.label = text
+    y.backward()
+    return y, node_names(topological_order(y))
+
+
+def statements(source: str) -> dict[str, str]:
+    """The label atom of each node statement, by node id."""
+    tokens = dot_tokens(source)
+    labels = {}
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "atom" and tokens[i + 1 : i + 4] and tokens[i + 1][1] == "[":
+            if tokens[i + 2][1] == "label" and tokens[i + 3][1] == "=":
+                labels[value] = tokens[i + 4][1]
+    return labels
+
+
+def check_dot_says_exactly(text: str) -> None:
+    """The DOT has the structure of a harmless label's, and each label reads back as given."""
+    y, names = hostile_graph(text)
+    plain, _ = hostile_graph("plain text" if text else "")  # "" has no outer module
+    for options in ({}, {"group": "module"}):
+        source = draw(y, **options).source
+        skeleton = [(k, v if k == "punct" else "") for k, v in dot_tokens(source)]
+        assert skeleton == [
+            (k, v if k == "punct" else "") for k, v in dot_tokens(draw(plain, **options).source)
+        ]
+        tokens = dot_tokens(source)
+        assert tokens[0] == ("atom", "digraph")
+        assert plain_text(tokens[1][1]) == shown(names[y])
+        labels = statements(source)
+        for node, name in names.items():
+            ident = f"v{sorted(names, key=lambda n: n.creation_index).index(node)}"
+            if ident in labels and not node.is_constant:
+                assert record_fields(labels[ident])[0] == shown(name).strip(" ")
+        if options:
+            box = next(a for i, a in labels.items() if i.startswith("g"))
+            assert plain_text(box).startswith(shown(f"{text}.n.0\n")[:999])
+            if text:  # the cluster of the outer module "text": its label attribute
+                start = tokens.index(("atom", "subgraph"))
+                at = tokens.index(("atom", "label"), start)
+                assert tokens[at + 1] == ("punct", "=") and at < tokens.index(("punct", "}"), start)
+                assert plain_text(tokens[at + 2][1]) == shown(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_labels_and_scopes_are_only_ever_label_text(text):
+    check_dot_says_exactly(text)
+
+
+@given(text=st.text())
+def test_any_label_is_only_ever_label_text(text):
+    check_dot_says_exactly(text)
+
+
+def _renderers() -> list[str]:
+    from autograd import RenderError
+    from autograd.render import find_renderer
+
+    found = []
+    for program in ("dot", "graphviz-pure"):
+        try:
+            find_renderer(program)
+        except RenderError:
+            continue
+        found.append(program)
+    return found
+
+
+RENDERERS = _renderers()
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def check_renderer_reads_label_text(text: str, program: str) -> None:
+    """The renderer's own parser finds the label text where it belongs, and the SVG has no
+    link and no attribute holding a javascript: URL."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from autograd.render import render_source
+
+    y, names = hostile_graph(text)
+    for options in ({}, {"group": "module"}):
+        d = draw(y, **options)
+        parsed = json.loads(render_source(d.source, "json", renderer=program))
+        assert plain_text(f'"{parsed["name"]}"') == shown(names[y])
+        objects = {o["name"]: o for o in parsed.get("objects", [])}
+        if not options:
+            leaf = next(node for node in names if node.is_leaf and node.label == text)
+            ident = f"v{sorted(names, key=lambda n: n.creation_index).index(leaf)}"
+            assert record_fields(f'"{objects[ident]["label"]}"')[0] == shown(names[leaf]).strip()
+        elif text:
+            (cluster,) = [o for n, o in objects.items() if n.startswith("cluster")]
+            assert plain_text(f'"{cluster["label"]}"') == shown(text)
+        d.program = program
+        svg = ET.fromstring(d.pipe("svg"))  # well-formed XML, whatever the text
+        for element in svg.iter():
+            for name, value in element.attrib.items():
+                assert not name.endswith("href"), f"a link in the picture: {value!r}"
+                assert "javascript:" not in value.lower(), (name, value)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@pytest.mark.parametrize("text", HOSTILE)
+def test_renderers_read_hostile_text_as_label_text(text):
+    for program in RENDERERS:
+        check_renderer_reads_label_text(text, program)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@settings(max_examples=40)
+@given(text=st.text())
+def test_renderers_read_any_text_as_label_text(text):
+    for program in RENDERERS:
+        check_renderer_reads_label_text(text, program)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_the_legend_is_one_line_below_the_graph_in_the_same_order_everywhere(rankdir):
+    """negative, zero, positive, left to right, under the graph: dot and graphviz-pure agree."""
+    import json
+
+    from autograd.render import render_source
+
+    o, _ = lecture_neuron()
+    source = draw(o, color="grad", edge_labels=True, rankdir=rankdir).source
+    for program in RENDERERS:
+        parsed = json.loads(render_source(source, "json", renderer=program))
+        texts = {op["text"].strip(): op["pt"] for op in parsed["_ldraw_"] if op["op"] == "T"}
+        assert list(texts)[:4] == ["fill: grad", "-1.5", "0", "+1.5"], program
+        xs = [texts[t][0] for t in ("fill: grad", "-1.5", "0", "+1.5")]
+        assert xs == sorted(xs) and len({texts[t][1] for t in ("-1.5", "0", "+1.5")}) == 1
+        lowest_node = min(
+            float(ob["pos"].split(",")[1]) - float(ob["height"]) * 36
+            for ob in parsed["objects"]
+            if "pos" in ob
+        )
+        assert all(y < lowest_node for _, y in texts.values()), program  # below the graph
+
+
+def test_a_number_from_the_code_is_drawn_as_that_number_beside_its_operand():
+    """explain writes n2 = y_pred - 4: the drawing shows the 4.0, not a record n1."""
+    from autograd import explain
+
+    *_, L = single_neuron()
+    source = draw(L).source
+    nodes = node_lines(source)
+    assert nodes["v3"].startswith('label=4.0 color="#999999"') and "shape=box" in nodes["v3"]
+    assert 'tooltip="a number from the code"' in nodes["v3"]
+    assert "n1" not in source and "n2 = y_pred - 4" in str(explain(L))
+    assert "\tsubgraph beside_v3 {\n\t\trank=same\n\t\tv2\n\t\tv3\n\t}\n" in source
+    x = Value(3.0, label="x")
+    z = 2.0 - x * -1.5
+    z.label = "z"
+    labels = [a.split(" ")[0] for a in node_lines(draw(z).source).values()]
+    assert "label=2.0" in labels and "label=-1.5" in labels
+
+
+def _font_file(family: str) -> str | None:
+    """The font file fontconfig (and so rsvg-convert) draws `family` with, if it can say."""
+    if shutil.which("fc-match") is None:
+        return None
+    found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+    return found.stdout.strip() or None
+
+
+def _overflowing_texts(svg: bytes, font_file: str) -> list[str]:
+    """The texts of a Graphviz SVG wider than their record field or ellipse in that font."""
+    import xml.etree.ElementTree as ET
+
+    from PIL import ImageFont
+
+    def points(text: str) -> list[tuple[float, float]]:
+        return [tuple(float(c) for c in p.split(",")) for p in text.split()]
+
+    wide = []
+    for group in ET.fromstring(svg).iter(f"{SVG_NS}g"):
+        if group.get("class") != "node":
+            continue
+        walls: list[tuple[float, float, float]] = []  # x, lowest y, highest y
+        for shape in list(group.iter(f"{SVG_NS}polygon")) + list(group.iter(f"{SVG_NS}polyline")):
+            corners = points(shape.get("points"))
+            for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+                if abs(x0 - x1) < 0.01:
+                    walls.append((x0, min(y0, y1), max(y0, y1)))
+        for ellipse in group.iter(f"{SVG_NS}ellipse"):
+            cx, cy = float(ellipse.get("cx")), float(ellipse.get("cy"))
+            rx, ry = float(ellipse.get("rx")), float(ellipse.get("ry"))
+            walls += [(cx - rx, cy - ry, cy + ry), (cx + rx, cy - ry, cy + ry)]
+        for text in group.iter(f"{SVG_NS}text"):
+            x, y, size = (float(text.get(k)) for k in ("x", "y", "font-size"))
+            middle = y - 0.35 * size
+            beside = [w for w, low, high in walls if low <= middle <= high]
+            left = max((w for w in beside if w <= x), default=float("-inf"))
+            right = min((w for w in beside if w >= x), default=float("inf"))
+            width = ImageFont.truetype(font_file, size=size).getlength(text.text or "")
+            if x - width / 2 < left or x + width / 2 > right:
+                wide.append(f"{text.text!r}: {width:.1f} wide between {left:.1f} and {right:.1f}")
+    return wide
+
+
+@pytest.mark.skipif("graphviz-pure" not in RENDERERS, reason="graphviz-pure (render extra) missing")
+def test_text_stays_inside_its_box_in_the_font_rsvg_convert_finds():
+    """graphviz-pure sizes boxes by Helvetica's widths; where fontconfig only has a wider
+    face for Helvetica (DejaVu Sans on a bare Linux), the text must still fit its box."""
+    pytest.importorskip("PIL")
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    o, v = lecture_neuron()
+    labelled = Value(1.0, label="layers.0.neurons.1.w.0") * Value(-0.123456, label="x")
+    labelled.label = "a_longer_label_name"
+    labelled.backward()
+    for drawing in (
+        draw(o, edge_labels=True, color="grad"),
+        draw(loss, edge_labels=True),
+        draw(labelled, digits=6),
+        draw(two_neuron_model(), group="module"),
+    ):
+        drawing.program = "graphviz-pure"
+        svg = drawing.pipe("svg")
+        families = set(re.findall(r'font-family="([^",]+)', svg.decode()))
+        assert families == {"Helvetica"}
+        font_file = _font_file("Helvetica")
+        if font_file is None:
+            pytest.skip("no fontconfig to say which font draws Helvetica")
+        assert _overflowing_texts(svg, font_file) == [], font_file
+        if shutil.which("rsvg-convert"):
+            png = subprocess.run(["rsvg-convert"], input=svg, capture_output=True, check=True)
+            assert png.stdout[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def chain(depth: int) -> Value:
+    """A graph `depth` values deep: x, then depth - 1 operations in a row."""
+    y = Value(0.5, label="x")
+    for _ in range(depth - 1):
+        y = y.tanh()
+    y.label = "y"
+    return y
+
+
+def test_deep_graphs_are_drawn_top_to_bottom_to_fit_a_column():
+    def direction(source: str) -> str:
+        return re.search(r"rankdir=(\w+)", source).group(1)
+
+    assert direction(draw(chain(5)).source) == "LR"
+    assert direction(draw(chain(6)).source) == "TB"
+    assert direction(draw(chain(6), rankdir="LR").source) == "LR"
+    assert direction(draw(lecture_neuron()[0]).source) == "LR"  # 5 deep: the lecture's picture
+    assert direction(draw(two_neuron_model(), group="module").source) == "LR"
+    with pytest.raises(ValueError, match="or None to let draw choose"):
+        draw(chain(2), rankdir="up")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 
@@ -189,3 +190,21 @@ def test_write_atomic_replaces_whole_file_readably(tmp_path: Path):
     assert target.read_text() == "new"
     assert target.stat().st_mode & 0o044, "written files must be readable by others"
     assert [p.name for p in tmp_path.iterdir()] == ["n.ipynb"]
+
+
+def test_execute_draws_every_picture_with_one_renderer(tmp_path: Path, monkeypatch):
+    """Committed pictures must not depend on whether the machine has a system dot."""
+    monkeypatch.setenv("CHAINRULE_RENDERER", "dot")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import os; print(os.environ['CHAINRULE_RENDERER'])"),
+        nbformat.v4.new_code_cell(
+            "from autograd.render import find_renderer; print(find_renderer().split('/')[-1])"
+        ),
+    ]
+    path = tmp_path / "renderer.ipynb"
+    nbformat.write(nb, path)
+    ran = execute_module.execute(path, timeout=CELL_TIMEOUT)
+    assert [c.outputs[0].text for c in ran.cells] == ["graphviz-pure\n", "graphviz-pure\n"]
+    assert execute_module.RENDERER == "graphviz-pure"
+    assert os.environ["CHAINRULE_RENDERER"] == "dot"  # the caller's setting is back
