@@ -41,6 +41,7 @@ EXPECTED = [
     "06_vanishing_and_exploding_gradients",
     "07_optimizers",
     "08_beyond_the_first_derivative",
+    "09_a_tiny_gpt_on_scalars",
 ]
 
 
