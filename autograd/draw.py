@@ -39,11 +39,22 @@ from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
 
-__all__ = ["draw", "grad_color"]
+__all__ = [
+    "draw",
+    "draw_progress",
+    "check_draw_options",
+    "node_ids",
+    "grad_color",
+    "FOCUS_FILL",
+    "DONE_FILL",
+]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _HIGHLIGHT = "#ff7f00"  # orange: apart from the red and blue of color='grad'
-_FOCUS_FILL = "#ffe08a"
+FOCUS_FILL = "#ffe08a"
+"""The fill of the node whose backward step is running (draw_progress, the stepper)."""
+DONE_FILL = "#d9f0d3"
+"""The fill of the nodes whose backward step has run."""
 _NEGATIVE = (33, 102, 172)  # blue
 _POSITIVE = (178, 24, 43)  # red
 _FAILED = ("#f6c6c6", "#b2182b")
@@ -73,7 +84,6 @@ with text of 9 px or more. Top to bottom, the records stand upright.
 _TEXT = {"fontname": "Helvetica", "fontsize": "11"}
 _GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
 _OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
-_DONE_FILL = "#d9f0d3"
 
 
 def grad_color(g: float, scale: float) -> str:
@@ -95,15 +105,6 @@ def grad_color(g: float, scale: float) -> str:
 
 def _grad_number(g: Any) -> float:
     return float(g.data if isinstance(g, Value) else g)
-
-
-def _row_passed(row: Any) -> bool | None:
-    """Whether a gradcheck report row passed; None when the row does not say."""
-    for attribute in ("passed", "ok", "pass_"):
-        flag = getattr(row, attribute, None)
-        if flag is not None:
-            return bool(flag)
-    return None
 
 
 def _row_status(row: Any) -> str | None:
@@ -130,7 +131,7 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
     marks: dict[Value, tuple[bool | None, str]] = {}
     for row in rows:
         node = by_name.get(str(getattr(row, "name", "")))
-        passed = _row_passed(row)
+        passed = getattr(row, "passed", None)
         if node is None:
             continue
         if passed is None:
@@ -183,7 +184,10 @@ def _highlight_sources(highlight: Any, order: list[Value], root: Value) -> list[
     return sources
 
 
-def _check_options(root: Any, rankdir: str | None, max_nodes: int, digits: int, group: Any) -> None:
+def check_draw_options(
+    root: Any, *, rankdir: str | None, max_nodes: int, digits: int, group: Any = None
+) -> None:
+    """Raise the error draw() gives for a root that is not a Value or an option out of range."""
     if not isinstance(root, Value):
         raise TypeError(
             f"draw needs the Value to draw the graph of, got {type(root).__name__} "
@@ -275,10 +279,10 @@ def draw(
     }
     <BLANKLINE>
     """
-    _check_options(root, rankdir, max_nodes, digits, group)
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits, group=group)
     order = topological_order(root)
     grads = {node: _grad_number(node.grad) for node in order}
-    return _draw(
+    return _drawing(
         root,
         order,
         grads,
@@ -293,7 +297,46 @@ def draw(
     )
 
 
-def _draw(
+def draw_progress(
+    root: Value,
+    grads: Mapping[Value, float],
+    *,
+    focus: Value | None = None,
+    done: Iterable[Value] = (),
+    rankdir: str | None = None,
+    max_nodes: int = 300,
+    digits: int = 4,
+) -> Drawing:
+    """The graph of root part way through backward, with the gradients `grads` so far.
+
+    `focus`, the node whose step runs, is filled FOCUS_FILL (yellow) and the
+    edges to its parents are bold; the nodes in `done`, whose steps have run,
+    are filled DONE_FILL (green). A node missing from `grads` shows grad 0.
+    The backward stepper (autograd.steps) draws each step with it.
+    """
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
+    order = topological_order(root)
+    return _drawing(
+        root,
+        order,
+        {node: float(grads.get(node, 0.0)) for node in order},
+        rankdir=rankdir,
+        max_nodes=max_nodes,
+        digits=digits,
+        focus=focus,
+        done=frozenset(done),
+    )
+
+
+def node_ids(nodes: Iterable[Value]) -> dict[Value, str]:
+    """The DOT id of each node: 'v' and its rank in creation order (v0, v1, ...).
+
+    An operation node is drawn as its result's id with '_op' after it.
+    """
+    return {node: f"v{i}" for i, node in enumerate(sorted(nodes, key=_creation_index))}
+
+
+def _drawing(
     root: Value,
     order: list[Value],
     grads: Mapping[Value, float],
@@ -309,12 +352,7 @@ def _draw(
     focus: Value | None = None,
     done: frozenset[Value] = frozenset(),
 ) -> Drawing:
-    """draw() with the gradients to show given, for the backward stepper.
-
-    `grads` are the gradients so far, `focus` the node being processed
-    (filled yellow, the edges to its parents in bold) and `done` the nodes
-    whose step has run (filled green).
-    """
+    """draw() and draw_progress(): the graph of the nodes `order` with `grads` shown."""
     # DOT ids and names follow creation order, so the same code gives byte-identical DOT
     # whatever order backward walks the graph in.
     order = sorted(order, key=_creation_index)
@@ -363,9 +401,9 @@ def _draw(
             if scale > 0.0 and abs(grads[node]) > 0.5 * scale:
                 attrs["fontcolor"] = "white"  # black text is unreadable on the darkest fills
         if node in done:
-            attrs.update(style="filled", fillcolor=_DONE_FILL)
+            attrs.update(style="filled", fillcolor=DONE_FILL)
         if node is focus:
-            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+            attrs.update(style="filled", fillcolor=FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
         graph.record(ident, fields, **attrs)
@@ -373,9 +411,9 @@ def _draw(
     def op_node(node: Value, ident: str) -> None:
         attrs = {"shape": "ellipse", **_OP_SIZE}
         if node in done:
-            attrs.update(style="filled", fillcolor=_DONE_FILL)
+            attrs.update(style="filled", fillcolor=DONE_FILL)
         if node is focus:
-            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+            attrs.update(style="filled", fillcolor=FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
         graph.node(ident, node.op, **attrs)
@@ -392,22 +430,22 @@ def _draw(
             attrs.update(penwidth="2.5")
         return attrs
 
-    rank = {node: i for i, node in enumerate(order)}
+    ids = node_ids(order)
     if group is None:
         if len(order) > max_nodes:
             has_modules = any(node.scope for node in order)
             raise _too_many(len(order), max_nodes, root_name, False, has_modules)
         for node in order:
-            value_node(node, f"v{rank[node]}")
+            value_node(node, ids[node])
         for node in order:
-            _connect(graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels)
-        _constants_beside_operands(graph, order, rank)
+            _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels)
+        _constants_beside_operands(graph, order, ids)
     else:
         _draw_grouped(
             graph,
             root,
             order,
-            rank,
+            ids,
             names,
             value_node,
             op_node,
@@ -452,7 +490,7 @@ def _connect(
     graph: Drawing,
     node: Value,
     ident: str,
-    rank: Mapping[Value, int],
+    ids: Mapping[Value, str],
     op_node: Any,
     edge_attrs: Any,
     edge_labels: bool,
@@ -466,7 +504,7 @@ def _connect(
     graph.edge(op_ident, ident, **_result_edge_attrs(node, edge_attrs))
     locals_ = _local_derivatives(node) if edge_labels else (None,) * len(node.parents)
     for parent, local in zip(node.parents, locals_):
-        source = source_of(parent) if source_of else f"v{rank[parent]}"
+        source = source_of(parent) if source_of else ids[parent]
         graph.edge(source, op_ident, **edge_attrs(parent, node, local))
 
 
@@ -478,7 +516,7 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
 
 
 def _constants_beside_operands(
-    graph: Drawing, order: list[Value], rank: Mapping[Value, int]
+    graph: Drawing, order: list[Value], ids: Mapping[Value, str]
 ) -> None:
     """Each number from the code in the same rank as the value it is combined with.
 
@@ -494,10 +532,10 @@ def _constants_beside_operands(
             if partner is None:
                 continue
             placed.add(parent)
-            with graph.subgraph(f"beside_v{rank[parent]}") as same:
+            with graph.subgraph(f"beside_{ids[parent]}") as same:
                 same.attr(rank="same")
-                same.node(f"v{rank[partner]}")
-                same.node(f"v{rank[parent]}")
+                same.node(ids[partner])
+                same.node(ids[parent])
 
 
 def _legend(
@@ -562,7 +600,7 @@ def _draw_grouped(
     graph: Drawing,
     root: Value,
     order: list[Value],
-    rank: Mapping[Value, int],
+    ids: Mapping[Value, str],
     names: Mapping[Value, str],
     value_node: Any,
     op_node: Any,
@@ -619,19 +657,17 @@ def _draw_grouped(
             context.__exit__(None, None, None)
 
     for node in loose:
-        value_node(node, f"v{rank[node]}")
+        value_node(node, ids[node])
 
     def source_of(parent: Value) -> str:
         key = group_of.get(parent)
-        return box_id[key] if key is not None else f"v{rank[parent]}"
+        return box_id[key] if key is not None else ids[parent]
 
     edges: dict[tuple[str, str], list[Any]] = {}
     for node in order:
         key = group_of.get(node)
         if key is None:
-            _connect(
-                graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels, source_of
-            )
+            _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels, source_of)
             continue
         target = box_id[key]
         for parent in node.parents:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.backward import topological_order
-from autograd.draw import _check_options, _draw
+from autograd.draw import check_draw_options, draw_progress
 from autograd.errors import RenderError
 from autograd.explain import Explanation, Step, explain
 from autograd.files import write_atomic
@@ -217,7 +217,7 @@ def backward_steps(
     >>> len(steps), steps[0].updates[1]
     (1, 'w.grad += x.data * y.grad = 2.0 * 1.0 = 2.0')
     """
-    _check_options(root, rankdir, max_nodes, digits, None)
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -236,15 +236,8 @@ def backward_steps(
         node = by_index[step.node_index]
         for c in step.contributions:
             grads[by_index[c.parent_index]] = c.total
-        drawing = _draw(
-            root,
-            order,
-            dict(grads),
-            rankdir=rankdir,
-            max_nodes=max_nodes,
-            digits=digits,
-            focus=node,
-            done=frozenset(done),
+        drawing = draw_progress(
+            root, grads, focus=node, done=done, rankdir=rankdir, max_nodes=max_nodes, digits=digits
         )
         done.add(node)
         frames.append(Frame(step=step, drawing=drawing))

@@ -233,6 +233,65 @@ def test_color_report_marks_failed_and_passed_inputs():
     assert "gradcheck" not in nodes["v1"]
 
 
+def test_a_report_row_is_judged_by_its_passed_field_only():
+    """gradcheck's and check_gradients' rows say .passed; a row that does not is not marked."""
+    o, _ = lecture_neuron()
+    report = SimpleNamespace(
+        rows=[SimpleNamespace(name="x1", ok=False, pass_=False), SimpleNamespace(name="w1")]
+    )
+    nodes = node_lines(draw(o, color=report).source)
+    assert not any("gradcheck" in attrs or "filled" in attrs for attrs in nodes.values())
+
+
+def test_draw_progress_fills_the_running_and_finished_steps():
+    from autograd.draw import DONE_FILL, FOCUS_FILL, draw_progress, node_ids
+
+    o, v = lecture_neuron()
+    ids = node_ids(topological_order(o))
+    assert [ids[v[name]] for name in ("x1", "x2", "w1", "w2", "b")] == [
+        "v0",
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+    ]
+    source = draw_progress(o, {o: 1.0, v["n"]: 0.5}, focus=v["n"], done=[o]).source
+    nodes = node_lines(source)
+    n, n_op = ids[v["n"]], ids[v["n"]] + "_op"
+    assert f'fillcolor="{FOCUS_FILL}"' in nodes[n] and f'fillcolor="{FOCUS_FILL}"' in nodes[n_op]
+    assert f'fillcolor="{DONE_FILL}"' in nodes[ids[o]]
+    assert "grad 0.5" in nodes[n] and "grad 0.0" in nodes[ids[v["x1"]]]  # missing: 0
+    bold = {(tail, head) for tail, head, attrs in edge_lines(source) if "penwidth=2.5" in attrs}
+    assert bold == {(n_op, n), (ids[v["b"]], n_op), ("v7", n_op)}  # v7 = x1*w1 + x2*w2
+
+
+DRAWING_MODULES = (
+    "autograd/draw.py",
+    "autograd/steps.py",
+    "autograd/render.py",
+    "autograd/dot.py",
+    "nn/plot.py",
+    "nn/cli/demo.py",
+)
+
+
+def test_the_drawing_modules_import_only_public_names():
+    """What two modules share has a public name (steps.py once took draw's _draw)."""
+    import ast
+
+    crossing = []
+    for path in (ROOT / name for name in DRAWING_MODULES):
+        for statement in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(statement, ast.ImportFrom) or statement.level:
+                continue
+            if (statement.module or "").split(".")[0] not in ("autograd", "nn"):
+                continue
+            for alias in statement.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    crossing.append(f"{path.relative_to(ROOT)}: {statement.module}.{alias.name}")
+    assert crossing == []
+
+
 def test_color_must_be_grad_or_a_report():
     o, _ = lecture_neuron()
     with pytest.raises(TypeError, match="color='grad'"):
