@@ -183,6 +183,8 @@ def test_prefer_must_name_a_renderer():
         find_renderer("neato")
 
 
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("format", ["svg", "png"])
 def test_render_many_cuts_one_picture_per_graph(renderer, format):
     from autograd.render import render_many
 
