@@ -21,14 +21,27 @@ One small legend under the graph has a line for each kind of mark drawn: the
 colour scale, the numbers on edges, the orange paths.
 
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
-raises an error that says how to go on. `group='module'` draws every nn
-module (the Values tagged with the same `Value.scope`, such as
-`layers.0.neurons.3`) as a single box that says how many nodes it holds.
+raises an error that says how to go on: draw the network by layer or by
+neuron. nn tags every Value made inside a module with the module's path
+(`Value.scope`, such as `layers.0.neurons.3`):
+
+- `group='layer'`: one box per layer (`layers.0`), saying how many neurons
+  and parameters it holds and their gradient norm, and one edge to the next
+  layer labelled with its number of connections;
+- `group='neuron'` (or its old name, 'module'): one box per neuron, the
+  neurons of a layer as the cells of one table, in order; where every neuron
+  of one layer feeds every neuron of the next, their edges meet in one
+  small node that says how many they are.
+
+Either fills a box by the gradient norm of its parameters on a log scale,
+so a layer whose gradient vanishes is pale; the legend gives the scale.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,16 +53,20 @@ from autograd.render import Drawing
 from autograd.value import Value
 
 __all__ = [
+    "GROUPINGS",
     "draw",
     "draw_progress",
     "check_draw_options",
     "node_ids",
     "grad_color",
+    "norm_color",
     "FOCUS_FILL",
     "DONE_FILL",
 ]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+GROUPINGS = ("layer", "neuron", "module")
+"""draw(group=...): a box per layer, a box per neuron, and 'module', the old name of 'neuron'."""
 _HIGHLIGHT = "#ff7f00"  # orange: apart from the red and blue of color='grad'
 FOCUS_FILL = "#ffe08a"
 """The fill of the node whose backward step is running (draw_progress, the stepper)."""
@@ -203,10 +220,11 @@ def check_draw_options(
         raise ValueError(f"draw(max_nodes={max_nodes!r}) needs a positive whole number")
     if not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"draw(digits={digits!r}) needs a whole number from 1 to 17")
-    if group not in (None, "module"):
+    if group not in (None, *GROUPINGS):
         raise ValueError(
-            f"draw(group={group!r}): the only grouping is group='module' (one box per nn "
-            "module); pass that, or nothing to draw every node"
+            f"draw(group={group!r}): a network is drawn by group='layer' (one box per layer) "
+            "or group='neuron' (one box per neuron, in order within its layer; 'module' is "
+            "its old name); pass one of them, or nothing to draw every node"
         )
 
 
@@ -217,8 +235,8 @@ def _too_many(
         return ValueError(
             f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a "
             f"drawing that big is unreadable and slow to lay out. Pass max_nodes={count} (or "
-            "more) to draw every node. (The other way out, group='module', draws each nn "
-            "module as one box, but no node of this graph was made inside an nn module.)"
+            "more) to draw every node. (The other way out, group='layer', draws each nn "
+            "layer as one box, but no node of this graph was made inside an nn module.)"
         )
     if grouped:
         return ValueError(
@@ -229,7 +247,8 @@ def _too_many(
     return ValueError(
         f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a drawing "
         f"that big is unreadable and slow to lay out. Pass max_nodes={count} (or more) to "
-        "draw every node, or group='module' to draw each nn module as one box"
+        "draw every node, or group='layer' to draw each layer of the network as one box "
+        "(group='neuron': each neuron)"
     )
 
 
@@ -256,7 +275,12 @@ def draw(
       legend; a gradcheck report marks the inputs that failed (red) and passed (green).
     - highlight: a Value (or several) whose paths to the root are drawn in bold orange.
     - max_nodes: the largest graph drawn; above it draw raises ValueError.
-    - group: 'module' draws each nn module (Values sharing a Value.scope) as one box.
+    - group: 'layer' draws each layer of an nn network as one box (its neurons, its
+      parameters, their gradient norm), with one edge to the next layer labelled with
+      its number of connections; 'neuron' draws each neuron (the Values sharing a
+      Value.scope) as one box, in order within its layer, top to bottom, the edges
+      between two layers bundled ('module' is its old name). Either fills a box by
+      the gradient norm of its parameters, on a log scale: a vanishing layer is pale.
     - digits: significant digits of the numbers shown.
 
     >>> from autograd import Value, draw
@@ -366,6 +390,8 @@ def _drawing(
     if highlight is not None:
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
+    if group == "module":
+        group = "neuron"
     if rankdir is None:
         rankdir = "LR" if group is not None or _depth(order) <= _DEEPEST_LR else "TB"
     graph = Drawing(
@@ -431,6 +457,7 @@ def _drawing(
         return attrs
 
     ids = node_ids(order)
+    top_norm, grey = None, False
     if group is None:
         if len(order) > max_nodes:
             has_modules = any(node.scope for node in order)
@@ -441,20 +468,22 @@ def _drawing(
             _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels)
         _constants_beside_operands(graph, order, ids)
     else:
-        _draw_grouped(
+        top_norm, grey = _draw_grouped(
             graph,
+            group,
+            rankdir,
             root,
             order,
             ids,
             names,
-            value_node,
-            op_node,
-            edge_attrs,
+            grads,
+            (value_node, op_node, edge_attrs),
             edge_labels,
             on_path,
             max_nodes,
+            fmt,
         )
-    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path))
+    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey)
     if legend is not None:
         graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
@@ -470,7 +499,7 @@ def _depth(order: list[Value]) -> int:
 
 def _hint_when_wide(order: list[Value], group: str | None) -> str:
     if group is None and any(node.scope for node in order):
-        return "draw(root, group='module') draws each nn module as one box."
+        return "draw(root, group='layer') draws each layer of the network as one box."
     return "Saved with .render('graph', format='svg'), it opens at full size."
 
 
@@ -505,7 +534,7 @@ def _connect(
     locals_ = _local_derivatives(node) if edge_labels else (None,) * len(node.parents)
     for parent, local in zip(node.parents, locals_):
         source = source_of(parent) if source_of else ids[parent]
-        graph.edge(source, op_ident, **edge_attrs(parent, node, local))
+        _edge(graph, source, op_ident, **edge_attrs(parent, node, local))
 
 
 def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
@@ -545,6 +574,8 @@ def _legend(
     digits: int,
     edge_labels: bool,
     highlighted: bool,
+    top_norm: float | None = None,
+    grey: bool = False,
 ) -> Html | None:
     """One small table under the graph, a line for each kind of mark drawn; None if none is.
 
@@ -568,6 +599,28 @@ def _legend(
     elif marks:
         lines.append(
             ["gradcheck"] + [_swatch(text, fill, line) for text, (fill, line) in _REPORT_KEYS]
+        )
+    if top_norm is not None and top_norm > 0.0:
+        keys = [top_norm * 10.0**-_NORM_DECADES, top_norm * 10.0 ** -(_NORM_DECADES // 2), top_norm]
+        lines.append(
+            ["fill: grad norm of a module's parameters"]
+            + [
+                _swatch(
+                    html.escape(format_number(norm, 2 if norm < top_norm else digits)),
+                    norm_color(norm, top_norm),
+                    ink="white" if _is_dark(norm, top_norm) else "black",
+                )
+                for norm in keys
+            ]
+        )
+    elif top_norm is not None:
+        lines.append(["fill: grad norm of a module's parameters (every one is 0)"])
+    if grey:
+        lines.append(
+            [
+                f'<FONT COLOR="{_PARAMETER_EDGE}"><B>grey</B></FONT>: a module\'s parameters '
+                "used outside it (a penalty such as L2)"
+            ]
         )
     if edge_labels:
         lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
@@ -598,74 +651,70 @@ def _swatch(text: str, fill: str, line: str = "#999999", ink: str = "black") -> 
 
 def _draw_grouped(
     graph: Drawing,
+    by: str,
+    rankdir: str,
     root: Value,
     order: list[Value],
     ids: Mapping[Value, str],
     names: Mapping[Value, str],
-    value_node: Any,
-    op_node: Any,
-    edge_attrs: Any,
+    grads: Mapping[Value, float],
+    paint: tuple[Any, Any, Any],
     edge_labels: bool,
     on_path: set[Value],
     max_nodes: int,
-) -> None:
-    """One box per nn module; the nodes outside modules drawn one by one, or in two boxes."""
-    group_of = _module_groups(order, root)
-    if not group_of:
+    fmt: Any,
+) -> tuple[float, bool]:
+    """One box per layer (by='layer') or per neuron (by='neuron'), filled by the gradient
+    norm of its parameters; the nodes outside modules drawn one by one, or in two boxes.
+
+    Returns the largest gradient norm of a box, the top of the fill's scale, and
+    whether an edge carries only parameters (drawn grey).
+    """
+    value_node, op_node, edge_attrs = paint
+    unit_of = _module_groups(order, root)  # the module that made each node: its neuron
+    if not unit_of:
         raise ValueError(
-            f"draw(group='module') boxes the nodes made inside each nn module, but no node "
+            f"draw(group={by!r}) boxes the nodes made inside each nn module, but no node "
             f"of {names[root]}'s graph was made inside one. Draw it without group= (pass "
             f"max_nodes={max(len(order), max_nodes)} if it has more than {max_nodes} nodes)"
         )
-    loose = [n for n in order if n not in group_of]
-    boxes = list(dict.fromkeys(group_of.values()))
-    if len(loose) + len(boxes) > max_nodes:
-        # Too many nodes outside any module (inputs, parameters, the loss): box them too.
+    box_of = {node: _layer_of(unit) if by == "layer" else unit for node, unit in unit_of.items()}
+    modules = sorted(set(box_of.values()), key=_path_order)
+    loose = [n for n in order if n not in box_of]
+    if len(loose) + len(modules) > max_nodes:
+        # Too many nodes outside any module (inputs, the loss, a penalty): box them too.
         for node in loose:
             if node is not root:
-                group_of[node] = "(inputs and constants)" if node.is_leaf else "(outside modules)"
+                box_of[node] = _INPUTS if node.is_leaf else _OUTSIDE
         loose = [root]
-        boxes = list(dict.fromkeys(group_of.values()))
+    boxes = modules + [key for key in (_INPUTS, _OUTSIDE) if key in box_of.values()]
     if len(loose) + len(boxes) > max_nodes:
         raise _too_many(len(loose) + len(boxes), max_nodes, names[root], grouped=True)
 
-    box_id = {key: f"g{i}" for i, key in enumerate(boxes)}
-    counts: dict[str, int] = dict.fromkeys(boxes, 0)
-    lit: set[str] = set()
-    for node, key in group_of.items():
-        counts[key] += 1
-        if node in on_path:
-            lit.add(key)
-    clusters: dict[str, list[str]] = {}
-    for key in boxes:
-        parts = key.split(".")
-        outer = ".".join(parts[:-2]) if len(parts) > 2 else ""
-        clusters.setdefault(outer, []).append(key)
-    for index, (outer, keys) in enumerate(clusters.items()):
-        target: Statements = graph
-        if outer:
-            context = graph.subgraph(f"cluster_{index}")
-            target = context.__enter__()
-            target.attr(label=outer, style="rounded")
-        for key in keys:
-            attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
-            if key in lit:
-                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-            label = f"{key}\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
-            target.node(box_id[key], label, **attrs)
-        if outer:
-            context.__exit__(None, None, None)
+    members: dict[str, list[Value]] = {key: [] for key in boxes}
+    for node in order:
+        if node in box_of:
+            members[box_of[node]].append(node)
+    norms = {key: _grad_norm(members[key], grads) for key in modules}
+    top = max((n for n in norms.values() if n == n), default=0.0)
+    lit = {box_of[node] for node in on_path if node in box_of}
+    box_id = _draw_boxes(graph, by, rankdir, boxes, modules, members, norms, lit, unit_of, fmt)
 
     for node in loose:
         value_node(node, ids[node])
 
     def source_of(parent: Value) -> str:
-        key = group_of.get(parent)
+        key = box_of.get(parent)
         return box_id[key] if key is not None else ids[parent]
 
-    edges: dict[tuple[str, str], list[Any]] = {}
+    def unit(node: Value) -> str:
+        return unit_of.get(node) or ids[node]
+
+    pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    lit_edges: set[tuple[str, str]] = set()
+    flows: set[tuple[str, str]] = set()  # the others carry only a module's parameters
     for node in order:
-        key = group_of.get(node)
+        key = box_of.get(node)
         if key is None:
             _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels, source_of)
             continue
@@ -674,14 +723,240 @@ def _draw_grouped(
             source = source_of(parent)
             if source == target:
                 continue
-            entry = edges.setdefault((source, target), [0, False])
-            entry[0] += 1
-            entry[1] = entry[1] or (parent in on_path and node in on_path)
-    for (source, target), (count, highlighted) in edges.items():
-        attrs = {"tooltip": f"{count} connection{'s' if count != 1 else ''}"}
-        if highlighted:
+            pairs.setdefault((source, target), set()).add((unit(parent), unit(node)))
+            if not (parent.is_leaf and parent in unit_of):
+                flows.add((source, target))
+            if parent in on_path and node in on_path:
+                lit_edges.add((source, target))
+    list_of = {box_id[key]: _list_of(key) for key in modules} if by == "neuron" else {}
+    _box_edges(graph, pairs, flows, lit_edges, list_of)
+    return top, set(pairs) != flows
+
+
+def _draw_boxes(
+    graph: Drawing,
+    by: str,
+    rankdir: str,
+    boxes: list[str],
+    modules: list[str],
+    members: Mapping[str, list[Value]],
+    norms: Mapping[str, float],
+    lit: set[str],
+    unit_of: Mapping[Value, str],
+    fmt: Any,
+) -> dict[str, str]:
+    """Draw the boxes; return each one's id: a node id, or 'id:port' for a table's cell."""
+    top = max((n for n in norms.values() if n == n), default=0.0)
+    lists: dict[str, list[str]] = {}
+    for key in modules:
+        lists.setdefault(_list_of(key) if by == "neuron" else "", []).append(key)
+    box_id: dict[str, str] = {}
+    numbers = itertools.count()
+    for outer, keys in lists.items():
+        if outer and all(_index(key) for key in keys):
+            # The neurons of a list (layers.0.neurons.0, .1, ...) as the cells of one table,
+            # the one way both renderers keep them in order.
+            table = f"g{next(numbers)}"
+            box_id.update({key: f"{table}:p{i}" for i, key in enumerate(keys)})
+            with graph.subgraph(f"cluster_{table}") as cluster:
+                cluster.attr(label=outer, style="rounded")
+                cells = [
+                    _cell(f"p{i}", _index(k), norms[k], top, k in lit) for i, k in enumerate(keys)
+                ]
+                across = rankdir in ("TB", "BT")
+                rows = [cells] if across else [[cell] for cell in cells]
+                cluster.node(table, _table(rows), shape="plain")
+            continue
+        for key in keys:
+            box_id[key] = f"g{next(numbers)}"
+            label = _module_label(by, key, members[key], unit_of, norms[key], fmt)
+            attrs = {"shape": "box", "style": "rounded,filled", "tooltip": f"{key}"}
+            attrs["fillcolor"] = norm_color(norms[key], top)
+            if _is_dark(norms[key], top):
+                attrs["fontcolor"] = "white"
+            if key in lit:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            graph.node(box_id[key], label, **attrs)
+    for key in boxes[len(modules) :]:
+        box_id[key] = f"g{next(numbers)}"
+        count = len(members[key])
+        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
+        if key in lit:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        graph.edge(source, target, **attrs)
+        graph.node(box_id[key], f"{key}\n{count} node{'s' if count != 1 else ''}", **attrs)
+    return box_id
+
+
+_PARAMETER_EDGE = "#b0b0b0"
+_INPUTS = "(inputs and constants)"
+_OUTSIDE = "(outside modules)"
+_NORM_FILL = (106, 61, 154)  # purple: apart from the red and blue of grads, the orange paths
+_NORM_DECADES = 6
+"""The fill by gradient norm is on a log scale over this many powers of ten below the largest."""
+
+
+def norm_color(norm: float, top: float) -> str:
+    """The fill for a module whose parameters' gradient norm is `norm`: white to purple.
+
+    Log scale: the largest norm drawn (`top`) is darkest, one a million times
+    smaller (or 0) is white, so a vanishing layer stands out pale.
+
+    >>> norm_color(1.0, 1.0), norm_color(1e-6, 1.0), norm_color(0.0, 1.0)
+    ('#6a3d9a', '#ffffff', '#ffffff')
+    """
+    t = _norm_shade(norm, top)
+    r, g, b = (round(255 + (c - 255) * t) for c in _NORM_FILL)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _norm_shade(norm: float, top: float) -> float:
+    """0 (white) to 1 (darkest): how far up the log scale `norm` is."""
+    if not (norm > 0.0 and top > 0.0) or norm != norm:
+        return 0.0
+    return min(1.0, max(0.0, 1.0 + math.log10(norm / top) / _NORM_DECADES))
+
+
+def _is_dark(norm: float, top: float) -> bool:
+    return _norm_shade(norm, top) > 0.55  # black text is unreadable on the darker fills
+
+
+def _grad_norm(nodes: list[Value], grads: Mapping[Value, float]) -> float:
+    """sqrt(sum of grad**2) over the parameters among nodes (leaves that are not numbers)."""
+    return math.sqrt(sum(grads[n] ** 2 for n in nodes if n.is_leaf and not n.is_constant))
+
+
+def _module_label(
+    by: str, key: str, nodes: list[Value], unit_of: Mapping[Value, str], norm: float, fmt: Any
+) -> str:
+    """A layer: its path, neurons, parameters and grad norm; a neuron: its index in its list."""
+    if by != "layer":
+        return f"{key}\ngrad norm {fmt(norm)}"
+    parameters = sum(1 for n in nodes if n.is_leaf and not n.is_constant)
+    neurons = len({unit_of[n] for n in nodes if n in unit_of} - {key})
+    counts = f"{parameters} parameter{'s' if parameters != 1 else ''}"
+    if neurons:
+        counts = f"{neurons} neuron{'s' if neurons != 1 else ''}, {counts}"
+    return f"{key}\n{counts}\ngrad norm {fmt(norm)}"
+
+
+def _box_edges(
+    graph: Drawing,
+    pairs: Mapping[tuple[str, str], set[tuple[str, str]]],
+    flows: set[tuple[str, str]],
+    lit: set[tuple[str, str]],
+    list_of: Mapping[str, str],
+) -> None:
+    """The edges between boxes, each labelled with its number of connections.
+
+    Between two lists of neurons (two layers) where every neuron of one feeds
+    every neuron of the other, the n x m edges meet in one small node that
+    says how many connections they are: a bundle, not a tangle. An edge that
+    carries only parameters (to a penalty such as L2) is light grey, behind
+    the data's way through the network.
+    """
+    bundles: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for source, target in pairs:
+        ends = (list_of.get(source, source), list_of.get(target, target))
+        bundles.setdefault(ends, []).append((source, target))
+    for number, edges in enumerate(bundles.values()):
+        sources = list(dict.fromkeys(s for s, _ in edges))
+        targets = list(dict.fromkeys(t for _, t in edges))
+        if len(edges) < 4 or len(edges) != len(sources) * len(targets):
+            for source, target in edges:
+                n = len(pairs[(source, target)])
+                attrs = {"label": _connections(n)} if n > 1 or not list_of else {}
+                attrs.update(_edge_style([(source, target)], flows, lit))
+                _edge(graph, source, target, **attrs)
+            continue
+        count = sum(len(pairs[edge]) for edge in edges)
+        style = _edge_style(edges, flows, lit)
+        junction = f"bundle{number}"
+        graph.node(
+            junction,
+            str(count),
+            shape="circle",
+            width="0",
+            height="0",
+            margin="0.01",
+            fontsize="9",
+            tooltip=f"{_connections(count)}: each of {len(sources)} to each of {len(targets)}",
+            **style,
+        )
+        for source in sources:
+            _edge(graph, source, junction, arrowhead="none", **style)
+        for target in targets:
+            _edge(graph, junction, target, **style)
+
+
+def _edge_style(
+    edges: list[tuple[str, str]], flows: set[tuple[str, str]], lit: set[tuple[str, str]]
+) -> dict[str, str]:
+    if lit.intersection(edges):
+        return {"color": _HIGHLIGHT, "penwidth": "2.5"}
+    if not flows.intersection(edges):
+        return {"color": _PARAMETER_EDGE, "fontcolor": _PARAMETER_EDGE}
+    return {}
+
+
+def _connections(n: int) -> str:
+    return f"{n} connection{'s' if n != 1 else ''}"
+
+
+def _edge(graph: Statements, tail: str, head: str, **attrs: str) -> None:
+    """An edge between two nodes, either of which may be a table's cell, 'id:port'."""
+    tail, _, tailport = tail.partition(":")
+    head, _, headport = head.partition(":")
+    ports = {"tailport": tailport or None, "headport": headport or None}
+    graph.edge(tail, head, **attrs, **{k: v for k, v in ports.items() if v})
+
+
+def _path_order(path: str) -> list[tuple[int, Any]]:
+    """A module path as a sort key in which layers.2 comes before layers.10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in path.split(".")]
+
+
+def _list_of(path: str) -> str:
+    """The list a module is an item of: 'layers.0.neurons' for 'layers.0.neurons.3' ('' if none)."""
+    return path.rpartition(".")[0]
+
+
+def _index(path: str) -> str:
+    """The index of a module in its list ('3' for 'layers.0.neurons.3'), '' if it is none.
+
+    Only such a number, chainrule's own, goes in a table cell (HTML); any other
+    part of a path is the user's text, always drawn as plain text.
+    """
+    last = path.rpartition(".")[2]
+    return last if path.count(".") and last.isascii() and last.isdigit() else ""
+
+
+def _cell(port: str, index: str, norm: float, top: float, lit: bool) -> str:
+    """A neuron as a table cell: its index, filled by its gradient norm."""
+    ink = "white" if _is_dark(norm, top) else "black"
+    edge = f' COLOR="{_HIGHLIGHT}" BORDER="3"' if lit else ""
+    return (
+        f'<TD PORT="{port}" BGCOLOR="{norm_color(norm, top)}"{edge} WIDTH="26" HEIGHT="20">'
+        f'<FONT COLOR="{ink}">{index}</FONT></TD>'
+    )
+
+
+def _table(rows: list[list[str]]) -> Html:
+    return Html(
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="2">'
+        + "".join(f"<TR>{''.join(row)}</TR>" for row in rows)
+        + "</TABLE>"
+    )
+
+
+def _layer_of(path: str) -> str:
+    """The module holding a neuron: 'layers.0' for 'layers.0.neurons.3'.
+
+    The last step of the path (an attribute, and its index in a list) is cut;
+    a path of one step is its own layer.
+    """
+    parts = path.split(".")
+    cut = 2 if len(parts) > 2 and parts[-1].isdigit() else 1
+    return ".".join(parts[:-cut]) or path
 
 
 def _module_groups(order: list[Value], root: Value) -> dict[Value, str]:
