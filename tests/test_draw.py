@@ -417,6 +417,31 @@ def test_group_neuron_draws_each_list_of_neurons_as_one_table_in_order():
     ]
 
 
+def test_a_networks_inputs_are_drawn_once_as_labelled_leaves():
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([1.0, -2.0])
+    out.label = "out"
+    out.backward()
+    nodes = node_lines(draw(out).source).values()
+    inputs = [a for a in nodes if "{ x[" in a]
+    assert [a.split(" | grad")[0] for a in inputs] == [
+        'label="{ x[0] | data 1.0',
+        'label="{ x[1] | data -2.0',
+    ]
+    assert not [a for a in nodes if a.startswith(("label=1.0 ", "label=-2.0 "))]  # no copies
+    # micrograd's numbers: as where every neuron lifts each input itself (a copy per use)
+    grads = [p.grad for p in model.parameters()]
+    x0, x1 = (next(n for n in topological_order(out) if n.label == f"x[{i}]") for i in (0, 1))
+    model.zero_grad()
+    copies = model.layers[1](model.layers[0]([1.0, -2.0]))
+    copies.backward()
+    assert copies.data == out.data and [p.grad for p in model.parameters()] == grads
+    used = [n for n in topological_order(copies) if n.is_constant and n.data in (1.0, -2.0)]
+    assert len(used) == 6  # each of 3 neurons with its own two
+    assert x0.grad == sum(n.grad for n in used if n.data == 1.0)
+    assert x1.grad == sum(n.grad for n in used if n.data == -2.0)
+
+
 def demo_network(points: int = 1, l2: bool = False) -> tuple[nn.MLP, Value]:
     """micrograd's demo network, MLP(2, [16, 16, 1]), its hinge loss on a few moons points."""
     X, y = nn.data.moons(max(points, 2), seed=0, signed=True)
