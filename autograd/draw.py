@@ -263,6 +263,7 @@ def draw(
     max_nodes: int = 300,
     group: str | None = None,
     digits: int = 4,
+    title: str | None = None,
 ) -> Drawing:
     """The graph that computed `root`, as a Drawing with data and grad on each node.
 
@@ -282,6 +283,7 @@ def draw(
       between two layers bundled ('module' is its old name). Either fills a box by
       the gradient norm of its parameters, on a log scale: a vanishing layer is pale.
     - digits: significant digits of the numbers shown.
+    - title: a caption above the graph (what it shows), drawn as plain text.
 
     >>> from autograd import Value, draw
     >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
@@ -318,6 +320,7 @@ def draw(
         max_nodes=max_nodes,
         group=group,
         digits=digits,
+        title=title,
     )
 
 
@@ -375,6 +378,7 @@ def _drawing(
     digits: int = 4,
     focus: Value | None = None,
     done: frozenset[Value] = frozenset(),
+    title: str | None = None,
 ) -> Drawing:
     """draw() and draw_progress(): the graph of the nodes `order` with `grads` shown."""
     # DOT ids and names follow creation order, so the same code gives byte-identical DOT
@@ -483,10 +487,23 @@ def _drawing(
             max_nodes,
             fmt,
         )
+    if title:
+        _put_under(graph, title)
     legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey)
     if legend is not None:
         graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
+
+
+def _put_under(graph: Drawing, title: str) -> None:
+    """Everything drawn so far inside a borderless cluster with `title` above it, as plain text.
+
+    The graph's own label is the legend's, under the picture; a cluster's is not.
+    """
+    drawn, graph.lines = graph.lines, []
+    with graph.subgraph("cluster_title") as box:
+        box.attr(label=title, labelloc="t", labeljust="l", peripheries="0", fontsize="13")
+        box.lines.extend(f"\t{line}" for line in drawn)
 
 
 def _depth(order: list[Value]) -> int:

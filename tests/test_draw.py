@@ -417,6 +417,28 @@ def test_group_neuron_draws_each_list_of_neurons_as_one_table_in_order():
     ]
 
 
+def test_title_is_a_caption_above_the_graph_in_plain_text():
+    import json
+
+    from autograd.render import render_source
+
+    o, _ = lecture_neuron()
+    title = 'the lecture\'s neuron "o" <b>tanh</b>'
+    source = draw(o, title=title, color="grad").source
+    assert (
+        '\tsubgraph cluster_title {\n\t\tfontsize=13 label="the lecture\'s neuron \\"o\\" '
+        '<b>tanh</b>" labeljust=l labelloc=t peripheries=0\n\t\tv0 [' in source
+    )
+    assert source.splitlines()[-2].startswith("\tlabel=<<TABLE")  # the legend: the graph's label
+    for program in RENDERERS:
+        parsed = json.loads(render_source(source, "json", renderer=program))
+        (box,) = [ob for ob in parsed["objects"] if ob["name"] == "cluster_title"]
+        assert box["label"] == title
+        caption = float(box["lp"].split(",")[1])
+        tops = [float(ob["pos"].split(",")[1]) for ob in parsed["objects"] if "pos" in ob]
+        assert len(tops) == 15 and caption > max(tops)  # above every node
+
+
 def test_a_networks_inputs_are_drawn_once_as_labelled_leaves():
     model = nn.MLP(2, [3, 1], seed=0)
     out = model([1.0, -2.0])
