@@ -21,14 +21,27 @@ One small legend under the graph has a line for each kind of mark drawn: the
 colour scale, the numbers on edges, the orange paths.
 
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
-raises an error that says how to go on. `group='module'` draws every nn
-module (the Values tagged with the same `Value.scope`, such as
-`layers.0.neurons.3`) as a single box that says how many nodes it holds.
+raises an error that says how to go on: draw the network by layer or by
+neuron. nn tags every Value made inside a module with the module's path
+(`Value.scope`, such as `layers.0.neurons.3`):
+
+- `group='layer'`: one box per layer (`layers.0`), saying how many neurons
+  and parameters it holds and their gradient norm, and one edge to the next
+  layer labelled with its number of connections;
+- `group='neuron'` (or its old name, 'module'): one box per neuron, the
+  neurons of a layer as the cells of one table, in order; where every neuron
+  of one layer feeds every neuron of the next, their edges meet in one
+  small node that says how many they are.
+
+Either fills a box by the gradient norm of its parameters on a log scale,
+so a layer whose gradient vanishes is pale; the legend gives the scale.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,11 +52,26 @@ from autograd.naming import format_number, node_names
 from autograd.render import Drawing
 from autograd.value import Value
 
-__all__ = ["draw", "grad_color"]
+__all__ = [
+    "GROUPINGS",
+    "draw",
+    "draw_progress",
+    "check_draw_options",
+    "node_ids",
+    "grad_color",
+    "norm_color",
+    "FOCUS_FILL",
+    "DONE_FILL",
+]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+GROUPINGS = ("layer", "neuron", "module")
+"""draw(group=...): a box per layer, a box per neuron, and 'module', the old name of 'neuron'."""
 _HIGHLIGHT = "#ff7f00"  # orange: apart from the red and blue of color='grad'
-_FOCUS_FILL = "#ffe08a"
+FOCUS_FILL = "#ffe08a"
+"""The fill of the node whose backward step is running (draw_progress, the stepper)."""
+DONE_FILL = "#d9f0d3"
+"""The fill of the nodes whose backward step has run."""
 _NEGATIVE = (33, 102, 172)  # blue
 _POSITIVE = (178, 24, 43)  # red
 _FAILED = ("#f6c6c6", "#b2182b")
@@ -73,7 +101,6 @@ with text of 9 px or more. Top to bottom, the records stand upright.
 _TEXT = {"fontname": "Helvetica", "fontsize": "11"}
 _GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
 _OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
-_DONE_FILL = "#d9f0d3"
 
 
 def grad_color(g: float, scale: float) -> str:
@@ -95,15 +122,6 @@ def grad_color(g: float, scale: float) -> str:
 
 def _grad_number(g: Any) -> float:
     return float(g.data if isinstance(g, Value) else g)
-
-
-def _row_passed(row: Any) -> bool | None:
-    """Whether a gradcheck report row passed; None when the row does not say."""
-    for attribute in ("passed", "ok", "pass_"):
-        flag = getattr(row, attribute, None)
-        if flag is not None:
-            return bool(flag)
-    return None
 
 
 def _row_status(row: Any) -> str | None:
@@ -130,7 +148,7 @@ def _report_marks(report: Any, names: Mapping[Value, str]) -> dict[Value, tuple[
     marks: dict[Value, tuple[bool | None, str]] = {}
     for row in rows:
         node = by_name.get(str(getattr(row, "name", "")))
-        passed = _row_passed(row)
+        passed = getattr(row, "passed", None)
         if node is None:
             continue
         if passed is None:
@@ -183,7 +201,10 @@ def _highlight_sources(highlight: Any, order: list[Value], root: Value) -> list[
     return sources
 
 
-def _check_options(root: Any, rankdir: str | None, max_nodes: int, digits: int, group: Any) -> None:
+def check_draw_options(
+    root: Any, *, rankdir: str | None, max_nodes: int, digits: int, group: Any = None
+) -> None:
+    """Raise the error draw() gives for a root that is not a Value or an option out of range."""
     if not isinstance(root, Value):
         raise TypeError(
             f"draw needs the Value to draw the graph of, got {type(root).__name__} "
@@ -199,10 +220,11 @@ def _check_options(root: Any, rankdir: str | None, max_nodes: int, digits: int, 
         raise ValueError(f"draw(max_nodes={max_nodes!r}) needs a positive whole number")
     if not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"draw(digits={digits!r}) needs a whole number from 1 to 17")
-    if group not in (None, "module"):
+    if group not in (None, *GROUPINGS):
         raise ValueError(
-            f"draw(group={group!r}): the only grouping is group='module' (one box per nn "
-            "module); pass that, or nothing to draw every node"
+            f"draw(group={group!r}): a network is drawn by group='layer' (one box per layer) "
+            "or group='neuron' (one box per neuron, in order within its layer; 'module' is "
+            "its old name); pass one of them, or nothing to draw every node"
         )
 
 
@@ -213,8 +235,8 @@ def _too_many(
         return ValueError(
             f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a "
             f"drawing that big is unreadable and slow to lay out. Pass max_nodes={count} (or "
-            "more) to draw every node. (The other way out, group='module', draws each nn "
-            "module as one box, but no node of this graph was made inside an nn module.)"
+            "more) to draw every node. (The other way out, group='layer', draws each nn "
+            "layer as one box, but no node of this graph was made inside an nn module.)"
         )
     if grouped:
         return ValueError(
@@ -225,7 +247,8 @@ def _too_many(
     return ValueError(
         f"the graph of {name} has {count} nodes, more than max_nodes={max_nodes}: a drawing "
         f"that big is unreadable and slow to lay out. Pass max_nodes={count} (or more) to "
-        "draw every node, or group='module' to draw each nn module as one box"
+        "draw every node, or group='layer' to draw each layer of the network as one box "
+        "(group='neuron': each neuron)"
     )
 
 
@@ -240,6 +263,7 @@ def draw(
     max_nodes: int = 300,
     group: str | None = None,
     digits: int = 4,
+    title: str | None = None,
 ) -> Drawing:
     """The graph that computed `root`, as a Drawing with data and grad on each node.
 
@@ -252,8 +276,14 @@ def draw(
       legend; a gradcheck report marks the inputs that failed (red) and passed (green).
     - highlight: a Value (or several) whose paths to the root are drawn in bold orange.
     - max_nodes: the largest graph drawn; above it draw raises ValueError.
-    - group: 'module' draws each nn module (Values sharing a Value.scope) as one box.
+    - group: 'layer' draws each layer of an nn network as one box (its neurons, its
+      parameters, their gradient norm), with one edge to the next layer labelled with
+      its number of connections; 'neuron' draws each neuron (the Values sharing a
+      Value.scope) as one box, in order within its layer, top to bottom, the edges
+      between two layers bundled ('module' is its old name). Either fills a box by
+      the gradient norm of its parameters, on a log scale: a vanishing layer is pale.
     - digits: significant digits of the numbers shown.
+    - title: a caption above the graph (what it shows), drawn as plain text.
 
     >>> from autograd import Value, draw
     >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
@@ -275,10 +305,10 @@ def draw(
     }
     <BLANKLINE>
     """
-    _check_options(root, rankdir, max_nodes, digits, group)
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits, group=group)
     order = topological_order(root)
     grads = {node: _grad_number(node.grad) for node in order}
-    return _draw(
+    return _drawing(
         root,
         order,
         grads,
@@ -290,10 +320,50 @@ def draw(
         max_nodes=max_nodes,
         group=group,
         digits=digits,
+        title=title,
     )
 
 
-def _draw(
+def draw_progress(
+    root: Value,
+    grads: Mapping[Value, float],
+    *,
+    focus: Value | None = None,
+    done: Iterable[Value] = (),
+    rankdir: str | None = None,
+    max_nodes: int = 300,
+    digits: int = 4,
+) -> Drawing:
+    """The graph of root part way through backward, with the gradients `grads` so far.
+
+    `focus`, the node whose step runs, is filled FOCUS_FILL (yellow) and the
+    edges to its parents are bold; the nodes in `done`, whose steps have run,
+    are filled DONE_FILL (green). A node missing from `grads` shows grad 0.
+    The backward stepper (autograd.steps) draws each step with it.
+    """
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
+    order = topological_order(root)
+    return _drawing(
+        root,
+        order,
+        {node: float(grads.get(node, 0.0)) for node in order},
+        rankdir=rankdir,
+        max_nodes=max_nodes,
+        digits=digits,
+        focus=focus,
+        done=frozenset(done),
+    )
+
+
+def node_ids(nodes: Iterable[Value]) -> dict[Value, str]:
+    """The DOT id of each node: 'v' and its rank in creation order (v0, v1, ...).
+
+    An operation node is drawn as its result's id with '_op' after it.
+    """
+    return {node: f"v{i}" for i, node in enumerate(sorted(nodes, key=_creation_index))}
+
+
+def _drawing(
     root: Value,
     order: list[Value],
     grads: Mapping[Value, float],
@@ -308,13 +378,9 @@ def _draw(
     digits: int = 4,
     focus: Value | None = None,
     done: frozenset[Value] = frozenset(),
+    title: str | None = None,
 ) -> Drawing:
-    """draw() with the gradients to show given, for the backward stepper.
-
-    `grads` are the gradients so far, `focus` the node being processed
-    (filled yellow, the edges to its parents in bold) and `done` the nodes
-    whose step has run (filled green).
-    """
+    """draw() and draw_progress(): the graph of the nodes `order` with `grads` shown."""
     # DOT ids and names follow creation order, so the same code gives byte-identical DOT
     # whatever order backward walks the graph in.
     order = sorted(order, key=_creation_index)
@@ -328,6 +394,8 @@ def _draw(
     if highlight is not None:
         on_path = _on_paths(order, _highlight_sources(highlight, order, root))
     scale = max((abs(g) for g in grads.values() if g == g), default=0.0)
+    if group == "module":
+        group = "neuron"
     if rankdir is None:
         rankdir = "LR" if group is not None or _depth(order) <= _DEEPEST_LR else "TB"
     graph = Drawing(
@@ -363,9 +431,9 @@ def _draw(
             if scale > 0.0 and abs(grads[node]) > 0.5 * scale:
                 attrs["fontcolor"] = "white"  # black text is unreadable on the darkest fills
         if node in done:
-            attrs.update(style="filled", fillcolor=_DONE_FILL)
+            attrs.update(style="filled", fillcolor=DONE_FILL)
         if node is focus:
-            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+            attrs.update(style="filled", fillcolor=FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
         graph.record(ident, fields, **attrs)
@@ -373,9 +441,9 @@ def _draw(
     def op_node(node: Value, ident: str) -> None:
         attrs = {"shape": "ellipse", **_OP_SIZE}
         if node in done:
-            attrs.update(style="filled", fillcolor=_DONE_FILL)
+            attrs.update(style="filled", fillcolor=DONE_FILL)
         if node is focus:
-            attrs.update(style="filled", fillcolor=_FOCUS_FILL, penwidth="2.5")
+            attrs.update(style="filled", fillcolor=FOCUS_FILL, penwidth="2.5")
         if node in on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
         graph.node(ident, node.op, **attrs)
@@ -392,34 +460,50 @@ def _draw(
             attrs.update(penwidth="2.5")
         return attrs
 
-    rank = {node: i for i, node in enumerate(order)}
+    ids = node_ids(order)
+    top_norm, grey = None, False
     if group is None:
         if len(order) > max_nodes:
             has_modules = any(node.scope for node in order)
             raise _too_many(len(order), max_nodes, root_name, False, has_modules)
         for node in order:
-            value_node(node, f"v{rank[node]}")
+            value_node(node, ids[node])
         for node in order:
-            _connect(graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels)
-        _constants_beside_operands(graph, order, rank)
+            _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels)
+        _constants_beside_operands(graph, order, ids)
     else:
-        _draw_grouped(
+        top_norm, grey = _draw_grouped(
             graph,
+            group,
+            rankdir,
             root,
             order,
-            rank,
+            ids,
             names,
-            value_node,
-            op_node,
-            edge_attrs,
+            grads,
+            (value_node, op_node, edge_attrs),
             edge_labels,
             on_path,
             max_nodes,
+            fmt,
         )
-    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path))
+    if title:
+        _put_under(graph, title)
+    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey)
     if legend is not None:
         graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
+
+
+def _put_under(graph: Drawing, title: str) -> None:
+    """Everything drawn so far inside a borderless cluster with `title` above it, as plain text.
+
+    The graph's own label is the legend's, under the picture; a cluster's is not.
+    """
+    drawn, graph.lines = graph.lines, []
+    with graph.subgraph("cluster_title") as box:
+        box.attr(label=title, labelloc="t", labeljust="l", peripheries="0", fontsize="13")
+        box.lines.extend(f"\t{line}" for line in drawn)
 
 
 def _depth(order: list[Value]) -> int:
@@ -432,7 +516,7 @@ def _depth(order: list[Value]) -> int:
 
 def _hint_when_wide(order: list[Value], group: str | None) -> str:
     if group is None and any(node.scope for node in order):
-        return "draw(root, group='module') draws each nn module as one box."
+        return "draw(root, group='layer') draws each layer of the network as one box."
     return "Saved with .render('graph', format='svg'), it opens at full size."
 
 
@@ -452,7 +536,7 @@ def _connect(
     graph: Drawing,
     node: Value,
     ident: str,
-    rank: Mapping[Value, int],
+    ids: Mapping[Value, str],
     op_node: Any,
     edge_attrs: Any,
     edge_labels: bool,
@@ -466,8 +550,8 @@ def _connect(
     graph.edge(op_ident, ident, **_result_edge_attrs(node, edge_attrs))
     locals_ = _local_derivatives(node) if edge_labels else (None,) * len(node.parents)
     for parent, local in zip(node.parents, locals_):
-        source = source_of(parent) if source_of else f"v{rank[parent]}"
-        graph.edge(source, op_ident, **edge_attrs(parent, node, local))
+        source = source_of(parent) if source_of else ids[parent]
+        _edge(graph, source, op_ident, **edge_attrs(parent, node, local))
 
 
 def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
@@ -478,7 +562,7 @@ def _result_edge_attrs(node: Value, edge_attrs: Any) -> dict[str, str]:
 
 
 def _constants_beside_operands(
-    graph: Drawing, order: list[Value], rank: Mapping[Value, int]
+    graph: Drawing, order: list[Value], ids: Mapping[Value, str]
 ) -> None:
     """Each number from the code in the same rank as the value it is combined with.
 
@@ -494,10 +578,10 @@ def _constants_beside_operands(
             if partner is None:
                 continue
             placed.add(parent)
-            with graph.subgraph(f"beside_v{rank[parent]}") as same:
+            with graph.subgraph(f"beside_{ids[parent]}") as same:
                 same.attr(rank="same")
-                same.node(f"v{rank[partner]}")
-                same.node(f"v{rank[parent]}")
+                same.node(ids[partner])
+                same.node(ids[parent])
 
 
 def _legend(
@@ -507,6 +591,8 @@ def _legend(
     digits: int,
     edge_labels: bool,
     highlighted: bool,
+    top_norm: float | None = None,
+    grey: bool = False,
 ) -> Html | None:
     """One small table under the graph, a line for each kind of mark drawn; None if none is.
 
@@ -530,6 +616,28 @@ def _legend(
     elif marks:
         lines.append(
             ["gradcheck"] + [_swatch(text, fill, line) for text, (fill, line) in _REPORT_KEYS]
+        )
+    if top_norm is not None and top_norm > 0.0:
+        keys = [top_norm * 10.0**-_NORM_DECADES, top_norm * 10.0 ** -(_NORM_DECADES // 2), top_norm]
+        lines.append(
+            ["fill: grad norm of a module's parameters"]
+            + [
+                _swatch(
+                    html.escape(format_number(norm, 2 if norm < top_norm else digits)),
+                    norm_color(norm, top_norm),
+                    ink="white" if _is_dark(norm, top_norm) else "black",
+                )
+                for norm in keys
+            ]
+        )
+    elif top_norm is not None:
+        lines.append(["fill: grad norm of a module's parameters (every one is 0)"])
+    if grey:
+        lines.append(
+            [
+                f'<FONT COLOR="{_PARAMETER_EDGE}"><B>grey</B></FONT>: a module\'s parameters '
+                "used outside it (a penalty such as L2)"
+            ]
         )
     if edge_labels:
         lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
@@ -560,92 +668,312 @@ def _swatch(text: str, fill: str, line: str = "#999999", ink: str = "black") -> 
 
 def _draw_grouped(
     graph: Drawing,
+    by: str,
+    rankdir: str,
     root: Value,
     order: list[Value],
-    rank: Mapping[Value, int],
+    ids: Mapping[Value, str],
     names: Mapping[Value, str],
-    value_node: Any,
-    op_node: Any,
-    edge_attrs: Any,
+    grads: Mapping[Value, float],
+    paint: tuple[Any, Any, Any],
     edge_labels: bool,
     on_path: set[Value],
     max_nodes: int,
-) -> None:
-    """One box per nn module; the nodes outside modules drawn one by one, or in two boxes."""
-    group_of = _module_groups(order, root)
-    if not group_of:
+    fmt: Any,
+) -> tuple[float, bool]:
+    """One box per layer (by='layer') or per neuron (by='neuron'), filled by the gradient
+    norm of its parameters; the nodes outside modules drawn one by one, or in two boxes.
+
+    Returns the largest gradient norm of a box, the top of the fill's scale, and
+    whether an edge carries only parameters (drawn grey).
+    """
+    value_node, op_node, edge_attrs = paint
+    unit_of = _module_groups(order, root)  # the module that made each node: its neuron
+    if not unit_of:
         raise ValueError(
-            f"draw(group='module') boxes the nodes made inside each nn module, but no node "
+            f"draw(group={by!r}) boxes the nodes made inside each nn module, but no node "
             f"of {names[root]}'s graph was made inside one. Draw it without group= (pass "
             f"max_nodes={max(len(order), max_nodes)} if it has more than {max_nodes} nodes)"
         )
-    loose = [n for n in order if n not in group_of]
-    boxes = list(dict.fromkeys(group_of.values()))
-    if len(loose) + len(boxes) > max_nodes:
-        # Too many nodes outside any module (inputs, parameters, the loss): box them too.
+    box_of = {node: _layer_of(unit) if by == "layer" else unit for node, unit in unit_of.items()}
+    modules = sorted(set(box_of.values()), key=_path_order)
+    loose = [n for n in order if n not in box_of]
+    if len(loose) + len(modules) > max_nodes:
+        # Too many nodes outside any module (inputs, the loss, a penalty): box them too.
         for node in loose:
             if node is not root:
-                group_of[node] = "(inputs and constants)" if node.is_leaf else "(outside modules)"
+                box_of[node] = _INPUTS if node.is_leaf else _OUTSIDE
         loose = [root]
-        boxes = list(dict.fromkeys(group_of.values()))
+    boxes = modules + [key for key in (_INPUTS, _OUTSIDE) if key in box_of.values()]
     if len(loose) + len(boxes) > max_nodes:
         raise _too_many(len(loose) + len(boxes), max_nodes, names[root], grouped=True)
 
-    box_id = {key: f"g{i}" for i, key in enumerate(boxes)}
-    counts: dict[str, int] = dict.fromkeys(boxes, 0)
-    lit: set[str] = set()
-    for node, key in group_of.items():
-        counts[key] += 1
-        if node in on_path:
-            lit.add(key)
-    clusters: dict[str, list[str]] = {}
-    for key in boxes:
-        parts = key.split(".")
-        outer = ".".join(parts[:-2]) if len(parts) > 2 else ""
-        clusters.setdefault(outer, []).append(key)
-    for index, (outer, keys) in enumerate(clusters.items()):
-        target: Statements = graph
-        if outer:
-            context = graph.subgraph(f"cluster_{index}")
-            target = context.__enter__()
-            target.attr(label=outer, style="rounded")
-        for key in keys:
-            attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
-            if key in lit:
-                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-            label = f"{key}\n{counts[key]} node{'s' if counts[key] != 1 else ''}"
-            target.node(box_id[key], label, **attrs)
-        if outer:
-            context.__exit__(None, None, None)
+    members: dict[str, list[Value]] = {key: [] for key in boxes}
+    for node in order:
+        if node in box_of:
+            members[box_of[node]].append(node)
+    norms = {key: _grad_norm(members[key], grads) for key in modules}
+    top = max((n for n in norms.values() if n == n), default=0.0)
+    lit = {box_of[node] for node in on_path if node in box_of}
+    box_id = _draw_boxes(graph, by, rankdir, boxes, modules, members, norms, lit, unit_of, fmt)
 
     for node in loose:
-        value_node(node, f"v{rank[node]}")
+        value_node(node, ids[node])
 
     def source_of(parent: Value) -> str:
-        key = group_of.get(parent)
-        return box_id[key] if key is not None else f"v{rank[parent]}"
+        key = box_of.get(parent)
+        return box_id[key] if key is not None else ids[parent]
 
-    edges: dict[tuple[str, str], list[Any]] = {}
+    def unit(node: Value) -> str:
+        return unit_of.get(node) or ids[node]
+
+    pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    lit_edges: set[tuple[str, str]] = set()
+    flows: set[tuple[str, str]] = set()  # the others carry only a module's parameters
     for node in order:
-        key = group_of.get(node)
+        key = box_of.get(node)
         if key is None:
-            _connect(
-                graph, node, f"v{rank[node]}", rank, op_node, edge_attrs, edge_labels, source_of
-            )
+            _connect(graph, node, ids[node], ids, op_node, edge_attrs, edge_labels, source_of)
             continue
         target = box_id[key]
         for parent in node.parents:
             source = source_of(parent)
             if source == target:
                 continue
-            entry = edges.setdefault((source, target), [0, False])
-            entry[0] += 1
-            entry[1] = entry[1] or (parent in on_path and node in on_path)
-    for (source, target), (count, highlighted) in edges.items():
-        attrs = {"tooltip": f"{count} connection{'s' if count != 1 else ''}"}
-        if highlighted:
+            pairs.setdefault((source, target), set()).add((unit(parent), unit(node)))
+            if not (parent.is_leaf and parent in unit_of):
+                flows.add((source, target))
+            if parent in on_path and node in on_path:
+                lit_edges.add((source, target))
+    list_of = {box_id[key]: _list_of(key) for key in modules} if by == "neuron" else {}
+    _box_edges(graph, pairs, flows, lit_edges, list_of)
+    return top, set(pairs) != flows
+
+
+def _draw_boxes(
+    graph: Drawing,
+    by: str,
+    rankdir: str,
+    boxes: list[str],
+    modules: list[str],
+    members: Mapping[str, list[Value]],
+    norms: Mapping[str, float],
+    lit: set[str],
+    unit_of: Mapping[Value, str],
+    fmt: Any,
+) -> dict[str, str]:
+    """Draw the boxes; return each one's id: a node id, or 'id:port' for a table's cell."""
+    top = max((n for n in norms.values() if n == n), default=0.0)
+    lists: dict[str, list[str]] = {}
+    for key in modules:
+        lists.setdefault(_list_of(key) if by == "neuron" else "", []).append(key)
+    box_id: dict[str, str] = {}
+    numbers = itertools.count()
+    for outer, keys in lists.items():
+        if outer and all(_index(key) for key in keys):
+            # The neurons of a list (layers.0.neurons.0, .1, ...) as the cells of one table,
+            # the one way both renderers keep them in order.
+            table = f"g{next(numbers)}"
+            box_id.update({key: f"{table}:p{i}" for i, key in enumerate(keys)})
+            with graph.subgraph(f"cluster_{table}") as cluster:
+                cluster.attr(label=outer, style="rounded")
+                cells = [
+                    _cell(f"p{i}", _index(k), norms[k], top, k in lit) for i, k in enumerate(keys)
+                ]
+                across = rankdir in ("TB", "BT")
+                rows = [cells] if across else [[cell] for cell in cells]
+                cluster.node(table, _table(rows), shape="plain")
+            continue
+        for key in keys:
+            box_id[key] = f"g{next(numbers)}"
+            label = _module_label(by, key, members[key], unit_of, norms[key], fmt)
+            attrs = {"shape": "box", "style": "rounded,filled", "tooltip": f"{key}"}
+            attrs["fillcolor"] = norm_color(norms[key], top)
+            if _is_dark(norms[key], top):
+                attrs["fontcolor"] = "white"
+            if key in lit:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            graph.node(box_id[key], label, **attrs)
+    for key in boxes[len(modules) :]:
+        box_id[key] = f"g{next(numbers)}"
+        count = len(members[key])
+        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _GROUP_FILL}
+        if key in lit:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        graph.edge(source, target, **attrs)
+        graph.node(box_id[key], f"{key}\n{count} node{'s' if count != 1 else ''}", **attrs)
+    return box_id
+
+
+_PARAMETER_EDGE = "#b0b0b0"
+_INPUTS = "(inputs and constants)"
+_OUTSIDE = "(outside modules)"
+_NORM_FILL = (106, 61, 154)  # purple: apart from the red and blue of grads, the orange paths
+_NORM_DECADES = 6
+"""The fill by gradient norm is on a log scale over this many powers of ten below the largest."""
+
+
+def norm_color(norm: float, top: float) -> str:
+    """The fill for a module whose parameters' gradient norm is `norm`: white to purple.
+
+    Log scale: the largest norm drawn (`top`) is darkest, one a million times
+    smaller (or 0) is white, so a vanishing layer stands out pale.
+
+    >>> norm_color(1.0, 1.0), norm_color(1e-6, 1.0), norm_color(0.0, 1.0)
+    ('#6a3d9a', '#ffffff', '#ffffff')
+    """
+    t = _norm_shade(norm, top)
+    r, g, b = (round(255 + (c - 255) * t) for c in _NORM_FILL)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _norm_shade(norm: float, top: float) -> float:
+    """0 (white) to 1 (darkest): how far up the log scale `norm` is."""
+    if not (norm > 0.0 and top > 0.0) or norm != norm:
+        return 0.0
+    return min(1.0, max(0.0, 1.0 + math.log10(norm / top) / _NORM_DECADES))
+
+
+def _is_dark(norm: float, top: float) -> bool:
+    return _norm_shade(norm, top) > 0.55  # black text is unreadable on the darker fills
+
+
+def _grad_norm(nodes: list[Value], grads: Mapping[Value, float]) -> float:
+    """sqrt(sum of grad**2) over the parameters among nodes (leaves that are not numbers)."""
+    return math.sqrt(sum(grads[n] ** 2 for n in nodes if n.is_leaf and not n.is_constant))
+
+
+def _module_label(
+    by: str, key: str, nodes: list[Value], unit_of: Mapping[Value, str], norm: float, fmt: Any
+) -> str:
+    """A layer: its path, neurons, parameters and grad norm; a neuron: its index in its list."""
+    if by != "layer":
+        return f"{key}\ngrad norm {fmt(norm)}"
+    parameters = sum(1 for n in nodes if n.is_leaf and not n.is_constant)
+    neurons = len({unit_of[n] for n in nodes if n in unit_of} - {key})
+    counts = f"{parameters} parameter{'s' if parameters != 1 else ''}"
+    if neurons:
+        counts = f"{neurons} neuron{'s' if neurons != 1 else ''}, {counts}"
+    return f"{key}\n{counts}\ngrad norm {fmt(norm)}"
+
+
+def _box_edges(
+    graph: Drawing,
+    pairs: Mapping[tuple[str, str], set[tuple[str, str]]],
+    flows: set[tuple[str, str]],
+    lit: set[tuple[str, str]],
+    list_of: Mapping[str, str],
+) -> None:
+    """The edges between boxes, each labelled with its number of connections.
+
+    Between two lists of neurons (two layers) where every neuron of one feeds
+    every neuron of the other, the n x m edges meet in one small node that
+    says how many connections they are: a bundle, not a tangle. An edge that
+    carries only parameters (to a penalty such as L2) is light grey, behind
+    the data's way through the network.
+    """
+    bundles: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for source, target in pairs:
+        ends = (list_of.get(source, source), list_of.get(target, target))
+        bundles.setdefault(ends, []).append((source, target))
+    for number, edges in enumerate(bundles.values()):
+        sources = list(dict.fromkeys(s for s, _ in edges))
+        targets = list(dict.fromkeys(t for _, t in edges))
+        if len(edges) < 4 or len(edges) != len(sources) * len(targets):
+            for source, target in edges:
+                n = len(pairs[(source, target)])
+                attrs = {"label": _connections(n)} if n > 1 or not list_of else {}
+                attrs.update(_edge_style([(source, target)], flows, lit))
+                _edge(graph, source, target, **attrs)
+            continue
+        count = sum(len(pairs[edge]) for edge in edges)
+        style = _edge_style(edges, flows, lit)
+        junction = f"bundle{number}"
+        graph.node(
+            junction,
+            str(count),
+            shape="circle",
+            width="0",
+            height="0",
+            margin="0.01",
+            fontsize="9",
+            tooltip=f"{_connections(count)}: each of {len(sources)} to each of {len(targets)}",
+            **style,
+        )
+        for source in sources:
+            _edge(graph, source, junction, arrowhead="none", **style)
+        for target in targets:
+            _edge(graph, junction, target, **style)
+
+
+def _edge_style(
+    edges: list[tuple[str, str]], flows: set[tuple[str, str]], lit: set[tuple[str, str]]
+) -> dict[str, str]:
+    if lit.intersection(edges):
+        return {"color": _HIGHLIGHT, "penwidth": "2.5"}
+    if not flows.intersection(edges):
+        return {"color": _PARAMETER_EDGE, "fontcolor": _PARAMETER_EDGE}
+    return {}
+
+
+def _connections(n: int) -> str:
+    return f"{n} connection{'s' if n != 1 else ''}"
+
+
+def _edge(graph: Statements, tail: str, head: str, **attrs: str) -> None:
+    """An edge between two nodes, either of which may be a table's cell, 'id:port'."""
+    tail, _, tailport = tail.partition(":")
+    head, _, headport = head.partition(":")
+    ports = {"tailport": tailport or None, "headport": headport or None}
+    graph.edge(tail, head, **attrs, **{k: v for k, v in ports.items() if v})
+
+
+def _path_order(path: str) -> list[tuple[int, Any]]:
+    """A module path as a sort key in which layers.2 comes before layers.10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in path.split(".")]
+
+
+def _list_of(path: str) -> str:
+    """The list a module is an item of: 'layers.0.neurons' for 'layers.0.neurons.3' ('' if none)."""
+    return path.rpartition(".")[0]
+
+
+def _index(path: str) -> str:
+    """The index of a module in its list ('3' for 'layers.0.neurons.3'), '' if it is none.
+
+    Only such a number, chainrule's own, goes in a table cell (HTML); any other
+    part of a path is the user's text, always drawn as plain text.
+    """
+    last = path.rpartition(".")[2]
+    return last if path.count(".") and last.isascii() and last.isdigit() else ""
+
+
+def _cell(port: str, index: str, norm: float, top: float, lit: bool) -> str:
+    """A neuron as a table cell: its index, filled by its gradient norm."""
+    ink = "white" if _is_dark(norm, top) else "black"
+    edge = f' COLOR="{_HIGHLIGHT}" BORDER="3"' if lit else ""
+    return (
+        f'<TD PORT="{port}" BGCOLOR="{norm_color(norm, top)}"{edge} WIDTH="26" HEIGHT="20">'
+        f'<FONT COLOR="{ink}">{index}</FONT></TD>'
+    )
+
+
+def _table(rows: list[list[str]]) -> Html:
+    return Html(
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="2">'
+        + "".join(f"<TR>{''.join(row)}</TR>" for row in rows)
+        + "</TABLE>"
+    )
+
+
+def _layer_of(path: str) -> str:
+    """The module holding a neuron: 'layers.0' for 'layers.0.neurons.3'.
+
+    The last step of the path (an attribute, and its index in a list) is cut;
+    a path of one step is its own layer.
+    """
+    parts = path.split(".")
+    cut = 2 if len(parts) > 2 and parts[-1].isdigit() else 1
+    return ".".join(parts[:-cut]) or path
 
 
 def _module_groups(order: list[Value], root: Value) -> dict[Value, str]:

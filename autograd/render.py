@@ -52,6 +52,8 @@ __all__ = [
     "Drawing",
     "find_renderer",
     "fitted_svg",
+    "narrowest_readable",
+    "svg_css_size",
     "render_source",
     "render_many",
 ]
@@ -232,13 +234,15 @@ def _split_pngs(data: bytes) -> list[bytes]:
     return pictures
 
 
-def fitted_svg(svg: str) -> str:
+def fitted_svg(svg: str, min_width: int | None = None) -> str:
     """An SVG that keeps its size where there is room and shrinks to fit where there is not.
 
     The root <svg> keeps its width and height (its size when there is room)
     and its viewBox, and gets `max-width:100%; height:auto` (so a narrower
     column scales it down, text and all) and an opaque white background (so
-    a dark theme does not show black lines on black).
+    a dark theme does not show black lines on black). With `min_width` (CSS
+    px) it shrinks no further (see narrowest_readable): put it in a box that
+    scrolls sideways.
     """
     root = re.search(r"<svg\b[^>]*>", svg)
     if root is None:
@@ -249,7 +253,8 @@ def fitted_svg(svg: str) -> str:
         height = re.search(r'\sheight="([0-9.]+)pt"', tag)
         if width and height:
             tag = tag[:4] + f' viewBox="0 0 {width.group(1)} {height.group(1)}"' + tag[4:]
-    tag = tag[:4] + f' style="{_SVG_STYLE}"' + tag[4:]
+    style = _SVG_STYLE if min_width is None else f"{_SVG_STYLE};min-width:{min_width}px"
+    tag = tag[:4] + f' style="{style}"' + tag[4:]
     return svg[: root.start()] + tag + svg[root.end() :]
 
 
@@ -264,6 +269,31 @@ def _smallest_font_pt(source: str) -> float:
     """The smallest font size a DOT text asks for, in points (Graphviz's default is 14)."""
     sizes = [float(size) for size in re.findall(r'\bfontsize="?([0-9.]+)', source)]
     return min(sizes, default=14.0)
+
+
+def narrowest_readable(width: int, source: str) -> int:
+    """How narrow, in CSS px, a picture `width` px wide of the DOT text `source` may shrink.
+
+    Shrunk further, its smallest text would be less than SMALLEST_TEXT_PX high;
+    a picture that narrow scrolls sideways in a column narrower still.
+    """
+    text_px = _smallest_font_pt(source) * 96 / 72
+    return min(width, math.ceil(width * SMALLEST_TEXT_PX / text_px))
+
+
+def svg_css_size(svg: str) -> tuple[int, int]:
+    """The width and height in CSS px at which a browser shows a Graphviz SVG (sizes in pt).
+
+    >>> svg_css_size('<svg width="72pt" height="36pt" viewBox="0 0 72 36">')
+    (96, 48)
+    """
+    root = re.search(r"<svg\b[^>]*>", svg)
+    tag = root.group() if root else ""
+    sizes = [re.search(rf'\s{name}="([0-9.]+)pt"', tag) for name in ("width", "height")]
+    if sizes[0] is None or sizes[1] is None:
+        return 0, 0
+    width, height = (math.ceil(float(size.group(1)) * 96 / 72) for size in sizes)
+    return width, height
 
 
 class Drawing(Graph):
@@ -364,8 +394,7 @@ class Drawing(Graph):
         says so with `hint_when_wide`.
         """
         width, height = _css_size(png)
-        text_px = _smallest_font_pt(self.source) * 96 / 72
-        narrowest = min(width, math.ceil(width * SMALLEST_TEXT_PX / text_px))
+        narrowest = narrowest_readable(width, self.source)
         note = ""
         if narrowest > COLUMN_PX:
             note = (

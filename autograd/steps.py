@@ -1,4 +1,4 @@
-"""The backward pass as a picture book: one drawing of the graph per step.
+"""The backward pass as a picture book: the graph as it stands after each step.
 
 `backward_steps(root)` takes explain()'s step records and draws the graph as
 it stands after each one: the node being processed is filled yellow, the
@@ -9,10 +9,13 @@ and the chain-rule updates of that step are written out:
 
 In a notebook it shows as a slider with previous/next buttons. It needs no
 widget library in the kernel: the page carries its own few lines of
-JavaScript, and every frame is an inline image (PNG by default, which every viewer shows;
-SVG on request), so nothing is fetched.
+JavaScript and the graph as one inline SVG, laid out once with every box wide
+enough for any step's numbers. A step is what changes from the step before
+(the yellow node, the gradients it sent on), so the page grows with the
+nodes plus the steps, never with nodes times steps, and nothing is fetched.
 Where scripts do not run (an untrusted notebook, a viewer that strips them)
-the same HTML still shows every step, one `<details>` block each.
+the same HTML still shows every step's updates, one `<details>` block each,
+and a picture of the graph after the last step.
 `.save_html(path)` writes it all as one self-contained page.
 """
 
@@ -21,17 +24,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.backward import topological_order
-from autograd.draw import _check_options, _draw
+from autograd.draw import DONE_FILL, FOCUS_FILL, check_draw_options, draw_progress, node_ids
 from autograd.errors import RenderError
 from autograd.explain import Explanation, Step, explain
 from autograd.files import write_atomic
 from autograd.naming import format_number
-from autograd.render import Drawing, render_many
+from autograd.render import (
+    Drawing,
+    fitted_svg,
+    narrowest_readable,
+    render_many,
+    render_source,
+    svg_css_size,
+)
 from autograd.value import Value
 
 __all__ = ["backward_steps", "BackwardSteps", "Frame"]
@@ -45,6 +57,11 @@ class Frame:
     """explain()'s record of the step: node, incoming grad, contributions."""
     drawing: Drawing
     """The graph: processed node highlighted, gradients so far filled in."""
+    node_id: str = ""
+    """The DOT id of the node processed (autograd.draw.node_ids)."""
+    grads: tuple[tuple[str, str], ...] = ()
+    """(DOT id, gradient as drawn) of each value whose gradient this step changed;
+    in the first frame, of every value."""
 
     @property
     def updates(self) -> tuple[str, ...]:
@@ -60,11 +77,16 @@ class Frame:
 class BackwardSteps:
     """The frames of a backward pass; a notebook shows them as a stepper."""
 
-    def __init__(self, explanation: Explanation, frames: tuple[Frame, ...]) -> None:
+    def __init__(
+        self, explanation: Explanation, frames: tuple[Frame, ...], layout: Drawing | None = None
+    ) -> None:
         self.explanation = explanation
         """The step records the frames were drawn from."""
         self.frames = frames
         """One Frame per backward step, in the order backward runs."""
+        self.layout = layout
+        """The graph with every box wide enough for any step's gradient, drawn once: the
+        picture the stepper's script changes step by step (None: no steps)."""
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -91,23 +113,31 @@ class BackwardSteps:
         except RenderError as error:
             # A notebook cell should end in the steps, not a traceback: the updates are
             # the lesson, and the note says how to get the pictures.
-            return self._fragment(None, "png", f"No pictures: {error}")
+            return self._fragment(None, None, "png", f"No pictures: {error}")
 
     def to_html(self, image: str = "png") -> str:
         """The stepper as an HTML fragment: slider with scripts, <details> blocks without.
 
-        Each frame is an inline image, `image` = 'png' (shown by every viewer,
-        including sanitisers that refuse SVG data) or 'svg' (sharper, smaller).
+        With scripts the graph is one inline SVG that the slider changes. Without
+        them the blocks are followed by the graph after the last step, an inline
+        image: `image` = 'png' (shown by every viewer, including sanitisers that
+        refuse SVG data) or 'svg' (sharper, smaller).
         """
         if image not in _MIME:
             raise ValueError(
-                f"to_html(image={image!r}): frames can be 'png' (works everywhere) or 'svg'"
+                f"to_html(image={image!r}): the picture can be 'png' (works everywhere) or 'svg'"
             )
-        pictures = render_many([frame.drawing.source for frame in self.frames], image)
-        return self._fragment(pictures, image)
+        if self.layout is None or not self.frames:
+            return self._fragment(None, None, image)
+        last = self.frames[-1].drawing.source
+        if image == "svg":
+            svg, final = render_many([self.layout.source, last], "svg")
+        else:
+            svg, final = render_source(self.layout.source, "svg"), render_source(last, "png")
+        return self._fragment(_inline_svg(svg.decode("utf-8"), self.layout.source), final, image)
 
-    def _fragment(self, pictures: list[bytes] | None, image: str, note: str = "") -> str:
-        """The HTML of to_html(); without pictures each frame is its text alone."""
+    def _fragment(self, svg: str | None, final: bytes | None, image: str, note: str = "") -> str:
+        """The HTML of to_html(); without pictures each step is its text alone."""
         digest = hashlib.sha1("".join(f.drawing.source for f in self.frames).encode()).hexdigest()
         ident = f"chainrule-steps-{digest[:12]}"
         n = len(self.frames)
@@ -115,24 +145,29 @@ class BackwardSteps:
         blocks = []
         for i, frame in enumerate(self.frames, 1):
             updates = "\n".join(frame.updates)
-            picture = ""
-            if pictures is not None:
-                encoded = base64.b64encode(pictures[i - 1]).decode("ascii")
-                picture = (
-                    f'<img alt="the graph after step {i}: {e(frame.title)}" '
-                    f'src="data:{_MIME[image]};base64,{encoded}"/>'
-                )
             blocks.append(
                 f'<details class="cr-frame" data-step="{i}"{" open" if i == 1 else ""}>'
                 f"<summary><b>Step {i} of {n}</b>: {e(frame.title)} "
                 f"(grad {e(_grad(frame))})</summary>"
-                f'<pre class="cr-update">{e(updates)}</pre>'
-                f"{picture}</details>"
+                f'<pre class="cr-update">{e(updates)}</pre></details>'
             )
         if not blocks:
             blocks.append(
                 f"<p>{e(self.explanation.root)} is a leaf: backward has nothing to do.</p>"
             )
+        if final is not None:
+            encoded = base64.b64encode(final).decode("ascii")
+            blocks.append(
+                f'<div class="cr-final"><p>The graph after step {n}:</p>'
+                f'<img alt="the graph after step {n}" '
+                f'src="data:{_MIME[image]};base64,{encoded}"/></div>'
+            )
+        data = {"svg": svg or "", "frames": [[f.node_id, f.grads] for f in self.frames]}
+        # In a script '</' would end it and '<!--' change how it is read: JSON writes '<' as
+        # its escape, which reads back as the same text.
+        script = _SCRIPT.replace("IDENT", ident).replace(
+            "DATA", json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+        )
         return (
             f'<div class="chainrule-steps" data-stepper="{ident}">'
             f"<style>{_CSS}</style>"
@@ -141,7 +176,7 @@ class BackwardSteps:
             "is the total so far.</p>"
             + (f'<p class="cr-note">{e(note)}</p>' if note else "")
             + "".join(blocks)
-            + f"<script>{_SCRIPT.replace('IDENT', ident)}</script></div>"
+            + f"<script>{script}</script></div>"
         )
 
     def to_page(self, title: str | None = None, image: str = "png") -> str:
@@ -165,6 +200,25 @@ def _grad(frame: Frame) -> str:
     return format_number(frame.step.grad, 6)
 
 
+def _inline_svg(svg: str, source: str) -> str:
+    """A Graphviz SVG to put inside a page: each node and edge named by its DOT id.
+
+    The XML prologue and comments go. Graphviz numbers its groups `node1`,
+    `edge1`, ... (ids that would clash with a second picture on the page) and
+    names each by a <title>, which a browser shows as a tooltip: both become a
+    `data-id`, the DOT id ('v3', 'v3_op', 'v0->v3_op') the script looks for.
+    """
+    svg = svg[svg.find("<svg") :]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(
+        r'<g id="[^"]*" class="(node|edge)">\s*<title>([^<]*)</title>',
+        r'<g class="\1" data-id="\2">',
+        svg,
+    )
+    width, _ = svg_css_size(svg)
+    return fitted_svg(svg, narrowest_readable(width, source))
+
+
 _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 _CSS = (
@@ -172,16 +226,24 @@ _CSS = (
     ".chainrule-steps summary{cursor:pointer}"
     ".chainrule-steps pre.cr-update{margin:.3em 0;padding:.3em;background:#f6f6f6}"
     ".chainrule-steps img{max-width:100%}"
+    ".chainrule-steps .cr-graph{overflow-x:auto;max-width:100%}"
     ".chainrule-steps .cr-slider{vertical-align:middle;width:16em}"
+    # the script's marks on the graph, in draw_progress's colours
+    f".chainrule-steps g.cr-done polygon,.chainrule-steps g.cr-done ellipse{{fill:{DONE_FILL}}}"
+    ".chainrule-steps g.cr-focus polygon,.chainrule-steps g.cr-focus ellipse"
+    f"{{fill:{FOCUS_FILL};stroke-width:2.5}}"
+    ".chainrule-steps g.cr-bold path,.chainrule-steps g.cr-bold polygon{stroke-width:2.5}"
 )
 
-# Runs where scripts are allowed: show one frame at a time under a slider.
-# It makes the slider and buttons itself, so that where scripts are stripped no dead
-# controls are left (a sanitiser that drops <button> keeps its text, and drops the style
-# that would have hidden it). It sets up its own container (currentScript); hosts that
-# run inserted scripts without currentScript get every stepper of this content not yet
-# set up. '<\/' keeps the HTML parser from reading an end tag inside the script.
+# Runs where scripts are allowed: show one step at a time under a slider, the graph as
+# one SVG that each step marks (_CSS colours the marks) and relabels.
+# It makes the slider, buttons and graph itself, so that where scripts are stripped no
+# dead controls are left (a sanitiser that drops <button> keeps its text, and drops the
+# style that would have hidden it). It sets up its own container (currentScript); hosts
+# that run inserted scripts without currentScript get every stepper of this content not
+# yet set up. '<\/' keeps the HTML parser from reading an end tag inside the script.
 _SCRIPT = """(function(){
+var data=DATA;
 var roots=[],cs=document.currentScript;
 if(cs&&cs.parentElement){roots=[cs.parentElement];}
 else{roots=document.querySelectorAll('div.chainrule-steps[data-stepper="IDENT"]');}
@@ -194,15 +256,38 @@ bar.innerHTML='<button type="button" class="cr-prev">&#9664; previous<\\/button>
 '<input type="range" class="cr-slider" min="1" max="'+frames.length+'" value="1"/> '+
 '<button type="button" class="cr-next">next &#9654;<\\/button> <span class="cr-where"><\\/span>';
 root.insertBefore(bar,frames[0]);
+var paint=graph(root,frames[frames.length-1]);
 var slider=bar.querySelector('.cr-slider'),where=bar.querySelector('.cr-where');
 function show(i){i=Math.max(1,Math.min(frames.length,i));
 for(var k=0;k<frames.length;k++){var on=(k===i-1);
 frames[k].style.display=on?'':'none';if(on)frames[k].open=true;}
-slider.value=i;where.textContent='step '+i+' of '+frames.length;}
+slider.value=i;where.textContent='step '+i+' of '+frames.length;paint(i);}
 bar.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
 bar.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
 slider.oninput=function(){show(+slider.value);};
-show(1);}})();"""
+show(1);}
+function graph(root,last){
+if(!data.svg)return function(){};
+var view=document.createElement('div');view.className='cr-graph';view.innerHTML=data.svg;
+root.insertBefore(view,last.nextSibling);
+var old=root.querySelectorAll('.cr-final');
+for(var k=0;k<old.length;k++)old[k].style.display='none';
+var groups=view.querySelectorAll('g[data-id]'),byId={},into={};
+for(k=0;k<groups.length;k++){var id=groups[k].getAttribute('data-id');byId[id]=groups[k];
+var arrow=id.indexOf('->');if(arrow>0){var head=id.slice(arrow+2);
+(into[head]=into[head]||[]).push(groups[k]);}}
+function mark(id,name){if(byId[id])byId[id].classList.add(name);}
+return function(i){
+for(var k=0;k<groups.length;k++)groups[k].classList.remove('cr-done','cr-focus','cr-bold');
+var texts={},s,c;
+for(s=0;s<i;s++){var f=data.frames[s];for(c=0;c<f[1].length;c++)texts[f[1][c][0]]=f[1][c][1];
+if(s<i-1){mark(f[0],'cr-done');mark(f[0]+'_op','cr-done');}}
+var focus=data.frames[i-1][0];mark(focus,'cr-focus');mark(focus+'_op','cr-focus');
+var bold=(into[focus]||[]).concat(into[focus+'_op']||[]);
+for(k=0;k<bold.length;k++)bold[k].classList.add('cr-bold');
+for(var id in texts){if(!byId[id])continue;
+var t=byId[id].querySelectorAll('text');t[t.length-1].textContent='grad '+texts[id];}};}
+})();"""
 
 
 def backward_steps(
@@ -217,35 +302,55 @@ def backward_steps(
     >>> len(steps), steps[0].updates[1]
     (1, 'w.grad += x.data * y.grad = 2.0 * 1.0 = 2.0')
     """
-    _check_options(root, rankdir, max_nodes, digits, None)
+    check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
-            f"backward_steps draws the whole graph once per step, and this graph has "
-            f"{len(order)} nodes, more than max_nodes={max_nodes}: the pages would be huge "
+            f"backward_steps draws the whole graph with every step, and this graph has "
+            f"{len(order)} nodes, more than max_nodes={max_nodes}: the page would be huge "
             f"and unreadable. Pass max_nodes={len(order)} to step through it anyway, or use "
             "explain(root) for the same steps as a table"
         )
     explanation = explain(root)
     by_index = {node.creation_index: node for node in order}
+    ids = node_ids(order)
+    records = [node for node in ids if not node.is_constant]  # a number shows no grad
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
-    done: set[Value] = set()
+    widest = dict(grads)
+    done: list[Value] = []
     frames = []
     for step in explanation:
         node = by_index[step.node_index]
+        changed = records if not frames else []
         for c in step.contributions:
-            grads[by_index[c.parent_index]] = c.total
-        drawing = _draw(
-            root,
-            order,
-            dict(grads),
-            rankdir=rankdir,
-            max_nodes=max_nodes,
-            digits=digits,
-            focus=node,
-            done=frozenset(done),
+            parent = by_index[c.parent_index]
+            grads[parent] = c.total
+            if _drawn_width(_text(c.total, digits)) > _drawn_width(_text(widest[parent], digits)):
+                widest[parent] = c.total
+            if frames and not parent.is_constant:
+                changed.append(parent)
+        drawing = draw_progress(
+            root, grads, focus=node, done=done, rankdir=rankdir, max_nodes=max_nodes, digits=digits
         )
-        done.add(node)
-        frames.append(Frame(step=step, drawing=drawing))
-    return BackwardSteps(explanation, tuple(frames))
+        shown = tuple((ids[n], _text(grads[n], digits)) for n in dict.fromkeys(changed))
+        frames.append(Frame(step, drawing, ids[node], shown))
+        done.append(node)
+    layout = None
+    if frames:
+        layout = draw_progress(root, widest, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
+    return BackwardSteps(explanation, tuple(frames), layout)
+
+
+def _text(grad: float, digits: int) -> str:
+    return format_number(grad, digits)
+
+
+# Helvetica's advance widths, in thousandths of the font size, of the characters a
+# number is written with (draw's font; every digit is 556 wide).
+_WIDTHS = {".": 278, "-": 333, "+": 584, "i": 222, "f": 278}
+
+
+def _drawn_width(text: str) -> int:
+    """How wide text is drawn in Helvetica, in thousandths of the font size."""
+    return sum(_WIDTHS.get(ch, 556) for ch in text)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
+from autograd.coerce import as_float
 from autograd.recording import SCOPE
 from autograd.value import weighted_sum
 from nn.errors import ShapeError
@@ -217,6 +218,11 @@ class Layer(Module):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
+def _input(number: Any, i: int) -> Value:
+    """The network's input number i as a leaf labelled x[i]."""
+    return Value(as_float(number, f"MLP's input x[{i}]"), label=f"x[{i}]")
+
+
 class MLP(Module):
     """A multi-layer perceptron: hidden layers with `activation`, then a linear layer.
 
@@ -272,6 +278,11 @@ class MLP(Module):
         ]
 
     def forward(self, x: Sequence[Any]) -> Any:
+        if isinstance(x, (list, tuple)):
+            # Each plain number becomes one labelled leaf, x[0], x[1], ..., which every
+            # neuron of the first layer shares: drawn once, with its gradient. Lifted at
+            # each use instead (micrograd's Value(other)), each neuron would get its own copy.
+            x = [v if isinstance(v, Value) else _input(v, i) for i, v in enumerate(x)]
         layers = self.layers
         last = len(layers) - 1
         for i, layer in enumerate(layers):

@@ -92,11 +92,18 @@ def decision_boundary(
     else:
         levels = np.arange(len(classes) + 1) - 0.5
         ax.contourf(xs, ys, scores, levels=levels, colors=_COLORS[: len(classes)], alpha=0.35)
-    index = {label: i for i, label in enumerate(classes.tolist())}
-    colors = [_COLORS[index[label] % len(_COLORS)] for label in y.tolist()]
-    ax.scatter(X[:, 0], X[:, 1], c=colors, s=28, edgecolors="k", linewidths=0.6)
+    for i, label in enumerate(classes.tolist()):
+        mine = y == label
+        ax.scatter(X[mine, 0], X[mine, 1], color=_COLORS[i % len(_COLORS)], s=28,
+                   edgecolors="k", linewidths=0.6, label=f"class {label}")  # fmt: skip
+    if scores.dtype.kind == "f":
+        ax.plot([], [], color="k", linewidth=1, label="boundary: score 0")
+    ax.legend(loc="best", fontsize="small", framealpha=0.85)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
+    # The model's inputs, in nn.MLP's names; a region's colour is the class of its points.
+    ax.set_xlabel("x[0], the first input")
+    ax.set_ylabel("x[1], the second input")
     ax.set_title(title or f"decision boundary ({len(classes)} classes)")
     return _write(fig, path)
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Value, draw, topological_order
-from autograd.draw import grad_color
-from autograd.naming import node_names
+from autograd.draw import grad_color, norm_color
+from autograd.naming import format_number, node_names
 from autograd.recording import module_scope
 from autograd.render import Drawing
 from tests._golden import assert_golden
@@ -233,6 +233,65 @@ def test_color_report_marks_failed_and_passed_inputs():
     assert "gradcheck" not in nodes["v1"]
 
 
+def test_a_report_row_is_judged_by_its_passed_field_only():
+    """gradcheck's and check_gradients' rows say .passed; a row that does not is not marked."""
+    o, _ = lecture_neuron()
+    report = SimpleNamespace(
+        rows=[SimpleNamespace(name="x1", ok=False, pass_=False), SimpleNamespace(name="w1")]
+    )
+    nodes = node_lines(draw(o, color=report).source)
+    assert not any("gradcheck" in attrs or "filled" in attrs for attrs in nodes.values())
+
+
+def test_draw_progress_fills_the_running_and_finished_steps():
+    from autograd.draw import DONE_FILL, FOCUS_FILL, draw_progress, node_ids
+
+    o, v = lecture_neuron()
+    ids = node_ids(topological_order(o))
+    assert [ids[v[name]] for name in ("x1", "x2", "w1", "w2", "b")] == [
+        "v0",
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+    ]
+    source = draw_progress(o, {o: 1.0, v["n"]: 0.5}, focus=v["n"], done=[o]).source
+    nodes = node_lines(source)
+    n, n_op = ids[v["n"]], ids[v["n"]] + "_op"
+    assert f'fillcolor="{FOCUS_FILL}"' in nodes[n] and f'fillcolor="{FOCUS_FILL}"' in nodes[n_op]
+    assert f'fillcolor="{DONE_FILL}"' in nodes[ids[o]]
+    assert "grad 0.5" in nodes[n] and "grad 0.0" in nodes[ids[v["x1"]]]  # missing: 0
+    bold = {(tail, head) for tail, head, attrs in edge_lines(source) if "penwidth=2.5" in attrs}
+    assert bold == {(n_op, n), (ids[v["b"]], n_op), ("v7", n_op)}  # v7 = x1*w1 + x2*w2
+
+
+DRAWING_MODULES = (
+    "autograd/draw.py",
+    "autograd/steps.py",
+    "autograd/render.py",
+    "autograd/dot.py",
+    "nn/plot.py",
+    "nn/cli/demo.py",
+)
+
+
+def test_the_drawing_modules_import_only_public_names():
+    """What two modules share has a public name (steps.py once took draw's _draw)."""
+    import ast
+
+    crossing = []
+    for path in (ROOT / name for name in DRAWING_MODULES):
+        for statement in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(statement, ast.ImportFrom) or statement.level:
+                continue
+            if (statement.module or "").split(".")[0] not in ("autograd", "nn"):
+                continue
+            for alias in statement.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    crossing.append(f"{path.relative_to(ROOT)}: {statement.module}.{alias.name}")
+    assert crossing == []
+
+
 def test_color_must_be_grad_or_a_report():
     o, _ = lecture_neuron()
     with pytest.raises(TypeError, match="color='grad'"):
@@ -249,20 +308,20 @@ def test_max_nodes_error_gives_count_and_both_ways_out():
         draw(y)
     message = str(info.value)
     assert f"{count} nodes" in message
-    assert f"max_nodes={count}" in message and "group='module'" in message
+    assert f"max_nodes={count}" in message and "group='layer'" in message
     assert "no node of this graph was made inside an nn module" in message
     assert draw(y, max_nodes=count).source.count("_op [") == 200
     with pytest.raises(ValueError, match=f"no node of .*made inside one.*max_nodes={count}"):
         draw(y, group="module")
 
 
-def test_max_nodes_error_on_a_network_offers_group_module_plainly():
+def test_max_nodes_error_on_a_network_offers_group_layer_plainly():
     model = nn.MLP(2, [16, 16, 1], seed=0)
     loss = model([0.5, -0.5])
     with pytest.raises(ValueError) as info:
         draw(loss)
     message = str(info.value)
-    assert "or group='module' to draw each nn module as one box" in message
+    assert "or group='layer' to draw each layer of the network as one box" in message
     assert "no node" not in message
 
 
@@ -315,8 +374,8 @@ def test_bad_options_get_clear_errors():
     o, _ = lecture_neuron()
     with pytest.raises(ValueError, match="rankdir"):
         draw(o, rankdir="left")
-    with pytest.raises(ValueError, match="group='module'"):
-        draw(o, group="layer")
+    with pytest.raises(ValueError, match="group='layer' .* or group='neuron'"):
+        draw(o, group="layers")
     with pytest.raises(ValueError, match="max_nodes"):
         draw(o, max_nodes=0)
     with pytest.raises(TypeError, match="draw needs the Value"):
@@ -337,18 +396,161 @@ def two_neuron_model() -> Value:
     return loss
 
 
-def test_group_module_draws_one_box_per_module():
+def test_group_neuron_draws_each_list_of_neurons_as_one_table_in_order():
     loss = two_neuron_model()
-    source = draw(loss, group="module").source
+    source = draw(loss, group="neuron").source
     assert_golden("draw_grouped_two_neurons.dot", source)
+    assert draw(loss, group="module").source == source  # 'module' is its old name
     nodes = node_lines(source)
-    boxes = {k: a for k, a in nodes.items() if "shape=box" in a}
-    assert len(boxes) == 2
-    # each neuron: 2 muls, 2 adds, 1 tanh, the 0.0 start, and its weight (by its label)
-    assert all("\\n7 nodes" in a for a in boxes.values())
-    assert "subgraph cluster_0 {" in source and 'label="layers.0"' in source
-    # the inputs feed both neurons, so they stay outside, drawn as records
+    (table,) = [a for a in nodes.values() if "shape=plain" in a]
+    cells = re.findall(r'<TD PORT="(p\d)" BGCOLOR="(#\w+)"[^>]*><FONT [^>]*>(\d+)</FONT>', table)
+    assert [(port, index) for port, _, index in cells] == [("p0", "0"), ("p1", "1")]
+    assert 'subgraph cluster_g0 {\n\t\tlabel="layers.0.neurons" style=rounded' in source
+    # the inputs feed both neurons, so they stay outside, drawn as records, each edge to a cell
     assert any("{ x | data 1.0" in a for a in nodes.values())
+    into = [(tail, attrs) for tail, head, attrs in edge_lines(source) if head == "g0"]
+    assert sorted(attrs for _, attrs in into) == [
+        "headport=p0",
+        "headport=p0",
+        "headport=p1",
+        "headport=p1",
+    ]
+
+
+def test_title_is_a_caption_above_the_graph_in_plain_text():
+    import json
+
+    from autograd.render import render_source
+
+    o, _ = lecture_neuron()
+    title = 'the lecture\'s neuron "o" <b>tanh</b>'
+    source = draw(o, title=title, color="grad").source
+    assert (
+        '\tsubgraph cluster_title {\n\t\tfontsize=13 label="the lecture\'s neuron \\"o\\" '
+        '<b>tanh</b>" labeljust=l labelloc=t peripheries=0\n\t\tv0 [' in source
+    )
+    assert source.splitlines()[-2].startswith("\tlabel=<<TABLE")  # the legend: the graph's label
+    for program in RENDERERS:
+        parsed = json.loads(render_source(source, "json", renderer=program))
+        (box,) = [ob for ob in parsed["objects"] if ob["name"] == "cluster_title"]
+        assert box["label"] == title
+        caption = float(box["lp"].split(",")[1])
+        tops = [float(ob["pos"].split(",")[1]) for ob in parsed["objects"] if "pos" in ob]
+        assert len(tops) == 15 and caption > max(tops)  # above every node
+
+
+def test_a_networks_inputs_are_drawn_once_as_labelled_leaves():
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([1.0, -2.0])
+    out.label = "out"
+    out.backward()
+    nodes = node_lines(draw(out).source).values()
+    inputs = [a for a in nodes if "{ x[" in a]
+    assert [a.split(" | grad")[0] for a in inputs] == [
+        'label="{ x[0] | data 1.0',
+        'label="{ x[1] | data -2.0',
+    ]
+    assert not [a for a in nodes if a.startswith(("label=1.0 ", "label=-2.0 "))]  # no copies
+    # micrograd's numbers: as where every neuron lifts each input itself (a copy per use)
+    grads = [p.grad for p in model.parameters()]
+    x0, x1 = (next(n for n in topological_order(out) if n.label == f"x[{i}]") for i in (0, 1))
+    model.zero_grad()
+    copies = model.layers[1](model.layers[0]([1.0, -2.0]))
+    copies.backward()
+    assert copies.data == out.data and [p.grad for p in model.parameters()] == grads
+    used = [n for n in topological_order(copies) if n.is_constant and n.data in (1.0, -2.0)]
+    assert len(used) == 6  # each of 3 neurons with its own two
+    assert x0.grad == sum(n.grad for n in used if n.data == 1.0)
+    assert x1.grad == sum(n.grad for n in used if n.data == -2.0)
+
+
+def demo_network(points: int = 1, l2: bool = False) -> tuple[nn.MLP, Value]:
+    """micrograd's demo network, MLP(2, [16, 16, 1]), its hinge loss on a few moons points."""
+    X, y = nn.data.moons(max(points, 2), seed=0, signed=True)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    scores = [model([float(a) for a in x]) for x in X[:points]]
+    loss = nn.losses.hinge(scores, [float(t) for t in y[:points]])
+    if l2:
+        loss = loss + nn.losses.l2(model.parameters())
+    loss.label = "loss"
+    loss.backward()
+    return model, loss
+
+
+def norm(params: list[Value]) -> float:
+    return sum(p.grad**2 for p in params) ** 0.5
+
+
+def test_group_layer_draws_each_layer_as_one_box_with_its_numbers():
+    model, loss = demo_network(points=3)
+    source = draw(loss, group="layer").source
+    nodes = node_lines(source)
+    boxes = {k: a for k, a in nodes.items() if "shape=box" in a and "layers." in a}
+    assert len(boxes) == 3
+    for ident, layer, neurons, parameters in (
+        ("g0", 0, "16 neurons", "48 parameters"),
+        ("g1", 1, "16 neurons", "272 parameters"),
+        ("g2", 2, "1 neuron", "17 parameters"),
+    ):
+        grad_norm = format_number(norm(model.layers[layer].parameters()), 4)
+        label = f'label="layers.{layer}\\n{neurons}, {parameters}\\ngrad norm {grad_norm}"'
+        assert boxes[ident].startswith(label), boxes[ident]
+    between = [(t, h, a) for t, h, a in edge_lines(source) if t in boxes and h in boxes]
+    assert between == [
+        ("g0", "g1", 'label="256 connections"'),
+        ("g1", "g2", 'label="16 connections"'),
+    ]
+
+
+def test_group_neuron_bundles_the_edges_between_two_layers():
+    _, loss = demo_network(points=3)
+    source = draw(loss, group="neuron").source
+    edges = edge_lines(source)
+    tables = [k for k, a in node_lines(source).items() if "shape=plain" in a]
+    assert len(tables) == 3
+    for sources, target, count in ((16, "g1", "256"), (16, "g2", "16")):
+        # one bundle into each layer
+        (junction,) = {t for t, h, _ in edges if h == target and t.startswith("bundle")}
+        assert f"{junction} [label={count} " in source
+        fanning_in = [a for t, h, a in edges if h == junction]
+        assert len(fanning_in) == sources and all("tailport=p" in a for a in fanning_in)
+    into_second = [a for t, h, a in edges if h == "g1"]
+    assert sorted(into_second) == sorted(f"headport=p{i}" for i in range(16))
+    assert len(edges) < 120  # 256 connections, 16 + 16 edges: not a bundle of 256
+
+
+def test_the_fill_shows_a_vanishing_layer_pale():
+    model, loss = demo_network()
+    for p in model.layers[0].parameters():
+        p.grad *= 1e-7  # as a vanishing gradient leaves the first layer
+    source = draw(loss, group="layer").source
+    nodes = node_lines(source)
+    first, last = nodes["g0"], nodes["g2"]
+    fill = lambda attrs: re.search(r'fillcolor="(#\w+)"', attrs).group(1)  # noqa: E731
+    top = max(norm(layer.parameters()) for layer in model.layers)
+    assert fill(last) == norm_color(norm(model.layers[2].parameters()), top)
+    assert fill(first) == norm_color(norm(model.layers[0].parameters()), top)
+    assert int(fill(first)[3:5], 16) > 0xE0 > int(fill(last)[3:5], 16)  # pale against dark
+    assert "fill: grad norm of a module&#x27;s parameters" not in source
+    assert "fill: grad norm of a module's parameters</TD>" in source
+
+
+def test_norm_color_is_a_log_scale_from_white_to_purple():
+    shades = [norm_color(10.0**-k, 1.0) for k in range(8)]
+    greens = [int(c[3:5], 16) for c in shades]
+    assert greens == sorted(greens) and greens[0] == 0x3D and greens[6:] == [0xFF, 0xFF]
+    assert norm_color(0.5, 0.0) == norm_color(float("nan"), 1.0) == "#ffffff"
+
+
+def test_parameters_used_outside_their_module_are_drawn_grey():
+    _, loss = demo_network(l2=True)
+    source = draw(loss, group="layer").source
+    grey = [(t, h) for t, h, a in edge_lines(source) if 'color="#b0b0b0"' in a]
+    assert grey and all(t in ("g0", "g1", "g2") and h == "g4" for t, h in grey)
+    assert "a module&#x27;s parameters used outside it" not in source
+    assert "a module's parameters used outside it (a penalty such as L2)" in source
+    _, plain = demo_network()
+    assert "#b0b0b0" not in draw(plain, group="layer").source
 
 
 def test_group_module_collapses_many_loose_nodes_into_boxes():
@@ -362,12 +564,18 @@ def test_group_module_collapses_many_loose_nodes_into_boxes():
         draw(total, group="module", max_nodes=4)
 
 
-def test_group_module_highlight_lights_the_boxes_on_the_path():
+def test_group_highlight_lights_the_boxes_on_the_path():
     loss = two_neuron_model()
     w0 = next(n for n in topological_order(loss) if n.label == "layers.0.neurons.0.w.0")
-    nodes = node_lines(draw(loss, group="module", highlight=w0).source)
-    lit = [a for a in nodes.values() if "penwidth=2.5" in a and "shape=box" in a]
-    assert len(lit) == 1 and "layers.0.neurons.0\\n" in lit[0]
+    (table,) = [
+        a
+        for a in node_lines(draw(loss, group="neuron", highlight=w0).source).values()
+        if "shape=plain" in a
+    ]
+    cells = re.findall(r"<TD [^>]*>", table)
+    assert ['COLOR="#ff7f00"' in cell for cell in cells] == [True, False]
+    nodes = node_lines(draw(loss, group="layer", highlight=w0).source)
+    assert "penwidth=2.5" in nodes["g0"]
 
 
 def test_color_takes_a_real_gradcheck_report_with_a_kink():
@@ -445,9 +653,19 @@ _DOT_TOKEN = re.compile(
 
 
 def dot_tokens(source: str) -> list[tuple[str, str]]:
-    """(kind, text) of every DOT token; an HTML string or anything unexpected fails."""
+    """(kind, text) of every DOT token; an HTML string is kind 'html', anything unexpected
+    fails."""
     tokens, position = [], 0
     while position < len(source):
+        if source[position] == "<":  # an HTML string: to its matching '>'
+            depth, end = 0, position
+            for end in range(position, len(source)):
+                depth += {"<": 1, ">": -1}.get(source[end], 0)
+                if depth == 0:
+                    break
+            tokens.append(("html", source[position : end + 1]))
+            position = end + 1
+            continue
         m = _DOT_TOKEN.match(source, position)
         assert m, f"not a DOT token at {position}: {source[position : position + 40]!r}"
         if m.lastgroup not in ("space", "comment"):
@@ -525,7 +743,7 @@ def check_dot_says_exactly(text: str) -> None:
     """The DOT has the structure of a harmless label's, and each label reads back as given."""
     y, names = hostile_graph(text)
     plain, _ = hostile_graph("plain text" if text else "")  # "" has no outer module
-    for options in ({}, {"group": "module"}):
+    for options in ({}, {"group": "neuron"}, {"group": "layer"}):
         source = draw(y, **options).source
         skeleton = [(k, v if k == "punct" else "") for k, v in dot_tokens(source)]
         assert skeleton == [
@@ -539,14 +757,18 @@ def check_dot_says_exactly(text: str) -> None:
             ident = f"v{sorted(names, key=lambda n: n.creation_index).index(node)}"
             if ident in labels and not node.is_constant:
                 assert record_fields(labels[ident])[0] == shown(name).strip(" ")
-        if options:
-            box = next(a for i, a in labels.items() if i.startswith("g"))
-            assert plain_text(box).startswith(shown(f"{text}.n.0\n")[:999])
-            if text:  # the cluster of the outer module "text": its label attribute
-                start = tokens.index(("atom", "subgraph"))
-                at = tokens.index(("atom", "label"), start)
-                assert tokens[at + 1] == ("punct", "=") and at < tokens.index(("punct", "}"), start)
-                assert plain_text(tokens[at + 2][1]) == shown(text)
+        box = next((a for i, a in labels.items() if i.startswith("g")), "")
+        if options.get("group") == "neuron":  # the list text.n: a cluster, its item 0 a cell
+            start = tokens.index(("atom", "subgraph"))
+            at = tokens.index(("atom", "label"), start)
+            assert tokens[at + 1] == ("punct", "=") and at < tokens.index(("punct", "}"), start)
+            assert plain_text(tokens[at + 2][1]) == shown(f"{text}.n")
+            assert re.sub(r"<[^>]*>", "", box[1:-1]) == "0"  # the one HTML: chainrule's number
+        if options.get("group") == "layer":  # the module holding text.n.0: its box
+            assert plain_text(box).startswith(shown(f"{text or '.n.0'}\n")[:999])
+        # HTML: the table of a list's items and the legend, chainrule's own numbers and words
+        html_strings = [v for k, v in tokens if k == "html"]
+        assert len(html_strings) == {None: 0, "neuron": 2, "layer": 1}[options.get("group")]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -586,7 +808,7 @@ def check_renderer_reads_label_text(text: str, program: str) -> None:
     from autograd.render import render_source
 
     y, names = hostile_graph(text)
-    for options in ({}, {"group": "module"}):
+    for options in ({}, {"group": "neuron"}):
         d = draw(y, **options)
         parsed = json.loads(render_source(d.source, "json", renderer=program))
         assert plain_text(f'"{parsed["name"]}"') == shown(names[y])
@@ -595,9 +817,9 @@ def check_renderer_reads_label_text(text: str, program: str) -> None:
             leaf = next(node for node in names if node.is_leaf and node.label == text)
             ident = f"v{sorted(names, key=lambda n: n.creation_index).index(leaf)}"
             assert record_fields(f'"{objects[ident]["label"]}"')[0] == shown(names[leaf]).strip()
-        elif text:
+        else:
             (cluster,) = [o for n, o in objects.items() if n.startswith("cluster")]
-            assert plain_text(f'"{cluster["label"]}"') == shown(text)
+            assert plain_text(f'"{cluster["label"]}"') == shown(f"{text}.n")
         d.program = program
         svg = ET.fromstring(d.pipe("svg"))  # well-formed XML, whatever the text
         for element in svg.iter():

@@ -30,6 +30,25 @@ def test_decision_boundary_for_k_classes_and_for_a_score(trained, tmp_path):
     assert len(fig.axes[0].collections) >= 2  # regions, the zero line, the points
 
 
+def test_decision_boundary_names_its_axes_and_its_classes(trained):
+    model, X, y, _ = trained
+    ax = nn.plot.decision_boundary(model, X, y, resolution=8).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x[0], the first input", "x[1], the second input")
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["class 0", "class 1", "class 2"]
+    # each class's points in its region's colour, and the key says so
+    regions = ax.collections[0].get_facecolors()[:, :3].round(3).tolist()
+    for points, key, region in zip(ax.collections[1:], legend.legend_handles, regions):
+        assert points.get_facecolors()[0, :3].round(3).tolist() == region
+        assert key.get_facecolors()[0, :3].round(3).tolist() == region
+    Xb, yb = nn.data.moons(20, seed=0, signed=True)
+    score = nn.plot.decision_boundary(nn.MLP(2, [4, 1], seed=0), Xb, yb, resolution=8).axes[0]
+    keys = [t.get_text() for t in score.get_legend().get_texts()]
+    assert keys == ["class -1", "class 1", "boundary: score 0"]
+    first = [c for c in score.collections if c.get_label() == "class -1"][0]
+    assert len(first.get_offsets()) == int((yb == -1).sum())
+
+
 def test_loss_curve_and_grad_norms(trained, tmp_path):
     *_, history = trained
     fig = nn.plot.loss_curve(history, path=tmp_path / "loss.svg")

@@ -183,6 +183,8 @@ def test_prefer_must_name_a_renderer():
         find_renderer("neato")
 
 
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("format", ["svg", "png"])
 def test_render_many_cuts_one_picture_per_graph(renderer, format):
     from autograd.render import render_many
 
@@ -369,7 +371,7 @@ def test_a_graph_too_wide_for_a_column_scrolls_and_says_how_to_draw_it_grouped(m
     img = html_image(page)
     assert int(img["css:min-width"].removesuffix("px")) > 968
     assert "scrolls sideways" in page
-    assert "draw(root, group=&#x27;module&#x27;) draws each nn module as one box" in page
+    assert "draw(root, group=&#x27;layer&#x27;) draws each layer of the network as one box" in page
     assert 'style="overflow-x:auto;max-width:100%"' in page
 
 

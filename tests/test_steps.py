@@ -25,6 +25,9 @@ except RenderError:
 needs_renderer = pytest.mark.skipif(not HAS_RENDERER, reason="no dot and no graphviz-pure")
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
 def single_neuron() -> tuple[Value, Value, Value]:
     x, w = Value(2.0, label="x"), Value(0.5, label="w")
     y_pred = x * w
@@ -85,27 +88,101 @@ def frames_of(page: str) -> list[str]:
     return re.findall(r'<details class="cr-frame" data-step="\d+".*?</details>', page, re.S)
 
 
+def script_data(page: str) -> dict:
+    """The data the stepper's script carries: the graph's SVG and each step's changes."""
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    return json.loads(re.search(r"var data=(\{.*?\});\n", script).group(1))
+
+
 @needs_renderer
-def test_html_has_one_readable_details_block_per_step_with_inline_png():
+def test_html_has_one_readable_details_block_per_step_and_one_graph():
     *_, L = single_neuron()
     steps = backward_steps(L)
     page = steps._repr_html_()
     blocks = frames_of(page)
     assert len(blocks) == len(steps) == 3
-    pngs = []
     for i, (block, frame) in enumerate(zip(blocks, steps), 1):
         assert f"<b>Step {i} of 3</b>" in block
         for update in frame.updates:
             assert update in block  # readable text, not only inside the picture
-        (data,) = re.findall(r'src="data:image/png;base64,([^"]+)"', block)
-        png = base64.b64decode(data)
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png.endswith(b"IEND\xaeB`\x82")
-        pngs.append(png)
-    assert len(set(pngs)) == 3  # each frame its own picture
+        assert "<img" not in block and "<svg" not in block
     assert blocks[0].startswith('<details class="cr-frame" data-step="1" open>')
+    # the script's graph: one SVG, every node and edge named by its DOT id
+    svg = ET.fromstring(script_data(page)["svg"])
+    ids = [g.get("data-id") for g in svg.iter(f"{SVG}g") if g.get("data-id")]
+    assert sorted(ids) == sorted(
+        ["v0", "v1", "v2", "v2_op", "v3", "v4", "v4_op", "v5", "v5_op"]
+        + ["v0->v2_op", "v1->v2_op", "v2_op->v2", "v2->v4_op", "v3->v4_op", "v4_op->v4"]
+        + ["v4->v5_op", "v5_op->v5"]
+    )
+    # without scripts: the graph after the last step, an inline PNG
+    (final,) = re.findall(r'<div class="cr-final">.*?</div>', page, re.S)
+    assert "The graph after step 3:" in final
+    (data,) = re.findall(r'src="data:image/png;base64,([^"]+)"', final)
+    png = base64.b64decode(data)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png.endswith(b"IEND\xaeB`\x82")
+    assert png == steps[-1].drawing.pipe("png")
     # nothing is fetched: no external scripts, styles or images
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script>" in page and 'type="range"' in page
+
+
+def test_each_frame_says_what_changed_from_the_step_before():
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    # ids: x v0, w v1, y_pred v2, 4.0 v3 (a number: no grad drawn), n2 v4, L v5
+    assert [f.node_id for f in steps] == ["v5", "v4", "v2"]
+    assert steps[0].grads == (
+        ("v0", "0.0"),
+        ("v1", "0.0"),
+        ("v2", "0.0"),
+        ("v4", "-6.0"),
+        ("v5", "1.0"),
+    )
+    assert steps[1].grads == (("v2", "-6.0"),)  # the 4.0's gradient is never drawn
+    assert steps[2].grads == (("v0", "-3.0"), ("v1", "-12.0"))
+    # the layout is wide enough for any step's number: w shows 0.0, then -12.0
+    assert "{ w | data 0.5 | grad -12.0 }" in steps.layout.source
+    assert "{ n2 | data -3.0 | grad -6.0 }" in steps.layout.source
+    assert "#ffe08a" not in steps.layout.source and "#d9f0d3" not in steps.layout.source
+
+
+def test_the_layout_holds_the_widest_gradient_each_node_shows():
+    x = Value(1.0, label="x")
+    b = (x * 3.0) * 1.0
+    c = x * -0.5
+    y = b + c
+    y.label = "y"
+    steps = backward_steps(y, digits=4)
+    texts = [text for f in steps for id_, text in f.grads if id_ == "v0"]
+    assert texts == ["0.0", "-0.5", "2.5"]  # x.grad: 0, then c's -0.5, then b's 3 more
+    assert "{ x | data 1.0 | grad -0.5 }" in steps.layout.source  # the widest in Helvetica
+
+
+def tree(depth: int) -> Value:
+    """A graph that doubles its leaves with each level: 2**depth inputs summed in pairs."""
+    level = [Value(0.1 * (i + 1), label=f"x{i}") for i in range(2**depth)]
+    while len(level) > 1:
+        level = [(a * b).tanh() for a, b in zip(level[::2], level[1::2])]
+    level[0].label = "y"
+    return level[0]
+
+
+@needs_renderer
+def test_the_page_grows_with_the_nodes_not_nodes_times_steps():
+    """One graph and each step's changes: the page of a 100-node graph stays small."""
+    for depth in (3, 5):
+        root = tree(depth)
+        nodes = len(topological_order(root))
+        steps = backward_steps(root, max_nodes=nodes)
+        page = steps.to_page()
+        data = script_data(page)
+        (final,) = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+        rest = len(page) - len(final) - len(json.dumps(data["svg"]))
+        assert len(steps) == nodes - 2**depth
+        assert rest < 2_000 + 400 * nodes, (depth, rest)  # text and changes: per node and step
+        assert len(page) < 400_000 + 10_000 * nodes  # the two pictures included
+        assert page.count("data:image") == 1 and page.count("\\u003csvg") == 1
 
 
 @needs_renderer
@@ -124,17 +201,18 @@ def test_without_scripts_there_are_no_dead_controls():
 
 
 @needs_renderer
-def test_svg_frames_show_every_node():
+def test_svg_picture_without_scripts():
     *_, L = single_neuron()
-    blocks = frames_of(backward_steps(L).to_html(image="svg"))
-    assert len(blocks) == 3
-    for block in blocks:
-        (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', block)
-        svg = ET.fromstring(base64.b64decode(data))
-        nodes = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"]
-        assert len(nodes) == 6 + 3  # six Values, three operations
+    steps = backward_steps(L)
+    page = steps.to_html(image="svg")
+    (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
+    svg = ET.fromstring(base64.b64decode(data))
+    nodes = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "node"]
+    assert len(nodes) == 6 + 3  # six Values, three operations
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "grad -12.0" in texts  # after the last step
     with pytest.raises(ValueError, match="'png'"):
-        backward_steps(L).to_html(image="gif")
+        steps.to_html(image="gif")
 
 
 @needs_renderer
@@ -199,48 +277,91 @@ def test_too_big_graph_is_refused_like_draw():
     assert len(backward_steps(y, max_nodes=41)) == 20
 
 
-# The slider script, run in node with a minimal stand-in for the browser DOM.
+# The slider script, run in node with a minimal stand-in for the browser DOM: elements
+# that keep their classes, and innerHTML that makes the slider's controls or, from the
+# graph's SVG, one group per data-id, each with two texts.
 _FAKE_DOM = """
-function El(cls){this.cls=cls;this.style={display:'none'};this.open=false;
-  this.value='1';this.textContent='';this.attrs={};}
+function El(tag){var self=this;this.tag=tag;this.style={display:''};this.open=false;
+  this.value='1';this.textContent='';this.attrs={};this.marks={};this.parts={};this.all={};
+  this.classList={add:function(c){self.marks[c]=1;},
+    remove:function(){for(var i=0;i<arguments.length;i++)delete self.marks[arguments[i]];}};}
 El.prototype.getAttribute=function(k){return this.attrs[k]||null;};
 El.prototype.setAttribute=function(k,v){this.attrs[k]=v;};
-var frames=[new El('f'),new El('f'),new El('f')];
-var prev=new El('p'),next=new El('n'),slider=new El('s'),where=new El('w'),
-    bar=new El('c'),inserted=[];
-bar.querySelector=function(sel){return {'.cr-slider':slider,'.cr-where':where,
-  '.cr-prev':prev,'.cr-next':next}[sel];};
-var root=new El('root');
-root.querySelectorAll=function(){return frames;};
+El.prototype.querySelector=function(sel){return this.parts[sel];};
+El.prototype.querySelectorAll=function(sel){return this.all[sel]||[];};
+Object.defineProperty(El.prototype,'innerHTML',{get:function(){return this.html;},
+  set:function(h){this.html=h;
+    if(h.indexOf('cr-slider')>=0){this.parts={'.cr-slider':new El('input'),
+      '.cr-where':new El('span'),'.cr-prev':new El('button'),'.cr-next':new El('button')};
+      return;}
+    var groups=[],re=/data-id="([^"]*)"/g,m;
+    while((m=re.exec(h))){var g=new El('g');g.attrs['data-id']=m[1].replace('&#45;&gt;','->');
+      g.all={text:[new El('text'),new El('text')]};groups.push(g);}
+    this.all={'g[data-id]':groups};}});
+var frames=[];for(var k=0;k<STEPS;k++)frames.push(new El('details'));
+var final=new El('div'),root=new El('div'),inserted=[],made=[];
+root.all={'details.cr-frame':frames,'.cr-final':[final]};
 root.insertBefore=function(el,before){inserted.push([el.className,frames.indexOf(before)]);};
 var document=CURRENT
   ? {currentScript:{parentElement:root}}
   : {currentScript:null,querySelectorAll:function(sel){
        return sel.indexOf('data-stepper=')>0 ? [root] : [];}};
-document.createElement=function(tag){bar.tag=tag;return bar;};
-function state(){return frames.map(function(f){return f.style.display===''?1:0;}).join('');}
+document.createElement=function(tag){var el=new El(tag);made.push(el);return el;};
+function state(){
+  var bar=made[0],view=made[1],marks={},texts={};
+  view.all['g[data-id]'].forEach(function(g){var id=g.attrs['data-id'];
+    Object.keys(g.marks).forEach(function(c){(marks[c]=marks[c]||[]).push(id);});
+    if(g.all.text[1].textContent)texts[id]=g.all.text[1].textContent;});
+  return {shown:frames.map(function(f){return f.style.display===''?1:0;}).join(''),
+          where:bar.parts['.cr-where'].textContent,marks:marks,texts:texts};}
 var log=[];
 SCRIPT
 SCRIPT
-log.push([state(),where.textContent,inserted,bar.tag,
-  (bar.innerHTML.match(/type="range"[^>]*max="(\\d+)"/)||[])[1]]);
-next.onclick();log.push([state(),where.textContent]);
-next.onclick();next.onclick();log.push([state(),where.textContent]);
-prev.onclick();log.push([state(),where.textContent]);
-slider.value='1';slider.oninput();log.push([state(),where.textContent]);
+var bar=made[0];
+log.push({made:made.map(function(e){return e.tag;}),inserted:inserted,
+  max:(bar.innerHTML.match(/type="range"[^>]*max="(\\d+)"/)||[])[1],final:final.style.display});
+log.push(state());
+bar.parts['.cr-next'].onclick();log.push(state());
+bar.parts['.cr-next'].onclick();bar.parts['.cr-next'].onclick();log.push(state());
+bar.parts['.cr-prev'].onclick();log.push(state());
+bar.parts['.cr-slider'].value='1';bar.parts['.cr-slider'].oninput();log.push(state());
 console.log(JSON.stringify(log));
 """
+
+
+def drawn_state(source: str) -> dict:
+    """What a frame's DOT shows: the ids filled yellow and green, the bold edges, each grad."""
+    marks: dict[str, list[str]] = {}
+    texts = {}
+    for line in source.splitlines():
+        edge = re.match(r"\s*(\w+) -> (\w+) \[.*penwidth=2.5", line)
+        if edge:
+            marks.setdefault("cr-bold", []).append(f"{edge.group(1)}->{edge.group(2)}")
+            continue
+        node = re.match(r"\s*(\w+) \[label=(.*)\]$", line)
+        if node is None:
+            continue
+        grad = re.search(r"\| (grad [^ ]+) }", node.group(2))
+        if grad:
+            texts[node.group(1)] = grad.group(1)
+        for mark, fill in (("cr-focus", "#ffe08a"), ("cr-done", "#d9f0d3")):
+            if f'fillcolor="{fill}"' in node.group(2):
+                marks.setdefault(mark, []).append(node.group(1))
+    return {"marks": {k: sorted(v) for k, v in marks.items()}, "texts": texts}
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 @needs_renderer
 @pytest.mark.parametrize("current_script", [True, False])
-def test_slider_script_shows_one_frame_at_a_time(current_script):
-    """The script, run twice (a re-rendered output), sets the stepper up once."""
+def test_slider_script_draws_each_frame_on_the_one_graph(current_script):
+    """The script, run twice (a re-rendered output), sets the stepper up once, and each
+    step it shows marks and labels the graph as that frame's own drawing does."""
     *_, L = single_neuron()
-    page = backward_steps(L).to_html()
+    steps = backward_steps(L)
+    page = steps.to_html()
     (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
     program = _FAKE_DOM.replace("CURRENT", "true" if current_script else "false")
+    program = program.replace("STEPS", str(len(steps)))
     run = subprocess.run(
         ["node", "-e", program.replace("SCRIPT", script)],
         capture_output=True,
@@ -248,14 +369,27 @@ def test_slider_script_shows_one_frame_at_a_time(current_script):
         check=True,
         timeout=30,
     )
-    log = json.loads(run.stdout)
-    assert log == [
-        ["100", "step 1 of 3", [["cr-controls", 0]], "div", "3"],  # one bar, made once
-        ["010", "step 2 of 3"],
-        ["001", "step 3 of 3"],  # next at the end stays at the end
-        ["010", "step 2 of 3"],
-        ["100", "step 1 of 3"],
+    setup, *shown = json.loads(run.stdout)
+    # one bar before the first step, one graph after the last; the PNG for no scripts hidden
+    assert setup == {
+        "made": ["div", "div"],
+        "inserted": [["cr-controls", 0], ["cr-graph", -1]],
+        "max": "3",
+        "final": "none",
+    }
+    assert [(s["shown"], s["where"]) for s in shown] == [
+        ("100", "step 1 of 3"),
+        ("010", "step 2 of 3"),
+        ("001", "step 3 of 3"),  # next at the end stays at the end
+        ("010", "step 2 of 3"),
+        ("100", "step 1 of 3"),
     ]
+    for state, index in zip(shown, (0, 1, 2, 1, 0)):
+        drawn = drawn_state(steps[index].drawing.source)
+        assert len(drawn["marks"]["cr-focus"]) == 2 and len(drawn["texts"]) == 5  # node and op
+        assert {k: sorted(v) for k, v in state["marks"].items()} == drawn["marks"]
+        assert state["texts"] == drawn["texts"]
+    assert shown[2]["texts"]["v1"] == "grad -12.0" and shown[0]["texts"]["v1"] == "grad 0.0"
 
 
 class _Elements(HTMLParser):
@@ -319,5 +453,6 @@ def test_nbconvert_html_keeps_the_working_stepper():
     # nothing the stepper uses is fetched; nbconvert's own page loads require.js and
     # MathJax from a CDN, which the stepper does not need
     links = [v for _, a in converted.tags for k, v in a.items() if k in ("src", "href")]
-    assert len(links) == 3 and all(v.startswith("data:image/png;base64,") for v in links)
-    assert "http" not in re.sub(r'"data:[^"]*"', "", page[start:end])
+    assert len(links) == 1 and links[0].startswith("data:image/png;base64,")
+    addresses = re.findall(r"https?://[^\s\"'\\]+", re.sub(r'"data:[^"]*"', "", page[start:end]))
+    assert set(addresses) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}

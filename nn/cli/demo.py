@@ -29,6 +29,7 @@ import nn
 from autograd import Value, backward_steps, draw
 from autograd.errors import RenderError
 from autograd.files import write_atomic
+from autograd.naming import format_number
 from nn.cli.arguments import shown, whole_number
 from nn.cli.recipes import RECIPES
 from nn.errors import MissingExtraError, UsageError
@@ -159,13 +160,31 @@ def _pictures(
     model: nn.MLP, X: Any, y: Any, history: nn.History
 ) -> list[tuple[str, Callable[[str], None]]]:
     """Each file the demo writes, with the function that writes it to a path."""
-    root = _neuron_graph(model, [float(v) for v in X[0]])
+    point = [float(v) for v in X[0]]
+    root = _neuron_graph(model, point)
+    caption = _neuron_caption(model, point)
     return [
         ("decision_boundary.png", lambda path: nn.plot.decision_boundary(model, X, y, path=path)),
         ("loss.png", lambda path: nn.plot.loss_curve(history, path=path)),
-        ("neuron.svg", lambda path: write_atomic(path, draw(root).pipe(format="svg"))),
+        (
+            "neuron.svg",
+            lambda path: write_atomic(path, draw(root, title=caption).pipe(format="svg")),
+        ),
         ("backward_steps.html", lambda path: backward_steps(root).save_html(path)),
     ]
+
+
+def _neuron_caption(model: nn.MLP, x: list[float]) -> str:
+    """What neuron.svg shows: which neuron, on which input, after which backward."""
+    neuron = model.layers[0].neurons[0]
+    act = neuron.activation
+    inputs = ", ".join(f"x{i + 1} = {format_number(v)}" for i, v in enumerate(x))
+    formula = "w . x + b" if act == "linear" else f"{act}(w . x + b)"
+    return (
+        f"Neuron layers.0.neurons.0 (the first of the first layer) of the trained model on "
+        f"the first training point, {inputs}: out = {formula}, with the gradients of "
+        "out.backward()"
+    )
 
 
 def _neuron_graph(model: nn.MLP, x: list[float]) -> Value:
