@@ -44,9 +44,12 @@ bench: $(VENV)/.test-deps
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/run.py
 
+# Containers often run as root, which JupyterLab refuses without --allow-root.
+LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 lab: $(VENV)/.test-deps
 	$(BIN)/pip install --quiet --disable-pip-version-check jupyterlab
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(LAB_FLAGS)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis

@@ -11,7 +11,9 @@ the chain rule to it in reverse. Start with:
 0.005364
 
 Where things live: value.py (the node and its operators), ops.py (the table
-of every primitive and its derivative), backward.py (the traversal).
+of every primitive and its derivative: the only calculus), chain.py (the
+chain-rule step for one node, which every consumer of the table calls), and
+backward.py (the traversal).
 """
 
 __chainrule__ = True

@@ -23,13 +23,14 @@ import argparse
 import base64
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
+
+from autograd.files import write_atomic
 
 __all__ = [
     "NOTEBOOKS",
@@ -151,22 +152,6 @@ def picture(nb: Any) -> bytes | None:
             if png:
                 return base64.b64decode(png)
     return None
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

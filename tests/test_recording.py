@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from autograd import Value, enable_grad, is_grad_enabled, no_grad
+from autograd import Value, enable_grad, is_grad_enabled, no_grad, topological_order
 from autograd.recording import STATE
 from tests._threads import overlapping_blocks
 
@@ -106,3 +106,49 @@ def test_no_grad_on_a_generator_function_holds_while_its_body_runs():
     assert gen.send(True) is False
     assert list(gen) == []
     assert is_grad_enabled() and STATE.special == 0
+
+
+def test_the_module_scope_is_per_thread_and_always_restored():
+    """Four threads run MLP forward passes; the main thread's nodes are tagged with nothing."""
+    import threading
+
+    import nn
+
+    models = [nn.MLP(2, [3, 1], seed=i) for i in range(4)]
+    barrier = threading.Barrier(4)
+    seen: list[set] = []
+
+    def run(model):
+        barrier.wait()
+        for _ in range(20):
+            out = model([Value(1.0), Value(-2.0)])
+        seen.append({n.scope for n in topological_order(out) if not n.is_leaf})
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in models]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(
+        scopes
+        <= {"layers.0.neurons.0", "layers.0.neurons.1", "layers.0.neurons.2", "layers.1.neurons.0"}
+        for scopes in seen
+    )
+    x, w = Value(2.0), Value(3.0)
+    assert (x * w).scope is None  # no module's path leaked into the main thread
+
+
+def test_module_scope_tags_and_restores():
+    from autograd.recording import SCOPE, module_scope
+
+    with module_scope("layers.0"):
+        inside = Value(1.0) * 2
+        with module_scope("layers.0.neurons.1"):
+            inner = Value(1.0) * 2
+        after = Value(1.0) * 2
+    assert (inside.scope, inner.scope, after.scope) == (
+        "layers.0",
+        "layers.0.neurons.1",
+        "layers.0",
+    )
+    assert SCOPE.get() is None

@@ -410,3 +410,13 @@ def test_float_of_a_value_says_it_would_leave_the_graph():
         float(x)
     with pytest.raises(TypeError, match="would leave the graph"):
         math.exp(x)
+
+
+def test_the_truth_of_a_value_is_refused_with_the_way_out():
+    v = Value(0.0)
+    with pytest.raises(TypeError, match=r"truth of a Value.*if v\.data != 0"):
+        if v:
+            pass
+    with pytest.raises(TypeError, match="truth of a Value"):
+        bool(Value(3.0))
+    assert v is not None and [v]  # identity and containers still work

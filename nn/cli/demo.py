@@ -28,7 +28,7 @@ from typing import Any
 import nn
 from autograd import Value, backward_steps, draw
 from autograd.errors import RenderError
-from nn.atomic import write_atomic
+from autograd.files import write_atomic
 from nn.cli.arguments import shown, whole_number
 from nn.cli.recipes import RECIPES
 from nn.errors import MissingExtraError, UsageError
@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         log_every=max(1, epochs // 10),
         engine=args.engine,
     )
+    if history.interrupted:
+        raise KeyboardInterrupt  # fit stopped between steps; the command ends as Ctrl-C does
     seconds = time.perf_counter() - started
     final = history.accuracy[-1]
     print(

@@ -27,8 +27,8 @@ from pathlib import Path
 from autograd import Value, backward_steps, compile_expression, draw, topological_order
 from autograd.errors import RenderError
 from autograd.expression import ExpressionError
+from autograd.files import write_atomic
 from autograd.naming import format_number
-from nn.atomic import write_atomic
 from nn.cli.arguments import parse_values, require_values, shown, whole_number
 from nn.errors import UsageError
 

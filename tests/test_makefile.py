@@ -1,0 +1,20 @@
+"""The Makefile's targets, read as `make -n` prints them (nothing is run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_make_lab_passes_allow_root_exactly_when_run_as_root():
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True)
+    command = dry.stdout.strip().splitlines()[-1]
+    assert "jupyter lab notebooks" in command
+    assert ("--allow-root" in command) == (os.geteuid() == 0), command
