@@ -25,6 +25,7 @@ Where things live (one idea per file):
     data.py        seeded toy datasets, split
     plot.py        decision boundary, loss curve, gradient norms (matplotlib, optional)
     serialize.py   save and load
+    course.py      the notebooks' "your turn" checks (from nn.course import check)
 """
 
 __chainrule__ = True
