@@ -33,13 +33,19 @@ class _NotComparable(Exception):
 
 
 def _plain(x: Any) -> Any:
-    """A Value as its number, a numpy array or a tuple as a list; anything else as given."""
+    """A Value as its number; a numpy array, a tuple or a set as a list; others as given.
+
+    A set becomes a sorted list, so that it prints the same in every run (a set of
+    strings prints in an order that changes from one interpreter to the next).
+    """
     if isinstance(x, Value):
         return x.data
     if hasattr(x, "tolist"):
         return x.tolist()
     if isinstance(x, tuple):
         return list(x)
+    if isinstance(x, (set, frozenset)):
+        return sorted(x, key=repr)
     return x
 
 
@@ -66,7 +72,9 @@ def _agree(got: Any, expected: Any, rel: float, atol: float) -> bool:
 
 
 def _text(x: Any) -> str:
-    """A short, stable rendering: numbers to 10 significant digits."""
+    """A short, stable rendering: numbers to 10 significant digits, sets sorted."""
+    if isinstance(x, (set, frozenset)):
+        return "{" + ", ".join(_text(item) for item in _plain(x)) + "}"
     x = _plain(x)
     if isinstance(x, list):
         return "[" + ", ".join(_text(item) for item in x) + "]"
@@ -77,6 +85,8 @@ def _text(x: Any) -> str:
 
 def _kind(x: Any) -> str:
     """What kind of answer `x` is, in words: 'a number', 'a list of 3', 'True or False'."""
+    if isinstance(x, (set, frozenset)):
+        return f"a set of {len(x)}"
     x = _plain(x)
     if isinstance(x, list):
         return f"a list of {len(x)}"
@@ -103,8 +113,8 @@ def check(
     """Print whether `got` is `expected` (numbers within `rel`, or `atol` near 0); return it.
 
     `got` and `expected` may be numbers, Values (their `.data` is compared),
-    lists, tuples or numpy arrays of those (item by item), or anything `==`
-    compares (a string, a bool). A `...` or None in `got` is an answer not given
+    lists, tuples or numpy arrays of those (item by item), sets (in any order),
+    or anything `==` compares (a string, a bool). A `...` or None in `got` is an answer not given
     yet. A wrong answer prints what was expected, then `hint`; nothing raises.
     """
     if _contains_placeholder(got):

@@ -65,6 +65,17 @@ def test_other_answers_compare_with_equality(capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "not yet: op is '+', but it should be '*'"
 
 
+def test_sets_compare_in_any_order_and_print_sorted(capsys):
+    assert check("wrong", {"e", "a", "c"}, {"a", "c", "e"})
+    assert capsys.readouterr().out == "right: wrong = {'a', 'c', 'e'}\n"
+    assert not check("wrong", {"a"}, {"a", "b"})
+    assert capsys.readouterr().out == (
+        "not yet: wrong is {'a'} (a set of 1), but the answer is a set of 2\n"
+    )
+    assert not check("wrong", {"a", "c"}, {"a", "b"})
+    assert "is {'a', 'c'}, but it should be {'a', 'b'}" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("got", [float("nan"), float("inf")])
 def test_not_finite_answers_are_wrong(got):
     assert not check("x", got, 1.0)
