@@ -58,10 +58,8 @@ Plan = list[tuple[Dropout, int]]
 
 _TAPES: weakref.WeakKeyDictionary[Module, Tape] = weakref.WeakKeyDictionary()
 _MASKED: weakref.WeakKeyDictionary[Module, tuple[Tape, Plan]] = weakref.WeakKeyDictionary()
-_PLANS: weakref.WeakKeyDictionary[Module, dict[tuple[bool, ...], Plan]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per model and per mode (every module's training flag), its dropout plan."""
+_PLANS: weakref.WeakKeyDictionary[Module, dict[bool, Plan]] = weakref.WeakKeyDictionary()
+"""Per model, its dropout plan in training mode (True) and in evaluation mode (False)."""
 
 
 def model_tape(model: Module, n_features: int, plan: Plan = ()) -> Tape:
@@ -156,11 +154,12 @@ def _tape_now(model: Module, X: np.ndarray, first: bool) -> tuple[Tape, Plan]:
     longer makes (the user changed something the graph bakes in, a scale, a
     slope) is recorded afresh; the tape's checks then guard this call as before.
     """
+    # Keyed by the model's own flag: fit and evaluate set every module's alike, and
+    # a first call (a new fit or evaluate) finds the plan again whatever the modes.
     plans = _PLANS.setdefault(model, {})
-    mode = tuple(module.training for _, module in model.named_modules())
-    plan = plans.get(mode)
+    plan = plans.get(model.training)
     if first or plan is None:
-        plan = plans[mode] = dropout_plan(model, X[0])
+        plan = plans[model.training] = dropout_plan(model, X[0])
     n_masks = sum(n for _, n in plan)
     cached = _MASKED.get(model, (None, []))[0] if plan else _TAPES.get(model)
     if first and cached is not None and not cached.same_graph_at(*X[0], *[1.0] * n_masks):

@@ -269,23 +269,25 @@ def evaluate(
     _check_engine(engine)
     loss_fn = resolve(loss)
     rows, targets = _samples(X, y, "evaluate")
-    return _score(model, rows, targets, loss_fn, engine, first=True)
+    return _score(model, _modules(model), rows, targets, loss_fn, engine, first=True)
 
 
 def _score(
     model: Module,
+    modules: list[Module],
     rows: list[list[float]],
     targets: list[Any],
     loss_fn: Callable[[Any, Any], Value],
     engine: str,
     first: bool,
 ) -> Score:
-    modes = _modes(model)
-    model.eval()
+    """evaluate(), with the model's modules listed (by _modules) once per fit."""
+    modes = [module.training for module in modules]
+    _set_modes(modules, [False] * len(modules))
     try:
         outputs = OUTPUTS[engine](model, rows, first)
     finally:
-        _restore(modes)
+        _set_modes(modules, modes)
     leaves = [[Value(o) for o in out] if isinstance(out, list) else Value(out) for out in outputs]
     with no_grad():
         value = _loss_value(loss_fn(leaves, targets)).data
@@ -296,13 +298,14 @@ def _score(
     return Score(value, right / len(rows))
 
 
-def _modes(model: Module) -> list[tuple[Module, bool]]:
-    """Each module inside model (itself included) and its training flag now."""
-    return [(module, module.training) for _, module in model.named_modules()]
+def _modules(model: Module) -> list[Module]:
+    """The model and every module inside: the ones a mode is set on."""
+    return [module for _, module in model.named_modules()]
 
 
-def _restore(modes: list[tuple[Module, bool]]) -> None:
-    for module, training in modes:
+def _set_modes(modules: list[Module], modes: list[bool]) -> None:
+    # Module.train, module by module, without walking each one's children again.
+    for module, training in zip(modules, modes, strict=True):
         object.__setattr__(module, "training", training)
 
 
@@ -412,8 +415,9 @@ def fit(
     epoch_fn = ENGINES[engine]
     epoch = 0
     best = _Best(early_stopping)
-    modes = _modes(model)
-    model.train()
+    modules = _modules(model)
+    modes = [module.training for module in modules]
+    _set_modes(modules, [True] * len(modules))
     try:
         for epoch in range(epochs):
             lr = optimizer.lr
@@ -449,7 +453,7 @@ def fit(
             for j, (name, _) in enumerate(groups):
                 history.grad_norm[name].append(sum(s[j] for s in norms) / len(norms))
             if held_out is not None:
-                score = _score(model, *held_out, loss_fn, engine, first=epoch == 0)
+                score = _score(model, modules, *held_out, loss_fn, engine, first=epoch == 0)
                 history.val_loss.append(score.loss)
                 if score.accuracy is not None:
                     history.val_accuracy.append(score.accuracy)
@@ -484,7 +488,7 @@ def fit(
             file=out,
         )
     finally:
-        _restore(modes)
+        _set_modes(modules, modes)
         if bar is not None:
             bar.close()
     return history
