@@ -195,22 +195,34 @@ class _Graph:
     def neuron(self, start: int, terms: list[int], adds: list[int]) -> Any:
         """(end, weights, bias, inputs, inner) for the chain's longest neuron, or None.
 
-        The neuron is the chain up to its last product from the bottom; the `+`
-        rows after it, if any, stay rows.
+        The neuron is the chain from the bottom while it adds products, and
+        one parameter or number as its bias: where the chain starts
+        (b + w0*x0 + ..., as nn builds it), or anywhere after a first product
+        (w0*x0 + w1*x1 + b). The `+` rows after it, if any, stay rows.
         """
         bias: int | None = start
-        if self.product(start) is not None:  # w0*x0 + w1*x1 + ...: no bias
+        if self.product(start) is not None:
             terms, adds, bias = [start, *terms], [-1, *adds], None
         elif not self.pooled(start):
             return None
-        run = _prefix(terms, self.product)
-        if run == 0 or adds[run - 1] < 0:
+        pairs: list[tuple[int, int]] = []
+        taken = 0
+        for t in terms:
+            pair = self.product(t)
+            if pair is not None:
+                pairs.append(pair)
+            elif bias is None and pairs and self.pooled(t):
+                bias = t
+            else:
+                break
+            taken += 1
+        if not pairs or adds[taken - 1] < 0:
             return None
-        pairs = [self.product(t) for t in terms[:run]]
-        weights = tuple(w for w, _ in pairs)  # type: ignore[misc]
-        x = tuple(i for _, i in pairs)  # type: ignore[misc]
-        inner = [i for i in adds[: run - 1] if i >= 0] + terms[:run]
-        return adds[run - 1], weights, bias, x, inner
+        weights = tuple(w for w, _ in pairs)
+        x = tuple(i for _, i in pairs)
+        inner = [i for i in adds[: taken - 1] if i >= 0]
+        inner += [t for t in terms[:taken] if t != bias]
+        return adds[taken - 1], weights, bias, x, inner
 
     def elementwise(
         self, members: tuple[int, ...], taken: set[int]
