@@ -15,6 +15,7 @@ check holds exactly as before.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -156,7 +157,7 @@ class VectorReplay:
     ) -> tuple[list[Any], np.ndarray] | None:
         """(each row's gradient, each parameter's gradient in the recording's order), or None."""
         r = self.recording
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         program = self.backward_programs.get(wanted)
         if program is None:
             program = self.backward_programs[wanted] = self._backward_program(wanted)
