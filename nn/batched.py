@@ -32,6 +32,10 @@ with the parameters as they are now, and a different graph raises TraceError
 fit's default engine, 'auto', picks this one when the model's graph has
 layers the tape runs as matrix products and every sample has as many
 features; engine='scalar' keeps the Value-per-sample engine for teaching.
+Each batch costs one check and one replay whatever its size, yet even
+batch_size=1 is faster than the scalar engine: on micrograd's demo model and
+100 points an epoch took 0.49 s of CPU against 0.67 s, and 47 ms against
+0.26 s in batches of 8 (a machine shared with other jobs, 2026-12-05).
 """
 
 from __future__ import annotations
