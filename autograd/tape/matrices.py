@@ -54,7 +54,8 @@ class Dense:
     weights: tuple[tuple[int, ...], ...]
     """weights[j][i]: the row neuron j multiplies inputs[i] by (a parameter or a number)."""
     biases: tuple[int, ...] | None
-    """The row each neuron starts from (a parameter or a number); None: the chains have none."""
+    """The row each neuron adds as its bias (a parameter or a number, where the chain starts
+    or after a product); None: the chains have none."""
     inner: tuple[int, ...]
     """The products and partial sums the matrix product replaces: never computed one by one."""
 
@@ -261,21 +262,21 @@ class _Graph:
     ) -> Sum | None:
         """The chain's longest sum over one block's columns or over parameter terms, or None."""
         first = members.get(terms[0])
-        if first is not None:  # the columns of a block
-            source = first[0]
-            kind: Callable[[int], Any] = lambda t: members.get(t, (None,))[0] == source or None
-            if kind(start):  # t0 + t1 + ...: the chain starts with a term
-                terms, adds, start = [start, *terms], [-1, *adds], -1
-        else:
-            term = self.parameter_term(terms[0])
-            if term is None:
-                return None
-            kind = lambda t: self.parameter_term(t) == term or None  # noqa: E731
-            if kind(start):
-                terms, adds, start = [start, *terms], [-1, *adds], -1
-            elif self.rows[start].varies == BATCH:
-                return None
-        run = _prefix(terms, kind)
+        term = self.parameter_term(terms[0])
+
+        def alike(t: int) -> bool | None:
+            """Whether t is a term of the same kind as the first: None ends the sum."""
+            if first is not None:
+                return members.get(t, (None,))[0] == first[0] or None
+            return self.parameter_term(t) == term or None
+
+        if first is None and term is None:
+            return None
+        if alike(start):  # t0 + t1 + ...: the chain starts with a term
+            terms, adds, start = [start, *terms], [-1, *adds], -1
+        elif first is None and self.rows[start].varies == BATCH:
+            return None  # a sum over parameters that starts per example: rows
+        run = _prefix(terms, alike)
         if run < 2:
             return None
         end = adds[run - 1]
