@@ -26,8 +26,9 @@ micrograd and torch are optional: a missing one is reported as "not installed".
 Every engine starts from the same weights, and the script checks that they
 compute the same loss before timing them. PyTorch runs on one thread, and so
 does numpy's BLAS here (set before numpy is imported), as the tape's Python does.
-The machine's load average is printed with the table: on a shared machine the
-ratios, measured side by side in one run, mean more than the times.
+Each ratio to PyTorch is the median of the ratios of runs made back to back, and
+the machine's load average is printed with the table: on a shared machine the
+ratios mean more than the times.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import timing  # noqa: E402
-from timing import median_seconds, print_table  # noqa: E402
+from timing import median_seconds, paired, print_table  # noqa: E402
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
@@ -185,11 +186,19 @@ def ms(seconds: float | None) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
 
 
-def ratio(reference: float | None, tape: float) -> str:
+def ratio(reference: float | None, tape: float, r: float | None = None) -> str:
+    """reference / tape, or the paired median r when the two were timed back to back."""
     if reference is None:
         return ""
-    r = reference / tape
+    r = reference / tape if r is None else r
     return f"{r:.1f}x" if r >= 1.0 else f"{r:.2f}x (the tape is {1 / r:.1f}x slower)"
+
+
+def against_torch(tape_run, torch_run, repeat: int) -> tuple[float, float | None, float | None]:
+    """(tape time, torch time, torch/tape): timed in pairs, or the tape alone without torch."""
+    if torch is None:
+        return median_seconds(tape_run, repeat), None, None
+    return paired(tape_run, torch_run, repeat)
 
 
 def torch_epoch(step, X, y, rng):
@@ -207,6 +216,13 @@ def torch_epoch(step, X, y, rng):
 FIT_EPOCHS = 5
 """An epoch of nn.fit is timed as a fit of this many epochs, divided by them: fit's set-up
 (checking and converting X and y, once a call) is counted once per call, as in training."""
+
+
+def _times(run, n: int):
+    """run, n times over: the PyTorch side of an n-epoch fit."""
+    if run is None:
+        return None
+    return lambda k: [run(k) for _ in range(n)]
 
 
 def fit_epoch(X, y, batch_size, engine: str = "auto"):
@@ -262,7 +278,10 @@ def main() -> None:
     if spread > 1e-9:
         raise SystemExit(f"the engines disagree on the first step's loss: {losses}")
 
-    tape_time = median_seconds(lambda k: tape_step(X, y, k), repeat * 5)
+    torch_run = None if torch is None else lambda k: torch_step(Xt, yt, k)
+    tape_time, torch_time, torch_ratio = against_torch(
+        lambda k: tape_step(X, y, k), torch_run, repeat * 5
+    )
     scalar_time = median_seconds(
         lambda k: value_step(autograd.Value, scalar_model, xs, ys, k), repeat
     )
@@ -272,10 +291,10 @@ def main() -> None:
             lambda k: value_step(mg_engine.Value, mg_model, xs, ys, k), repeat
         )
         collector.relax()
-    torch_time = None
-    if torch_step is not None:
-        torch_time = median_seconds(lambda k: torch_step(Xt, yt, k), repeat * 5)
-    fit_small = median_seconds(fit_epoch(X, y, None), repeat * 2) / FIT_EPOCHS
+    fit_small, _, fit_small_ratio = against_torch(
+        fit_epoch(X, y, None), _times(torch_run, FIT_EPOCHS), repeat * 2
+    )
+    fit_small /= FIT_EPOCHS
     fit_scalar = median_seconds(fit_epoch(X, y, None, "scalar"), 3) / FIT_EPOCHS
 
     rows.append(
@@ -301,7 +320,7 @@ def main() -> None:
             "(a) demo step vs batched PyTorch (float64, 1 thread)",
             ms(tape_time),
             ms(torch_time),
-            ratio(torch_time, tape_time),
+            ratio(torch_time, tape_time, torch_ratio),
             ">= 0.67x (within 1.5x)",
         )
     )
@@ -319,22 +338,30 @@ def main() -> None:
             batch = order[start : start + 100]
             big_step(X10[batch], y10[batch], k)
 
-    full = median_seconds(lambda k: big_step(X10, y10, k), repeat * 3)
-    batches = median_seconds(tape_batches, repeat)
-    torch_full = torch_batches = None
+    torch_full_run = torch_batches_run = None
     if torch is not None:
         big_torch = TorchStep(fresh_model())
         X10t, y10t = torch.tensor(X10), torch.tensor(y10)
-        torch_full = median_seconds(lambda k: big_torch(X10t, y10t, k), repeat * 3)
-        torch_batches = median_seconds(torch_epoch(big_torch, X10t, y10t, rng), repeat)
-    fit_full = median_seconds(fit_epoch(X10, y10, None), repeat) / FIT_EPOCHS
-    fit_batches = median_seconds(fit_epoch(X10, y10, 100), 3) / FIT_EPOCHS
+        torch_full_run = lambda k: big_torch(X10t, y10t, k)  # noqa: E731
+        torch_batches_run = torch_epoch(big_torch, X10t, y10t, rng)
+    full, torch_full, full_ratio = against_torch(
+        lambda k: big_step(X10, y10, k), torch_full_run, repeat * 3
+    )
+    batches, torch_batches, batches_ratio = against_torch(tape_batches, torch_batches_run, repeat)
+    fit_full, _, fit_full_ratio = against_torch(
+        fit_epoch(X10, y10, None), _times(torch_full_run, FIT_EPOCHS), repeat
+    )
+    fit_batches, _, fit_batches_ratio = against_torch(
+        fit_epoch(X10, y10, 100), _times(torch_batches_run, FIT_EPOCHS), 3
+    )
+    fit_full /= FIT_EPOCHS
+    fit_batches /= FIT_EPOCHS
     rows.append(
         (
             "(b) 10,000 points, one epoch as one full batch",
             ms(full),
             ms(torch_full),
-            ratio(torch_full, full),
+            ratio(torch_full, full, full_ratio),
             ">= 0.5x (within 2x)",
         )
     )
@@ -343,7 +370,7 @@ def main() -> None:
             "(b) 10,000 points, one epoch in 100 batches of 100",
             ms(batches),
             ms(torch_batches),
-            ratio(torch_batches, batches),
+            ratio(torch_batches, batches, batches_ratio),
             ">= 0.5x (within 2x)",
         )
     )
@@ -387,7 +414,7 @@ def main() -> None:
             "(a) nn.fit epoch, 100 points, vs the PyTorch step",
             ms(fit_small),
             ms(torch_time),
-            ratio(torch_time, fit_small),
+            ratio(torch_time, fit_small, fit_small_ratio),
             ">= 0.67x (within 1.5x)",
         )
     )
@@ -405,7 +432,7 @@ def main() -> None:
             "(b) nn.fit epoch, 10,000 points in one batch, vs PyTorch",
             ms(fit_full),
             ms(torch_full),
-            ratio(torch_full, fit_full),
+            ratio(torch_full, fit_full, fit_full_ratio),
             ">= 0.5x (within 2x)",
         )
     )
@@ -414,7 +441,7 @@ def main() -> None:
             "(b) nn.fit epoch, 10,000 points in batches of 100, vs PyTorch",
             ms(fit_batches),
             ms(torch_batches),
-            ratio(torch_batches, fit_batches),
+            ratio(torch_batches, fit_batches, fit_batches_ratio),
             ">= 0.5x (within 2x)",
         )
     )

@@ -28,6 +28,27 @@ def median_seconds(run: Callable[[int], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def paired(
+    first: Callable[[int], Any], second: Callable[[int], Any], repeat: int
+) -> tuple[float, float, float]:
+    """(median time of first, of second, median of second/first), each pair run back to back.
+
+    On a machine shared with other jobs the load drifts within seconds; the ratio
+    of two runs made one right after the other drifts far less than either time.
+    """
+    a, b, ratios = [], [], []
+    for i in range(repeat):
+        start = clock()
+        first(i)
+        middle = clock()
+        second(i)
+        end = clock()
+        a.append(middle - start)
+        b.append(end - middle)
+        ratios.append((end - middle) / (middle - start))
+    return statistics.median(a), statistics.median(b), statistics.median(ratios)
+
+
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A markdown table, as the README shows it."""
     print("| " + " | ".join(headers) + " |")

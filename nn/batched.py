@@ -32,6 +32,10 @@ with the parameters as they are now, and a different graph raises TraceError
 fit's default engine, 'auto', picks this one when the model's graph has
 layers the tape runs as matrix products and every sample has as many
 features; engine='scalar' keeps the Value-per-sample engine for teaching.
+Each batch costs one check and one replay whatever its size, yet even
+batch_size=1 is faster than the scalar engine: on micrograd's demo model and
+100 points an epoch took 0.49 s of CPU against 0.67 s, and 47 ms against
+0.26 s in batches of 8 (a machine shared with other jobs, 2026-12-05).
 """
 
 from __future__ import annotations
@@ -258,19 +262,23 @@ def suits(epoch: Epoch) -> bool:
     """
     if "batched" not in epoch.cache:
         ragged = epoch.features is None and len({len(row) for row in epoch.rows}) > 1
-        epoch.cache["batched"] = not ragged and replays(epoch.model, _features(epoch))
+        epoch.cache["batched"] = not ragged and replays(epoch.model, _features(epoch), epoch)
     return epoch.cache["batched"]
 
 
-def replays(model: Module, X: np.ndarray) -> bool:
+def replays(model: Module, X: np.ndarray, epoch: Epoch | None = None) -> bool:
     """Whether the tape runs model on the samples X, in its mode now, with layers it runs whole.
 
     False for active dropout, and for a model the tape cannot record or replay.
+    Given the epoch, the dropout plan found is kept for its fit() call.
     """
     try:
-        if dropout_plan(model, X[0]):
-            return False
+        plan = _plan_now(model, X[0], True)
     except (TypeError, ValueError, ArithmeticError):
+        return False
+    if epoch is not None:
+        epoch.cache["plan"] = plan  # batched_epoch need not run the model again to find it
+    if plan:
         return False
     tape = model_tape(model, X.shape[1])
     if not tape.recorded:  # once per model: later calls keep its answer
@@ -285,7 +293,9 @@ def replays(model: Module, X: np.ndarray) -> bool:
 def batched_epoch(epoch: Epoch) -> tuple[list[float], Any]:
     """One epoch on the tape: (each batch's loss with its penalty, each sample's output)."""
     X = _features(epoch)
-    plan = _plan_now(epoch.model, X[0], epoch.first)
+    plan = epoch.cache.get("plan")
+    if plan is None:
+        plan = epoch.cache["plan"] = _plan_now(epoch.model, X[0], epoch.first)
     penalty = _penalty_tape(epoch.model, epoch.l2, epoch.params) if epoch.l2 else None
     if plan:  # dropout in training mode: its masks are inputs, the loss runs on Values
         return _with_loss_on_values(epoch, penalty, X, plan)

@@ -149,12 +149,11 @@ def _groups(model: Module) -> list[tuple[str, list[Value]]]:
 
 
 def _norm(params: list[Value]) -> float:
-    total = 0.0
-    for p in params:
-        g = p.grad
-        g = g.data if isinstance(g, Value) else g
-        total += g * g
-    return math.sqrt(total)
+    grads = [p.grad for p in params]
+    try:
+        return math.hypot(*grads)  # one call in C: fit's bookkeeping on every step
+    except TypeError:  # a gradient made with create_graph is a Value
+        return math.hypot(*(g.data if isinstance(g, Value) else g for g in grads))
 
 
 @dataclass

@@ -60,7 +60,7 @@ class Gather:
     def read(self, values: list[Any]) -> np.ndarray:
         """The (batch, width) array of the columns."""
         if self.slot is None:
-            return np.stack([values[i] for i in self.rows], axis=1)
+            return np.array([values[i] for i in self.rows]).T  # (batch, width), one copy
         source = values[self.slot]
         return source if self.columns is None else source[:, self.columns]
 

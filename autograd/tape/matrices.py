@@ -54,7 +54,8 @@ class Dense:
     weights: tuple[tuple[int, ...], ...]
     """weights[j][i]: the row neuron j multiplies inputs[i] by (a parameter or a number)."""
     biases: tuple[int, ...] | None
-    """The row each neuron starts from (a parameter or a number); None: the chains have none."""
+    """The row each neuron adds as its bias (a parameter or a number, where the chain starts
+    or after a product); None: the chains have none."""
     inner: tuple[int, ...]
     """The products and partial sums the matrix product replaces: never computed one by one."""
 
@@ -195,22 +196,34 @@ class _Graph:
     def neuron(self, start: int, terms: list[int], adds: list[int]) -> Any:
         """(end, weights, bias, inputs, inner) for the chain's longest neuron, or None.
 
-        The neuron is the chain up to its last product from the bottom; the `+`
-        rows after it, if any, stay rows.
+        The neuron is the chain from the bottom while it adds products, and
+        one parameter or number as its bias: where the chain starts
+        (b + w0*x0 + ..., as nn builds it), or anywhere after a first product
+        (w0*x0 + w1*x1 + b). The `+` rows after it, if any, stay rows.
         """
         bias: int | None = start
-        if self.product(start) is not None:  # w0*x0 + w1*x1 + ...: no bias
+        if self.product(start) is not None:
             terms, adds, bias = [start, *terms], [-1, *adds], None
         elif not self.pooled(start):
             return None
-        run = _prefix(terms, self.product)
-        if run == 0 or adds[run - 1] < 0:
+        pairs: list[tuple[int, int]] = []
+        taken = 0
+        for t in terms:
+            pair = self.product(t)
+            if pair is not None:
+                pairs.append(pair)
+            elif bias is None and pairs and self.pooled(t):
+                bias = t
+            else:
+                break
+            taken += 1
+        if not pairs or adds[taken - 1] < 0:
             return None
-        pairs = [self.product(t) for t in terms[:run]]
-        weights = tuple(w for w, _ in pairs)  # type: ignore[misc]
-        x = tuple(i for _, i in pairs)  # type: ignore[misc]
-        inner = [i for i in adds[: run - 1] if i >= 0] + terms[:run]
-        return adds[run - 1], weights, bias, x, inner
+        weights = tuple(w for w, _ in pairs)
+        x = tuple(i for _, i in pairs)
+        inner = [i for i in adds[: taken - 1] if i >= 0]
+        inner += [t for t in terms[:taken] if t != bias]
+        return adds[taken - 1], weights, bias, x, inner
 
     def elementwise(
         self, members: tuple[int, ...], taken: set[int]
@@ -249,21 +262,21 @@ class _Graph:
     ) -> Sum | None:
         """The chain's longest sum over one block's columns or over parameter terms, or None."""
         first = members.get(terms[0])
-        if first is not None:  # the columns of a block
-            source = first[0]
-            kind: Callable[[int], Any] = lambda t: members.get(t, (None,))[0] == source or None
-            if kind(start):  # t0 + t1 + ...: the chain starts with a term
-                terms, adds, start = [start, *terms], [-1, *adds], -1
-        else:
-            term = self.parameter_term(terms[0])
-            if term is None:
-                return None
-            kind = lambda t: self.parameter_term(t) == term or None  # noqa: E731
-            if kind(start):
-                terms, adds, start = [start, *terms], [-1, *adds], -1
-            elif self.rows[start].varies == BATCH:
-                return None
-        run = _prefix(terms, kind)
+        term = self.parameter_term(terms[0])
+
+        def alike(t: int) -> bool | None:
+            """Whether t is a term of the same kind as the first: None ends the sum."""
+            if first is not None:
+                return members.get(t, (None,))[0] == first[0] or None
+            return self.parameter_term(t) == term or None
+
+        if first is None and term is None:
+            return None
+        if alike(start):  # t0 + t1 + ...: the chain starts with a term
+            terms, adds, start = [start, *terms], [-1, *adds], -1
+        elif first is None and self.rows[start].varies == BATCH:
+            return None  # a sum over parameters that starts per example: rows
+        run = _prefix(terms, alike)
         if run < 2:
             return None
         end = adds[run - 1]

@@ -230,7 +230,7 @@ class RowReplay:
         parameter row's gradient is a float, summed over the batch.
         """
         r = self.recording
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         program = self.backward_programs.get(wanted)
         if program is None:
             program = self.backward_programs[wanted] = self._backward_program(wanted)

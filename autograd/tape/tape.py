@@ -96,8 +96,10 @@ def trace(
 class Tape:
     """A recorded graph that runs on numpy arrays: tape(*arrays), value_and_grad, vjp, backward.
 
-    Inputs are arrays of one shape, or plain numbers used for every example;
-    each row of the tape is one numpy operation over the whole batch.
+    Inputs are arrays of one shape, or plain numbers used for every example.
+    Each row of the tape is one numpy operation over the whole batch, or part
+    of a group run at once: a layer as one matrix product, an op over a
+    layer, a sum (`blocks`; `source()` shows the replay as numpy code).
     """
 
     def __init__(

@@ -15,10 +15,12 @@ check holds exactly as before.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from autograd.ops import ARITHMETIC_NAMES
 from autograd.tape.blocks import DenseStep, ElementwiseStep, Gather, SumStep
 from autograd.tape.matrices import Block, Dense, Elementwise, Sum, find, schedule
 from autograd.tape.replay import (
@@ -70,23 +72,17 @@ class VectorReplay:
         self.numbers = np.array([r.folded[i] for i in numbers])
         self.pool_size = len(pool_index)
 
-        # A block member is exposed (has its own column in `values`) when read one by one.
-        readers: dict[int, list[Any]] = {}
-        for i in row_steps:
-            for p in rows[i].parents:
-                readers.setdefault(p, []).append(("row", i))
+        # A block member is exposed (has its own column in `values`) when read one by one:
+        # by a row, as a sum's start, as a column some layer stacks, or as an output.
         gathers = [_gather(block, blocks, n_rows) for block in blocks]
-        for b, block in enumerate(blocks):
-            if isinstance(block, Sum) and block.start is not None:
-                readers.setdefault(block.start, []).append(("block", b))
-            gather = gathers[b]
+        read = {p for i in row_steps for p in rows[i].parents} | set(r.outputs)
+        read |= {b.start for b in blocks if isinstance(b, Sum) and b.start is not None}
+        for gather in gathers:
             if gather is not None and gather.slot is None:
-                for i in gather.rows:
-                    readers.setdefault(i, []).append(("block", b))
-        outputs = set(r.outputs)
+                read.update(gather.rows)
 
         def exposed(members: tuple[int, ...]) -> list[tuple[int, int]]:
-            return [(j, i) for j, i in enumerate(members) if i in readers or i in outputs]
+            return [(j, i) for j, i in enumerate(members) if i in read]
 
         self.steps: list[Step] = []
         for b, block in enumerate(blocks):
@@ -111,13 +107,11 @@ class VectorReplay:
                 self.program.append((run, self.steps[n]))
                 run = []
         self.program.append((run, None))
-        arithmetic = [i for i in row_steps if rows[i].op.name in ("+", "-", "*", "/")]
+        arithmetic = sorted(i for i in row_steps if rows[i].op.name in ARITHMETIC_NAMES)
         self.arithmetic_batch = [i for i in arithmetic if rows[i].varies == BATCH]
         self.arithmetic_shared = [i for i in arithmetic if rows[i].varies == CALL]
 
-        # The parameters rows read one by one, and where their gradients go in pool_grad.
-        read = {p for i in row_steps for p in rows[i].parents} | outputs
-        read |= {b.start for b in blocks if isinstance(b, Sum) and b.start is not None}
+        # The parameters read one by one, and where their gradients go in pool_grad.
         self.loose_leaves = [(i, v) for i, v in r.leaves if i in read]
         self.loose_slots = [(i, pool_index[i]) for i, _ in self.loose_leaves]
         self.order = order
@@ -138,10 +132,8 @@ class VectorReplay:
                     forward_rows(rows, values)
                     if step is not None and not step.forward(values, pool):
                         finite = False
-        except RowFailure:
-            return None
-        except (ArithmeticError, ValueError):
-            return None
+        except (RowFailure, ArithmeticError, ValueError):
+            return None  # the rows find which row and which example, and say so
         if not finite or not self._arithmetic_finite(values):
             return None
         return values
@@ -156,7 +148,7 @@ class VectorReplay:
     ) -> tuple[list[Any], np.ndarray] | None:
         """(each row's gradient, each parameter's gradient in the recording's order), or None."""
         r = self.recording
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         program = self.backward_programs.get(wanted)
         if program is None:
             program = self.backward_programs[wanted] = self._backward_program(wanted)
@@ -169,9 +161,7 @@ class VectorReplay:
                     if step is not None:
                         step.backward(values, grads, pool_grad, n, plan, needs)
                     backward_rows(rows, values, grads, n)
-        except RowFailure:
-            return None
-        except (ArithmeticError, ValueError):
+        except (RowFailure, ArithmeticError, ValueError):
             return None
         for i, k in self.loose_slots:
             g = grads[i]
