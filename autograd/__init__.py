@@ -45,7 +45,7 @@ from autograd.primitive import primitive  # noqa: E402
 from autograd.recording import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from autograd.steps import BackwardSteps, Frame, backward_steps  # noqa: E402
 from autograd.symbolic import to_sympy  # noqa: E402
-from autograd.trace import Tape, trace  # noqa: E402
+from autograd.tape import Tape, trace  # noqa: E402
 from autograd.value import Value  # noqa: E402
 
 collector.apply_on_import()

@@ -40,21 +40,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.gradcheck import (
-    FAIL,
-    KINK,
-    PASS,
-    Tolerances,
-    format_number,
-    render_html,
-    render_text,
-)
 from autograd.recording import enable_grad
+from autograd.report import FAIL, KINK, PASS, number, render_html, render_text
+from autograd.tolerances import ENGINE_TOLERANCES
 from autograd.value import Value
 
 __all__ = ["check_engine", "EngineReport", "EngineRow", "TOLERANCES", "DEEP", "UPSTREAM"]
 
-TOLERANCES = Tolerances(atol=1e-9, rtol=1e-7)
+TOLERANCES = ENGINE_TOLERANCES
 """Two engines computing the same formula agree to rounding, so the check is tight."""
 
 DEEP = 5000
@@ -658,7 +651,7 @@ def _shown(mistake: Numbers, got: Numbers, right: Numbers) -> bool:
 def _listing(numbers: Numbers, names: Sequence[str]) -> str:
     if len(names) > 3:
         return f"{len(names)} numbers"
-    return ", ".join(f"{k} = {format_number(numbers[k])}" for k in names)
+    return ", ".join(f"{k} = {number(numbers[k])}" for k in names)
 
 
 def _judge(
@@ -668,8 +661,7 @@ def _judge(
     if not wrong:
         return EngineRow(case.name, PASSED, _listing(right, list(right)), "the same")
     message = "; ".join(
-        f"{k} is {format_number(got[k])} where {format_number(right[k])} was expected"
-        for k in wrong[:3]
+        f"{k} is {number(got[k])} where {number(right[k])} was expected" for k in wrong[:3]
     ) + (f"; and {len(wrong) - 3} more" if len(wrong) > 3 else "")
     expected, shown = _listing(right, wrong), _listing(got, wrong)
     broken = [name for name in case.uses if name in failed]

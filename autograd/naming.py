@@ -56,20 +56,27 @@ def _creation_index(node: Value) -> int:
     return node.creation_index
 
 
-def format_number(x: float, digits: int = 4) -> str:
+def format_number(x: float | None, digits: int = 4, *, point: bool = True) -> str:
     """x with `digits` significant digits, written as a float: 2.0, -0.1235, 1.235e+06.
+
+    `point=False` writes a whole number without its '.0' (2, not 2.0), as the
+    report tables of the checks do; None, a number that is absent, is '-'.
 
     >>> format_number(2.0), format_number(-0.123456), format_number(1234567.0)
     ('2.0', '-0.1235', '1.235e+06')
+    >>> format_number(2.0, 8, point=False), format_number(0.123456789, 8), format_number(None)
+    ('2', '0.12345679', '-')
     """
+    if x is None:
+        return "-"
     if not isinstance(x, (int, float)):
         x = float(getattr(x, "data", x))
     if math.isnan(x):
         return "nan"
     if x == 0.0:
-        return "0.0"  # also for -0.0, which only confuses a reader
+        return "0.0" if point else "0"  # also for -0.0, which only confuses a reader
     text = f"{x:.{digits}g}"
-    if text.lstrip("-").isdigit():
+    if point and text.lstrip("-").isdigit():
         text += ".0"  # 2.0 reads as the float it is, as Python prints it
     return text
 

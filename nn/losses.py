@@ -31,6 +31,10 @@ __all__ = [
     "binary_cross_entropy",
     "softmax_cross_entropy",
     "l2",
+    "mse_term",
+    "hinge_term",
+    "binary_cross_entropy_term",
+    "TERMS",
     "LOSSES",
     "resolve",
 ]
@@ -102,6 +106,21 @@ def _mean(terms: list[Value]) -> Value:
     return sum(terms) * (1.0 / len(terms))
 
 
+def mse_term(output: Value, target: Any) -> Value:
+    """One sample's squared error, (output - target)**2."""
+    return (output - target) ** 2
+
+
+def hinge_term(score: Value, label: Any) -> Value:
+    """One sample's hinge loss, max(0, 1 - label * score), as relu(1 + -label * score)."""
+    return (1 + -label * score).relu()
+
+
+def binary_cross_entropy_term(logit: Value, label: Any) -> Value:
+    """One sample's cross-entropy from a logit z: softplus(z) - label * z."""
+    return logit.softplus() - label * logit
+
+
 def mse(outputs: Any, targets: Any) -> Value:
     """Mean squared error, mean over samples (and outputs) of (output - target)**2.
 
@@ -113,7 +132,7 @@ def mse(outputs: Any, targets: Any) -> Value:
     terms = []
     for i, (out, t) in enumerate(zip(outputs, targets, strict=False)):
         if not isinstance(out, (list, tuple)):
-            terms.append((_value(out, i, "mse") - _number(t, "mse")) ** 2)
+            terms.append(mse_term(_value(out, i, "mse"), _number(t, "mse")))
         else:
             out = [_value(o, i, "mse") for o in out]
             t = list(t) if hasattr(t, "__iter__") else [t]
@@ -122,7 +141,7 @@ def mse(outputs: Any, targets: Any) -> Value:
                     f"mse got an output of {len(out)} values for a target of {len(t)}: "
                     "each output needs its target. Match the model's outputs to the data"
                 )
-            terms.extend((o - _number(ti, "mse")) ** 2 for o, ti in zip(out, t, strict=False))
+            terms.extend(mse_term(o, _number(ti, "mse")) for o, ti in zip(out, t, strict=False))
     return _mean(terms)
 
 
@@ -144,7 +163,7 @@ def hinge(outputs: Any, targets: Any) -> Value:
                 "every score as right). Map {0, 1} labels with y = 2*y - 1, or ask the "
                 "dataset for them: nn.data.moons(..., signed=True)"
             )
-        terms.append((1 + -y * score).relu())
+        terms.append(hinge_term(score, y))
     return _mean(terms)
 
 
@@ -167,7 +186,7 @@ def binary_cross_entropy(outputs: Any, targets: Any) -> Value:
                 f"binary_cross_entropy got target {y!r}; it needs labels 0 and 1 (or a "
                 "probability between them). Map {-1, +1} labels with y = (y + 1) / 2"
             )
-        terms.append(z.softplus() - y * z)
+        terms.append(binary_cross_entropy_term(z, y))
     return _mean(terms)
 
 
@@ -223,6 +242,19 @@ LOSSES: dict[str, Callable[[Any, Any], Value]] = {
     "cross_entropy": softmax_cross_entropy,
 }
 """The losses by name, for nn.fit(loss='hinge')."""
+
+
+TERMS: dict[Callable[[Any, Any], Value], Callable[[Value, Any], Value]] = {
+    mse: mse_term,
+    hinge: hinge_term,
+    binary_cross_entropy: binary_cross_entropy_term,
+}
+"""The term each loss averages over samples, for one output and one target each.
+
+The target may be a number or a Value: nn/batched.py records a sample's term
+with its target as an input of the tape. softmax_cross_entropy is not here:
+it picks the logit of the target's class, a choice made from its value.
+"""
 
 
 def resolve(loss: str | Callable[[Any, Any], Value]) -> Callable[[Any, Any], Value]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
 from nn.errors import ShapeError
 from nn.losses import binary_cross_entropy, hinge, softmax_cross_entropy
 
-__all__ = ["accuracy", "predict", "RULES"]
+__all__ = ["accuracy", "predict", "predictions", "RULES"]
 
 RULES: dict[Callable[..., Value], str] = {
     hinge: "sign",
@@ -47,6 +49,22 @@ def predict(output: Any, rule: str) -> int:
         f"unknown decision rule {rule!r}: it says how an output becomes a label. "
         "Use 'sign' (labels -1/+1), 'logit' (0/1) or 'argmax' (class indices)"
     )
+
+
+def predictions(outputs: Any, rule: str) -> np.ndarray:
+    """predict() for a whole batch at once: outputs of shape (n,), or (n, k) for 'argmax'.
+
+    >>> predictions(np.array([0.5, -2.0, 0.0]), "sign").tolist()
+    [1, -1, -1]
+    """
+    outputs = np.asarray(outputs, dtype=float)
+    if rule == "argmax":
+        return np.argmax(outputs.reshape(len(outputs), -1), axis=1)  # the first largest, as max()
+    if rule == "sign":
+        return np.where(outputs > 0, 1, -1)
+    if rule == "logit":
+        return np.where(outputs > 0, 1, 0)
+    return np.array([predict(o, rule) for o in outputs])  # an unknown rule: predict() says so
 
 
 def accuracy(outputs: list[Any], targets: Any, rule: str = "sign") -> float:

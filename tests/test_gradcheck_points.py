@@ -1,4 +1,4 @@
-"""gradcheck(points=N): many random points at once, on the tape (autograd/gradcheck.py).
+"""gradcheck(points=N): many random points at once, on the tape (autograd/gradcheck_points.py).
 
 The scalar gradcheck (tests/test_gradcheck.py) is the reference: at every point
 the batched check must reach the same verdict.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import DomainError, Op, TraceError, Value, gradcheck
-from autograd.gradcheck import random_points
+from autograd.numeric import MAX_POINTS, random_points
 from autograd.value import apply
 
 # x**2 with a derivative 0.05% too large: a bug gradcheck must find at every point.
@@ -67,7 +67,7 @@ def test_a_function_that_branches_on_data_cannot_use_points():
 
 
 def test_points_must_be_a_whole_number():
-    with pytest.raises(ValueError, match="points=-1"):
+    with pytest.raises(ValueError, match="points=-1; it must be a whole number"):
         gradcheck(lambda x: x * x, [1.0], points=-1)
 
 
@@ -75,3 +75,29 @@ def test_inputs_given_as_values_are_untouched():
     x = Value(1.5, label="x")
     report = gradcheck(lambda v: v**3, [x], points=10)
     assert report.rows[0].name == "x" and x.grad == 0.0
+
+
+def wiggly(x: Value) -> Value:
+    """sin(exp(30 x)): smooth near 0, but beyond x = 0.2 it wiggles faster than a step of 1e-6."""
+    return (x * 30).exp().sin()
+
+
+def test_random_points_where_no_numeric_slope_can_be_made_are_left_out():
+    report = gradcheck(wiggly, {"x": 0.0}, points=300)
+    (row,) = report.rows
+    assert report.ok and row.status != "FAIL", str(report)
+    unchecked = int(row.note.split(" where no numeric slope can be made")[0].split(", ")[-1])
+    assert 50 < unchecked < 300  # about the points beyond x = 0.2, of 300 drawn from -1 to 1
+    assert "where no numeric slope can be made (left out)" in row.note
+
+
+def test_the_point_given_is_not_left_out():
+    report = gradcheck(lambda x: x.sin(), {"x": 1e300}, points=5)
+    (row,) = report.rows
+    assert not report.ok and row.status == "cannot check" and row.value == 1e300
+    assert row.note.startswith("1 of 6 points failed")
+
+
+def test_points_are_at_most_the_command_line_s_maximum():
+    with pytest.raises(ValueError, match=r"^gradcheck got points=100001; .* from 0 to 100,000"):
+        gradcheck(lambda x: x * x, [1.0], points=MAX_POINTS + 1)

@@ -1,10 +1,13 @@
 """Accuracy under each decision rule."""
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value
-from nn.metrics import predict
+from nn.metrics import predict, predictions
 
 
 def test_rules():
@@ -21,3 +24,13 @@ def test_accuracy():
     assert nn.accuracy([[1.0, 0.0], [0.0, 1.0]], [0, 0], rule="argmax") == 0.5
     with pytest.raises(nn.ShapeError, match="2 outputs and 1 targets"):
         nn.accuracy([Value(1.0), Value(2.0)], [1])
+
+
+@given(st.lists(st.lists(st.sampled_from([-1.5, -0.0, 0.0, 0.25, 2.0]), min_size=3, max_size=3),
+                min_size=1, max_size=8))  # fmt: skip
+def test_predictions_of_a_batch_are_predict_of_each_output(rows):
+    outputs = np.array(rows)  # ties included: argmax takes the first largest, as predict
+    assert predictions(outputs, "argmax").tolist() == [predict(r, "argmax") for r in rows]
+    for rule in ("sign", "logit"):
+        column = outputs[:, 0]
+        assert predictions(column, rule).tolist() == [predict(float(o), rule) for o in column]

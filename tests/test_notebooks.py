@@ -34,17 +34,20 @@ _spec.loader.exec_module(execute_module)
 EXPECTED = [
     "01_derivatives_and_the_chain_rule",
     "02_the_computation_graph",
+    "02b_build_your_own_micrograd",
     "03_a_neuron_a_layer_an_mlp",
     "04_training_a_classifier",
+    "04b_overfitting_and_regularization",
     "05_verifying_hand_derived_gradients",
     "06_vanishing_and_exploding_gradients",
     "07_optimizers",
     "08_beyond_the_first_derivative",
+    "09_a_tiny_gpt_on_scalars",
 ]
 
 
 def _ids(paths: list[Path]) -> list[str]:
-    return [p.stem[:2] for p in paths]
+    return [p.stem.split("_")[0] for p in paths]  # "02", "02b", ...
 
 
 def _read(path: Path):
@@ -79,7 +82,7 @@ def test_notebook_is_committed_executed_without_errors(path: Path):
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), (
         f"{path.name} was not executed top to bottom from a clean kernel (execution counts "
-        f"{counts}); run `python notebooks/execute.py {path.stem[:2]}`"
+        f"{counts}); run `python notebooks/execute.py {path.stem.split('_')[0]}`"
     )
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -144,7 +147,7 @@ def test_committed_key_outputs_are_current(path: Path):
         assert new == old, (
             f"{path.name}: key cell {number} prints something else than the committed output.\n"
             f"committed:\n{old}\nnow:\n{new}\n"
-            f"Run `python notebooks/execute.py {path.stem[:2]}` and commit the result"
+            f"Run `python notebooks/execute.py {path.stem.split('_')[0]}` and commit the result"
         )
 
 

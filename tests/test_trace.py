@@ -1,4 +1,4 @@
-"""The tape (autograd/trace.py) against the scalar engine it replays.
+"""The tape (autograd/tape/) against the scalar engine it replays.
 
 The reference for every number is the scalar engine run on each example by
 itself. Random graphs are generated from the op table (autograd.OPS), with each
@@ -695,3 +695,24 @@ def test_same_graph_at_tells_whether_f_still_makes_the_recorded_graph():
     settings["scale"] = 3.0  # a number f bakes in as a constant: a different graph
     assert not tape.same_graph_at(5.0)
     assert not tape.same_graph_at(1.0, 2.0)  # the wrong number of inputs
+
+
+# -- the tape reads the graph through the public surface only ---------------------------------
+
+TAPE_PACKAGE = Path(__file__).parents[1] / "autograd" / "tape"
+VALUE_SLOTS = {"_fn", "_a", "_b", "_k", "_id", "_label", "_scope", "_hooks", "_prev", "_op"}
+
+
+def test_the_tape_imports_no_private_name_and_reads_no_private_slot():
+    import ast
+
+    files = sorted(TAPE_PACKAGE.glob("*.py"))
+    assert len(files) >= 6  # split by idea, not one module
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.name} imports {private} from {node.module}"
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in VALUE_SLOTS, f"{path.name}:{node.lineno} reads .{node.attr}"

@@ -18,7 +18,8 @@ import argparse
 
 from autograd import check_gradients, compile_expression
 from autograd.expression import ExpressionError
-from autograd.gradcheck import DEFAULT_TOLERANCES
+from autograd.numeric import MAX_POINTS
+from autograd.tolerances import DEFAULT_TOLERANCES
 from nn.cli.arguments import parse_values, require_values, shown, whole_number
 from nn.errors import UsageError
 
@@ -27,9 +28,6 @@ __all__ = ["add_arguments", "run", "MAX_POINTS", "MAX_AT"]
 EXAMPLE = (
     'chainrule check "x**2*sin(y)" --grad x="2*x*sin(y)" --grad y="x**2*cos(y)" --at x=1.5,y=0.3'
 )
-
-MAX_POINTS = 100_000
-"""Most random points --points may ask for."""
 
 MAX_AT = 1_000
 """Most --at points: more belong in a script calling autograd.check_gradients."""
