@@ -265,33 +265,6 @@ def test_draw_progress_fills_the_running_and_finished_steps():
     assert bold == {(n_op, n), (ids[v["b"]], n_op), ("v7", n_op)}  # v7 = x1*w1 + x2*w2
 
 
-DRAWING_MODULES = (
-    "autograd/draw.py",
-    "autograd/steps.py",
-    "autograd/render.py",
-    "autograd/dot.py",
-    "nn/plot.py",
-    "nn/cli/demo.py",
-)
-
-
-def test_the_drawing_modules_import_only_public_names():
-    """What two modules share has a public name (steps.py once took draw's _draw)."""
-    import ast
-
-    crossing = []
-    for path in (ROOT / name for name in DRAWING_MODULES):
-        for statement in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(statement, ast.ImportFrom) or statement.level:
-                continue
-            if (statement.module or "").split(".")[0] not in ("autograd", "nn"):
-                continue
-            for alias in statement.names:
-                if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    crossing.append(f"{path.relative_to(ROOT)}: {statement.module}.{alias.name}")
-    assert crossing == []
-
-
 def test_color_must_be_grad_or_a_report():
     o, _ = lecture_neuron()
     with pytest.raises(TypeError, match="color='grad'"):
