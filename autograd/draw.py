@@ -745,8 +745,12 @@ def _draw_grouped(
                 flows.add((source, target))
             if parent in on_path and node in on_path:
                 lit_edges.add((source, target))
-    list_of = {box_id[key]: _list_of(key) for key in modules} if by == "neuron" else {}
-    _box_edges(graph, pairs, flows, lit_edges, list_of)
+    bundle_of: dict[str, str] = {}
+    if by == "neuron":
+        # The neurons of one list together; the loose leaves (the network's inputs) together.
+        bundle_of = {box_id[key]: _list_of(key) for key in modules}
+        bundle_of.update({ids[n]: "(leaves)" for n in loose if n.is_leaf})
+    _box_edges(graph, pairs, flows, lit_edges, bundle_of, labelled=by == "layer")
     return top, set(pairs) != flows
 
 
@@ -861,19 +865,21 @@ def _box_edges(
     pairs: Mapping[tuple[str, str], set[tuple[str, str]]],
     flows: set[tuple[str, str]],
     lit: set[tuple[str, str]],
-    list_of: Mapping[str, str],
+    bundle_of: Mapping[str, str],
+    labelled: bool,
 ) -> None:
-    """The edges between boxes, each labelled with its number of connections.
+    """The edges between boxes, each labelled with its number of connections if `labelled`.
 
-    Between two lists of neurons (two layers) where every neuron of one feeds
-    every neuron of the other, the n x m edges meet in one small node that
-    says how many connections they are: a bundle, not a tangle. An edge that
+    Between two groups of `bundle_of` (two layers of neurons, the inputs and
+    the first layer) where every box of one feeds every box of the other, the
+    n x m edges meet in one small node that says how many connections they
+    are: a bundle, not a tangle. An edge that
     carries only parameters (to a penalty such as L2) is light grey, behind
     the data's way through the network.
     """
     bundles: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for source, target in pairs:
-        ends = (list_of.get(source, source), list_of.get(target, target))
+        ends = (bundle_of.get(source, source), bundle_of.get(target, target))
         bundles.setdefault(ends, []).append((source, target))
     for number, edges in enumerate(bundles.values()):
         sources = list(dict.fromkeys(s for s, _ in edges))
@@ -881,7 +887,7 @@ def _box_edges(
         if len(edges) < 4 or len(edges) != len(sources) * len(targets):
             for source, target in edges:
                 n = len(pairs[(source, target)])
-                attrs = {"label": _connections(n)} if n > 1 or not list_of else {}
+                attrs = {"label": _connections(n)} if labelled else {}
                 attrs.update(_edge_style([(source, target)], flows, lit))
                 _edge(graph, source, target, **attrs)
             continue

@@ -24,11 +24,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from autograd.backward import topological_order
 from autograd.draw import DONE_FILL, FOCUS_FILL, check_draw_options, draw_progress, node_ids
@@ -87,6 +89,7 @@ class BackwardSteps:
         self.layout = layout
         """The graph with every box wide enough for any step's gradient, drawn once: the
         picture the stepper's script changes step by step (None: no steps)."""
+        self._pictures: list[bytes] | None = None  # pictures(), rendered once
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -195,6 +198,96 @@ class BackwardSteps:
         """Write the stepper as one self-contained HTML page (works offline), atomically."""
         write_atomic(path, self.to_page(title, image).encode("utf-8"))
 
+    def pictures(self) -> list[bytes]:
+        """One PNG per step, all laid out alike and of one size (for slides and animations).
+
+        Each frame is drawn with every node as large as in the layout (the widest
+        gradient it ever shows), so nothing moves from one picture to the next.
+        """
+        if self.layout is None:
+            return []
+        if self._pictures is not None:
+            return list(self._pictures)
+        plain = render_source(self.layout.source, "plain").decode("utf-8")
+        sizes = []
+        for line in plain.splitlines():
+            word = line.split(" ")
+            if word[0] == "node":  # node NAME X Y WIDTH HEIGHT ..., in inches
+                # a hair larger than the layout's (printed rounded): every frame's own size
+                # is then below it, so every frame takes exactly this one
+                width, height = (f"{float(size) + 0.001:.4f}" for size in word[4:6])
+                sizes.append(f"\t{word[1]} [height={height} width={width}]\n")
+        sources = []
+        for frame in self.frames:
+            source = frame.drawing.source
+            end = source.rindex("}")
+            sources.append(source[:end] + "".join(sizes) + source[end:])
+        self._pictures = render_many(sources, "png")
+        return list(self._pictures)
+
+    def save_frames(self, folder: str | os.PathLike[str]) -> list[str]:
+        """Write one PNG per step, step_01.png, step_02.png, ... into `folder`; their paths.
+
+        The folder is made if missing. Each picture is written whole (write_atomic).
+        """
+        pictures = self.pictures()
+        os.makedirs(folder, exist_ok=True)
+        digits = len(str(len(pictures)))
+        paths = []
+        for i, png in enumerate(pictures, 1):
+            path = os.path.join(os.fspath(folder), f"step_{i:0{digits}d}.png")
+            write_atomic(path, png)
+            paths.append(path)
+        return paths
+
+    def save_gif(self, path: str | os.PathLike[str], seconds_per_step: float = 1.5) -> None:
+        """Write the steps as an animated GIF that loops, `seconds_per_step` a frame.
+
+        Needs Pillow, which comes with chainrule's `plot` extra.
+        """
+        if not seconds_per_step > 0:
+            raise ValueError(
+                f"save_gif(seconds_per_step={seconds_per_step!r}): each step must show for "
+                "some time; pass a number of seconds above 0, such as 1.5"
+            )
+        image = _require_pillow()
+        if not self.frames:
+            raise ValueError(
+                f"{self.explanation.root} is a leaf: backward has no step, so an animation "
+                "of its steps would have no frame. Call save_gif on the steps of a computed value"
+            )
+        frames = [image.open(io.BytesIO(png)).convert("RGB") for png in self.pictures()]
+        width = max(f.width for f in frames)
+        height = max(f.height for f in frames)
+        canvas = []
+        for frame in frames:  # one size for all, should a renderer differ by a pixel
+            board = image.new("RGB", (width, height), "white")
+            board.paste(frame, (0, 0))
+            canvas.append(board)
+        data = io.BytesIO()
+        canvas[0].save(
+            data,
+            format="GIF",
+            save_all=True,
+            append_images=canvas[1:],
+            duration=round(1000 * seconds_per_step),
+            loop=0,
+        )
+        write_atomic(path, data.getvalue())
+
+
+def _require_pillow() -> Any:
+    """PIL.Image, or an ImportError that says how to install it."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            "save_gif needs Pillow, which is not installed: it writes the GIF. It comes "
+            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (or pip install "
+            "pillow). save_frames writes the same pictures as PNG files without it"
+        ) from None
+    return Image
+
 
 def _grad(frame: Frame) -> str:
     return format_number(frame.step.grad, 6)
@@ -236,7 +329,10 @@ _CSS = (
 )
 
 # Runs where scripts are allowed: show one step at a time under a slider, the graph as
-# one SVG that each step marks (_CSS colours the marks) and relabels.
+# one SVG that each step marks (_CSS colours the marks) and relabels. The left and right
+# arrow keys step anywhere in the stepper (it takes the focus when clicked): the handler
+# on the container takes them from the slider too, so a key is one step, and
+# data-lm-suppress-shortcuts keeps JupyterLab's own shortcuts from taking them first.
 # It makes the slider, buttons and graph itself, so that where scripts are stripped no
 # dead controls are left (a sanitiser that drops <button> keeps its text, and drops the
 # style that would have hidden it). It sets up its own container (currentScript); hosts
@@ -265,6 +361,11 @@ slider.value=i;where.textContent='step '+i+' of '+frames.length;paint(i);}
 bar.querySelector('.cr-prev').onclick=function(){show(+slider.value-1);};
 bar.querySelector('.cr-next').onclick=function(){show(+slider.value+1);};
 slider.oninput=function(){show(+slider.value);};
+root.tabIndex=0;root.setAttribute('data-lm-suppress-shortcuts','true');
+root.addEventListener('keydown',function(e){
+var step={ArrowLeft:-1,Left:-1,ArrowRight:1,Right:1}[e.key];
+if(!step||e.altKey||e.ctrlKey||e.metaKey)return;
+e.preventDefault();e.stopPropagation();show(+slider.value+step);});
 show(1);}
 function graph(root,last){
 if(!data.svg)return function(){};

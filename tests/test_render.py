@@ -344,8 +344,7 @@ def test_notebook_picture_fits_a_column_with_text_of_at_least_9_px(renderer, siz
 
     monkeypatch.setenv("CHAINRULE_RENDERER", renderer)
     root = lecture_neuron() if sizes is None else nn_loss(sizes)
-    # 28 values: each input is one leaf, x[0] and x[1] (it was 30 with a leaf per use)
-    assert sizes is None or len(topological_order(root)) == 28
+    assert sizes is None or len(topological_order(root)) == 28  # the inputs x[0], x[1] once
     bundle, metadata = draw(root, color="grad", edge_labels=True)._repr_mimebundle_()
     png = bundle["image/png"]
     width, height = (math.ceil(n / 2) for n in png_size(png))  # two pixels per CSS pixel

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -289,6 +290,7 @@ El.prototype.getAttribute=function(k){return this.attrs[k]||null;};
 El.prototype.setAttribute=function(k,v){this.attrs[k]=v;};
 El.prototype.querySelector=function(sel){return this.parts[sel];};
 El.prototype.querySelectorAll=function(sel){return this.all[sel]||[];};
+El.prototype.addEventListener=function(kind,f){this['on'+kind]=f;};
 Object.defineProperty(El.prototype,'innerHTML',{get:function(){return this.html;},
   set:function(h){this.html=h;
     if(h.indexOf('cr-slider')>=0){this.parts={'.cr-slider':new El('input'),
@@ -325,6 +327,12 @@ bar.parts['.cr-next'].onclick();log.push(state());
 bar.parts['.cr-next'].onclick();bar.parts['.cr-next'].onclick();log.push(state());
 bar.parts['.cr-prev'].onclick();log.push(state());
 bar.parts['.cr-slider'].value='1';bar.parts['.cr-slider'].oninput();log.push(state());
+var stopped=[];
+function press(key){var e={key:key,preventDefault:function(){stopped.push(key);},
+  stopPropagation:function(){stopped.push(key);}};root.onkeydown(e);log.push(state());}
+press('ArrowRight');press('ArrowRight');press('ArrowLeft');press('a');
+log.push({stopped:stopped,tabIndex:root.tabIndex,
+  suppress:root.getAttribute('data-lm-suppress-shortcuts')});
 console.log(JSON.stringify(log));
 """
 
@@ -369,7 +377,7 @@ def test_slider_script_draws_each_frame_on_the_one_graph(current_script):
         check=True,
         timeout=30,
     )
-    setup, *shown = json.loads(run.stdout)
+    setup, *shown, keys = json.loads(run.stdout)
     # one bar before the first step, one graph after the last; the PNG for no scripts hidden
     assert setup == {
         "made": ["div", "div"],
@@ -383,8 +391,18 @@ def test_slider_script_draws_each_frame_on_the_one_graph(current_script):
         ("001", "step 3 of 3"),  # next at the end stays at the end
         ("010", "step 2 of 3"),
         ("100", "step 1 of 3"),
+        ("010", "step 2 of 3"),  # the arrow keys: right, right, left, and another key
+        ("001", "step 3 of 3"),
+        ("010", "step 2 of 3"),
+        ("010", "step 2 of 3"),
     ]
-    for state, index in zip(shown, (0, 1, 2, 1, 0)):
+    # an arrow key is the stepper's alone: the slider and JupyterLab do not also take it
+    assert keys == {
+        "stopped": ["ArrowRight"] * 4 + ["ArrowLeft"] * 2,
+        "tabIndex": 0,
+        "suppress": "true",
+    }
+    for state, index in zip(shown, (0, 1, 2, 1, 0, 1, 2, 1, 1)):
         drawn = drawn_state(steps[index].drawing.source)
         assert len(drawn["marks"]["cr-focus"]) == 2 and len(drawn["texts"]) == 5  # node and op
         assert {k: sorted(v) for k, v in state["marks"].items()} == drawn["marks"]
@@ -456,3 +474,64 @@ def test_nbconvert_html_keeps_the_working_stepper():
     assert len(links) == 1 and links[0].startswith("data:image/png;base64,")
     addresses = re.findall(r"https?://[^\s\"'\\]+", re.sub(r'"data:[^"]*"', "", page[start:end]))
     assert set(addresses) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+@needs_renderer
+def test_save_frames_writes_one_png_per_step_all_laid_out_alike(tmp_path):
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    # drawn alone, the frames differ in size: w's box widens from 'grad 0.0' to 'grad -12.0'
+    alone = [frame.drawing.pipe("png") for frame in steps]
+    assert len({png_size(png) for png in alone}) > 1
+    paths = steps.save_frames(tmp_path / "frames")
+    assert [os.path.basename(p) for p in paths] == ["step_1.png", "step_2.png", "step_3.png"]
+    pictures = [open(p, "rb").read() for p in paths]
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pictures)
+    assert len({png_size(png) for png in pictures}) == 1  # one size: nothing moves
+    assert len(set(pictures)) == 3
+    assert png_size(pictures[0])[0] >= max(png_size(png)[0] for png in alone)
+
+
+@needs_renderer
+def test_save_gif_animates_the_steps(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    *_, L = single_neuron()
+    steps = backward_steps(L)
+    steps.save_gif(tmp_path / "steps.gif", seconds_per_step=0.5)
+    gif = image.open(tmp_path / "steps.gif")
+    assert gif.format == "GIF" and gif.n_frames == 3 and gif.info["loop"] == 0
+    assert gif.info["duration"] == 500
+    assert gif.size == png_size(steps.pictures()[0])
+    with pytest.raises(ValueError, match="above 0"):
+        steps.save_gif(tmp_path / "never.gif", seconds_per_step=0)
+    with pytest.raises(ValueError, match="is a leaf"):
+        backward_steps(Value(1.0, label="x")).save_gif(tmp_path / "never.gif")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.gif"]
+
+
+def test_save_gif_without_pillow_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    *_, L = single_neuron()
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'"):
+        backward_steps(L).save_gif(tmp_path / "steps.gif")
+
+
+@needs_renderer
+def test_the_graph_shrinks_to_the_column_but_keeps_its_text_readable():
+    from autograd.render import SMALLEST_TEXT_PX
+
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(12):
+        y = (y * 1.5).tanh()
+    y.label = "y"
+    svg = script_data(backward_steps(y, rankdir="LR").to_html())["svg"]
+    width = float(re.search(r'<svg [^>]*width="([0-9.]+)pt"', svg).group(1)) * 96 / 72
+    narrowest = int(re.search(r"min-width:(\d+)px", svg).group(1))
+    assert "max-width:100%" in svg and narrowest < width
+    # at that width its 11 pt text is SMALLEST_TEXT_PX high, no less
+    assert narrowest / width * 11 * 96 / 72 == pytest.approx(SMALLEST_TEXT_PX, abs=0.05)
