@@ -17,6 +17,12 @@ The l2 penalty is a tape of its own, with no inputs: one sum over the
 parameters. Clipping and the optimizer then run as for the scalar engine,
 and the training curve is the scalar engine's up to rounding.
 
+A tape cannot draw random numbers either: it would replay the dropout masks
+it recorded. So for a model with Dropout layers in training mode, each mask is
+one more input of the tape (nn/dropout.py's MaskFeed), and every batch draws
+its masks with each layer's generator in the order the scalar engine draws
+them, sample by sample: both engines train it to the same numbers.
+
 A Python `if` on a value cannot be replayed: the tape would run the branch it
 recorded for every sample. So every batch records the model again at a few of
 its samples (one at random, and any beyond the range of those checked before)
@@ -31,13 +37,14 @@ features; engine='scalar' keeps the Value-per-sample engine for teaching.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd import Tape, TraceError, Value, trace
+from autograd import Tape, TraceError, Value, no_grad, trace
 from autograd.tape import Dense
+from nn.dropout import Dropout, MaskFeed, feeding
 from nn.errors import ShapeError
 from nn.losses import TERMS
 from nn.losses import l2 as l2_penalty
@@ -46,20 +53,47 @@ from nn.module import Module
 if TYPE_CHECKING:
     from nn.train import Epoch
 
-__all__ = ["batched_epoch", "model_tape", "tapes", "suits"]
+__all__ = [
+    "batched_epoch",
+    "batched_outputs",
+    "model_tape",
+    "tapes",
+    "suits",
+    "replays",
+    "dropout_plan",
+    "draw_masks",
+]
+
+Plan = list[tuple[Dropout, int]]
+"""(Dropout layer, how many masks it takes), in the order a model takes them on one sample."""
 
 _TAPES: weakref.WeakKeyDictionary[Module, dict[Any, Tape]] = weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Module, dict[bool, Plan]] = weakref.WeakKeyDictionary()
+"""Per model, its dropout plan in training mode (True) and in evaluation mode (False)."""
 
 
-def model_tape(model: Module, n_features: int) -> Tape:
-    """The tape of model([x_0, ..., x_{n-1}]) on one sample, recorded once per model."""
-    forward = _forward_of(model)
-    key = ("model", n_features)
-    return _cached(model, key, lambda: trace(forward, n_features, params=_params(model)))
+def _model_key(n_features: int, plan: Sequence[tuple[Dropout, int]]) -> Any:
+    """The cache key of the model's tape: with a dropout plan, its layers and mask counts."""
+    if not plan:
+        return ("model", n_features)
+    return ("masked", n_features, tuple((id(layer), n) for layer, n in plan))
+
+
+def model_tape(model: Module, n_features: int, plan: Sequence[tuple[Dropout, int]] = ()) -> Tape:
+    """The tape of model([x_0, ..., x_{n-1}]) on one sample, recorded once per model.
+
+    With a dropout plan (training mode), the masks it lists are further inputs,
+    after the features; such a tape is kept apart from the one without masks.
+    """
+    n_masks = sum(n for _, n in plan)
+    forward = _forward_of(model, n_features, n_masks)
+    key = _model_key(n_features, plan)
+    return _cached(model, key, lambda: trace(forward, n_features + n_masks, params=_params(model)))
 
 
 def tapes(model: Module) -> list[Tape]:
-    """The tapes kept for a model: of the model alone, of its loss, of its l2 penalty."""
+    """The tapes kept for a model: of the model alone (with or without masks), of its loss,
+    of its l2 penalty."""
     return list(_TAPES.get(model, {}).values())
 
 
@@ -67,7 +101,7 @@ def _loss_tape(
     model: Module, n_features: int, term: Callable[[Value, Any], Value], params: list[Value]
 ) -> Tape:
     """The tape of (term(model(x), target), model(x)) on one sample: the loss and the output."""
-    forward = _forward_of(model)
+    forward = _forward_of(model, n_features, 0)
 
     def loss_of_one_sample(*inputs: Value) -> tuple[Value, Value]:
         out = forward(*inputs[:n_features])
@@ -114,36 +148,84 @@ def _cached(
     return tape
 
 
-def _forward_of(model: Module) -> Callable[..., Any]:
-    """model(list(x)) as a function of one Value per feature, for trace."""
+def _forward_of(model: Module, n_features: int, n_masks: int) -> Callable[..., Any]:
+    """model(list(x)) as a function of one Value per feature (then per mask), for trace."""
     owner = weakref.ref(model)  # the tape must not keep its model (the cache's key) alive
 
     def model_of_one_sample(*x: Value) -> Any:
-        model = owner()
-        try:
-            return model(list(x))
-        except TypeError as error:
-            if "Value" not in str(error):
-                raise
-            raise TypeError(
-                f"{type(model).__name__}.forward raised TypeError: {error}. "
-                "engine='batched' records the model's graph, so forward gets each "
-                "sample's features as Values, where engine='scalar' passes floats; a "
-                "comparison such as `x[1] > 0` or a float(x[1]) fails on a Value. Write the "
-                "choice with ops of the graph (relu, abs...), or use engine='scalar' (an "
-                "`if` on x[1].data cannot be replayed either: it raises TraceError)"
-            ) from error
+        masks = MaskFeed(x[n_features:]) if n_masks else None
+        return _on_values(owner(), x[:n_features], masks)
 
     return model_of_one_sample
 
 
-def _refuse_ragged(epoch: Epoch) -> None:
+def _on_values(model: Module, x: Sequence[Value], masks: MaskFeed | None) -> Any:
+    """model(x) on Values, as the tape records it, Dropout taking its masks from `masks`."""
+    try:
+        if masks is None:
+            return model(list(x))
+        with feeding(masks):
+            return model(list(x))
+    except TypeError as error:
+        if "Value" not in str(error):
+            raise
+        raise TypeError(
+            f"{type(model).__name__}.forward raised TypeError: {error}. "
+            "engine='batched' records the model's graph, so forward gets each "
+            "sample's features as Values, where engine='scalar' passes floats; a "
+            "comparison such as `x[1] > 0` or a float(x[1]) fails on a Value. Write the "
+            "choice with ops of the graph (relu, abs...), or use engine='scalar' (an "
+            "`if` on x[1].data cannot be replayed either: it raises TraceError)"
+        ) from error
+
+
+def dropout_plan(model: Module, example: Any) -> Plan:
+    """Which Dropout layers take how many masks when model runs on `example`, in its mode now.
+
+    Empty in evaluation mode, and for a model without dropout. Draws no random numbers.
+    """
+    feed = MaskFeed()
+    with no_grad():
+        _on_values(model, [Value(float(x)) for x in example], feed)
+    return feed.plan
+
+
+def draw_masks(plan: Sequence[tuple[Dropout, int]], n: int) -> list[np.ndarray]:
+    """The masks of n samples, one array per mask input of the tape.
+
+    Sample by sample, each layer draws its masks in the plan's order: the order
+    in which the scalar engine, running the model on each sample, draws them.
+    """
+    if not plan:
+        return []
+    rows = [[m for layer, k in plan for m in layer.masks(k)] for _ in range(n)]
+    return list(np.array(rows, dtype=float).T)
+
+
+def _plan_now(model: Module, example: Any, first: bool) -> Plan:
+    """The model's dropout plan in its mode now, found again on a new fit() or evaluate()."""
+    # Keyed by the model's own flag: fit and evaluate set every module's alike.
+    plans = _PLANS.setdefault(model, {})
+    plan = plans.get(model.training)
+    if first or plan is None:
+        plan = plans[model.training] = dropout_plan(model, example)
+    return plan
+
+
+def _matrix(model: Module, rows: list[list[float]]) -> np.ndarray:
+    """The rows as an (n, d) array; rows of different lengths refused, as 'scalar' refuses them."""
+    if len({len(row) for row in rows}) > 1:
+        _refuse_ragged(model, rows)
+    return np.asarray(rows, dtype=float)
+
+
+def _refuse_ragged(model: Module, rows: list[list[float]]) -> None:
     """Raise for rows of different lengths the error the scalar engine raises for them."""
     widths: list[int] = []
-    for row in epoch.rows:
+    for row in rows:
         if len(row) not in widths:
             widths.append(len(row))
-            epoch.model(row)  # a model made for one width raises its own ShapeError, as in 'scalar'
+            model(row)  # a model made for one width raises its own ShapeError, as in 'scalar'
     raise ShapeError(
         f"engine='batched' got samples of {', '.join(map(str, widths[:5]))} features: it "
         "replays one recorded graph on every sample, so all need the same number of "
@@ -159,9 +241,7 @@ def _features(epoch: Epoch) -> np.ndarray:
         if epoch.features is not None:
             X = np.asarray(epoch.features, dtype=float).reshape(len(epoch.rows), -1)
         else:
-            if len({len(row) for row in epoch.rows}) > 1:
-                _refuse_ragged(epoch)
-            X = np.asarray(epoch.rows, dtype=float)
+            X = _matrix(epoch.model, epoch.rows)
         epoch.cache["features"] = X
     return X
 
@@ -169,25 +249,35 @@ def _features(epoch: Epoch) -> np.ndarray:
 def suits(epoch: Epoch) -> bool:
     """Whether engine='auto' runs this fit on the tape: the model has layers it replays whole.
 
-    False for samples of different lengths, and for a model the tape cannot
-    record or replay (a comparison on a feature, an `if` on a value, found by
-    a first check over every sample): those train on the scalar engine.
+    False for samples of different lengths, for a model with Dropout in training
+    mode (its masks are drawn per sample: the scalar engine runs it), and for a
+    model the tape cannot record or replay (a comparison on a feature, an `if`
+    on a value, found by a first check over every sample): those train on the
+    scalar engine. engine='batched' still trains a model with dropout, feeding
+    its masks to the tape as inputs.
     """
     if "batched" not in epoch.cache:
-        epoch.cache["batched"] = _suits(epoch)
+        ragged = epoch.features is None and len({len(row) for row in epoch.rows}) > 1
+        epoch.cache["batched"] = not ragged and replays(epoch.model, _features(epoch))
     return epoch.cache["batched"]
 
 
-def _suits(epoch: Epoch) -> bool:
-    if epoch.features is None and len({len(row) for row in epoch.rows}) > 1:
+def replays(model: Module, X: np.ndarray) -> bool:
+    """Whether the tape runs model on the samples X, in its mode now, with layers it runs whole.
+
+    False for active dropout, and for a model the tape cannot record or replay.
+    """
+    try:
+        if dropout_plan(model, X[0]):
+            return False
+    except (TypeError, ValueError, ArithmeticError):
         return False
-    X = _features(epoch)
-    tape = model_tape(epoch.model, X.shape[1])
-    if not tape.recorded:  # once per model: later fits keep its answer
+    tape = model_tape(model, X.shape[1])
+    if not tape.recorded:  # once per model: later calls keep its answer
         try:
             tape(*X.T)  # records the model, and checks its graph across the samples
         except (TypeError, ValueError, ArithmeticError):  # TraceError, DomainError, ShapeError...
-            del _TAPES[epoch.model]
+            del _TAPES[model]
             return False
     return any(isinstance(block, Dense) for block in tape.blocks)
 
@@ -195,7 +285,10 @@ def _suits(epoch: Epoch) -> bool:
 def batched_epoch(epoch: Epoch) -> tuple[list[float], Any]:
     """One epoch on the tape: (each batch's loss with its penalty, each sample's output)."""
     X = _features(epoch)
+    plan = _plan_now(epoch.model, X[0], epoch.first)
     penalty = _penalty_tape(epoch.model, epoch.l2, epoch.params) if epoch.l2 else None
+    if plan:  # dropout in training mode: its masks are inputs, the loss runs on Values
+        return _with_loss_on_values(epoch, penalty, X, plan)
     term = TERMS.get(epoch.loss)
     targets = _scalar_targets(epoch) if term is not None else None
     if targets is not None and epoch.cache.get("one output", True):
@@ -203,7 +296,7 @@ def batched_epoch(epoch: Epoch) -> tuple[list[float], Any]:
             return _with_loss_on_tape(epoch, term, penalty, X, targets)
         except _NotOneOutput:
             epoch.cache["one output"] = False  # the loss runs on Values, below
-    return _with_loss_on_values(epoch, penalty, X)
+    return _with_loss_on_values(epoch, penalty, X, plan)
 
 
 def _run(
@@ -271,17 +364,23 @@ def _with_loss_on_tape(
 
 
 def _with_loss_on_values(
-    epoch: Epoch, penalty: Tape | None, X: np.ndarray
+    epoch: Epoch, penalty: Tape | None, X: np.ndarray, plan: Plan
 ) -> tuple[list[float], list[Any]]:
-    """Each batch's loss built with Values from its outputs, carried back through the tape."""
+    """Each batch's loss built with Values from its outputs, carried back through the tape.
+
+    With a dropout plan, every batch draws its masks, sample by sample, as the
+    scalar engine draws them, and feeds them to the tape as inputs.
+    """
     params = epoch.params
     losses = []
     outputs: list[Any] = [None] * len(epoch.rows)
-    record = lambda: model_tape(epoch.model, X.shape[1])  # noqa: E731
+    record = lambda: model_tape(epoch.model, X.shape[1], plan)  # noqa: E731
     tape = record()
     for k, batch in enumerate(epoch.batches):
         first = epoch.first and k == 0
-        tape, (result, pullback) = _run(epoch, tape, record, first, *X[_rows(batch, len(X))].T)
+        rows = np.asarray(batch) if plan else _rows(batch, len(X))
+        columns = [*X[rows].T, *draw_masks(plan, len(batch))]
+        tape, (result, pullback) = _run(epoch, tape, record, first, *columns)
         several = isinstance(result, tuple)
         arrays = result if several else (result,)
         leaves = [[Value(x) for x in a.tolist()] for a in arrays]
@@ -298,9 +397,8 @@ def _with_loss_on_values(
         value = total.data + _set_gradients(params, grads, penalty)
         epoch.update()
         losses.append(value)
-        for position, i in enumerate(batch):
-            out = [float(a[position]) for a in arrays]
-            outputs[i] = out if several else out[0]
+        for i, out in zip(batch, _per_sample(arrays, several), strict=True):
+            outputs[i] = out
     return losses, outputs
 
 
@@ -323,3 +421,31 @@ def _set_gradients(params: list[Value], grads: Any, penalty: Tape | None) -> flo
     for p, g, h in zip(params, grads, extra):
         p.grad = g + h
     return float(value)
+
+
+def batched_outputs(model: Module, rows: list[list[float]], first: bool = True) -> list[Any]:
+    """Every sample's output (a float, or a list of floats), the model replayed on its tape.
+
+    The model runs in its mode now; in training mode its Dropout layers draw
+    masks as in batched_epoch. Nothing is differentiated. On a `first` call (a
+    new fit or evaluate) a tape the model no longer makes (the user changed
+    something the graph bakes in) is recorded afresh.
+    """
+    X = _matrix(model, rows)
+    plan = _plan_now(model, X[0], first)
+    if first:
+        key = _model_key(X.shape[1], plan)
+        cached = _TAPES.get(model, {}).get(key)
+        n_masks = sum(n for _, n in plan)
+        if cached is not None and not cached.same_graph_at(*X[0], *[1.0] * n_masks):
+            del _TAPES[model][key]
+    tape = model_tape(model, X.shape[1], plan)
+    result = tape(*X.T, *draw_masks(plan, len(X)))
+    several = isinstance(result, tuple)
+    return _per_sample(result if several else (result,), several)
+
+
+def _per_sample(arrays: tuple[np.ndarray, ...], several: bool) -> list[Any]:
+    """One output per sample from one array per output: a float, or a list of floats."""
+    columns = [a.tolist() for a in arrays]
+    return [list(sample) if several else sample[0] for sample in zip(*columns)]

@@ -17,6 +17,8 @@ Label conventions:
     spiral(n, classes)       k arms of a spiral (CS231n's example)
     blobs(n, centers)        Gaussian clusters
     linear_regression(n)     y = X w + b + noise
+
+and `split(X, y, validation=0.2)` holds out part of any of them for validation.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["moons", "circles", "xor", "spiral", "blobs", "linear_regression"]
+__all__ = ["moons", "circles", "xor", "spiral", "blobs", "linear_regression", "split"]
 
 Dataset = tuple[Any, Any]
 
@@ -266,3 +268,60 @@ def linear_regression(
     if return_coef:
         return X, y, (w.tolist() if as_lists else w), b
     return X, y
+
+
+def split(X: Any, y: Any, validation: float = 0.2, *, seed: int = 0) -> tuple[Any, Any, Any, Any]:
+    """Hold out part of the samples: (X_train, y_train, X_val, y_val), shuffled, seeded.
+
+    `validation` is the fraction held out (rounded to a whole number of
+    samples) or, as an int, their number; both parts keep at least one
+    sample. Arrays give arrays and lists give lists. The same seed always
+    holds out the same samples.
+
+    >>> X, y = moons(100, seed=0)
+    >>> X_train, y_train, X_val, y_val = split(X, y, validation=0.2, seed=0)
+    >>> X_train.shape, X_val.shape
+    ((80, 2), (20, 2))
+    """
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(
+            f"split got {n} samples in X and {len(y)} targets in y: each sample needs its "
+            "target, and both are split the same way. Pass X and y of the same length"
+        )
+    if n < 2:
+        raise ValueError(
+            f"split got {n} sample(s): a training part and a validation part need at least "
+            "one sample each. Pass at least 2 samples"
+        )
+    if isinstance(validation, bool) or not isinstance(validation, numbers.Real):
+        raise TypeError(
+            f"validation must be a fraction or a count, got {type(validation).__name__} "
+            f"{validation!r:.40}. Pass e.g. validation=0.2 to hold out a fifth"
+        )
+    if isinstance(validation, numbers.Integral):
+        held = int(validation)
+    elif 0 < validation < 1:
+        held = round(validation * n)
+    else:
+        raise ValueError(
+            f"validation={validation!r} is neither a fraction between 0 and 1 nor a whole "
+            "number of samples: it says how much of the data to hold out. Pass e.g. "
+            "validation=0.2 for a fifth"
+        )
+    if not 1 <= held <= n - 1:
+        raise ValueError(
+            f"validation={validation!r} holds out {held} of {n} samples: both the "
+            "training and the validation part need at least one. Pass a fraction between "
+            f"0 and 1, or a count from 1 to {n - 1}"
+        )
+    order = _rng(seed).permutation(n)
+    train, val = order[held:], order[:held]
+    return _take(X, train), _take(y, train), _take(X, val), _take(y, val)
+
+
+def _take(data: Any, indices: np.ndarray) -> Any:
+    """The items of data at indices: an array for an array, a list otherwise."""
+    if isinstance(data, np.ndarray):
+        return data[indices]
+    return [data[i] for i in indices.tolist()]

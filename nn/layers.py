@@ -14,7 +14,9 @@ throughout, are in nn/lecture.py). Added:
 - `bias=`: 'zero' (micrograd's nn.py) or 'uniform' (drawn like the weights, after
   them: the lecture's U(-1, 1) with init='uniform');
 - `seed=`: an int (or a random.Random) so that two models built with the same
-  seed are identical; None draws from Python's global `random`, as micrograd does.
+  seed are identical; None draws from Python's global `random`, as micrograd does;
+- MLP's `dropout=p`: a Dropout layer (nn/dropout.py) after each hidden layer,
+  active in training mode only (`model.train()`, `model.eval()`).
 
 micrograd's one bug is fixed: a Layer of one neuron returns a bare Value,
 which crashed the next layer (MLP(2, [16, 1, 1])). Here the MLP hands a
@@ -33,12 +35,12 @@ from autograd import Value
 from autograd.coerce import as_float
 from autograd.recording import SCOPE
 from autograd.value import weighted_sum
+from nn.dropout import Dropout
 from nn.errors import ShapeError
 from nn.module import Module
+from nn.seeding import Seed, random_source
 
-__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "BIASES"]
-
-Seed = int | random.Random | None
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "BIASES", "Seed"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
@@ -54,19 +56,6 @@ INITS = ("uniform", "xavier", "he")
 
 BIASES = ("zero", "uniform")
 """The bias initialisations: 0, or U(-a, a) with the weights' a."""
-
-
-def _rng(seed: Seed) -> Any:
-    if seed is None or seed is random:
-        return random  # the global generator, so random.seed() works as in micrograd
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(
-            f"seed must be an int, a random.Random or None, got {type(seed).__name__} "
-            f"{seed!r:.40}; pass e.g. seed=0 for reproducible weights"
-        )
-    return random.Random(seed)
 
 
 def _check_choice(kind: str, value: Any, choices: Sequence[str]) -> str:
@@ -130,7 +119,7 @@ class Neuron(Module):
         _check_choice("activation", activation, tuple(ACTIVATIONS))
         _check_choice("init", init, INITS)
         _check_choice("bias", bias, BIASES)
-        rng = _rng(seed)
+        rng = random_source(seed)
         a = _bound(init, nin, fan_out)
         self.w = [Value(rng.uniform(-a, a)) for _ in range(nin)]
         self.b = Value(rng.uniform(-a, a) if bias == "uniform" else 0.0)
@@ -187,7 +176,7 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         _check_size("nout", nout)
-        kwargs["seed"] = _rng(kwargs.get("seed"))
+        kwargs["seed"] = random_source(kwargs.get("seed"))
         kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
@@ -227,7 +216,9 @@ class MLP(Module):
     """A multi-layer perceptron: hidden layers with `activation`, then a linear layer.
 
     `activation` is one name for every hidden layer (the last stays linear),
-    or a list with one name per layer, last included.
+    or a list with one name per layer, last included. `dropout=p` puts a
+    Dropout(p) after every hidden layer (in `dropouts`), each seeded from
+    `seed` after the weights are drawn, so the weights do not depend on p.
 
     >>> model = MLP(2, [16, 1, 1], seed=0)     # micrograd crashes on this one
     >>> type(model([0.5, -0.5])).__name__
@@ -245,6 +236,7 @@ class MLP(Module):
         init: str = "uniform",
         bias: str = "zero",
         seed: Seed = None,
+        dropout: float = 0.0,
     ) -> None:
         _check_size("nin", nin)
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
@@ -270,11 +262,16 @@ class MLP(Module):
                     "each layer (the last included) needs one. Pass one name per layer, or "
                     "a single name for all hidden layers"
                 )
-        rng = _rng(seed)
+        rng = random_source(seed)
         sizes = [nin] + nouts
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, bias=bias, seed=rng)
             for i in range(len(nouts))
+        ]
+        drop = Dropout(dropout)  # checks p before any generator is drawn from
+        self.dropouts = [
+            Dropout(drop.p, seed=random.Random(rng.getrandbits(64)))
+            for _ in range(len(nouts) - 1 if drop.p else 0)
         ]
 
     def forward(self, x: Sequence[Any]) -> Any:
@@ -283,12 +280,15 @@ class MLP(Module):
             # neuron of the first layer shares: drawn once, with its gradient. Lifted at
             # each use instead (micrograd's Value(other)), each neuron would get its own copy.
             x = [v if isinstance(v, Value) else _input(v, i) for i, v in enumerate(x)]
-        layers = self.layers
+        layers, dropouts = self.layers, self.dropouts
         last = len(layers) - 1
         for i, layer in enumerate(layers):
             x = layer(x)
-            if i != last and isinstance(x, Value):
-                x = [x]
+            if i != last:
+                if isinstance(x, Value):
+                    x = [x]
+                if dropouts:
+                    x = dropouts[i](x)
         return x
 
     def parameters(self) -> list[Value]:
@@ -300,7 +300,8 @@ class MLP(Module):
             "nin": len(first.w),
             "nouts": [len(layer.neurons) for layer in self.layers],
             "activation": [layer.neurons[0].activation for layer in self.layers],
-        }
+        } | ({"dropout": self.dropouts[0].p} if self.dropouts else {})
 
     def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+        dropout = f", dropout {self.dropouts[0].p:g}" if self.dropouts else ""
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]{dropout}"

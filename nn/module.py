@@ -13,6 +13,11 @@ named_modules), which groups nothing.
 
 Subclasses written the micrograd way, overriding `__call__` and
 `parameters()`, still work; they just do not get the tags.
+
+A module is in training mode or in evaluation mode (`training`, True at
+first), as in PyTorch: `model.train()` and `model.eval()` set it on the
+module and every module inside. Only layers that behave differently while
+learning read it (nn.Dropout drops inputs in training mode only).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class Module:
     """
 
     _path: str = ""
+    training: bool = True
+    """True in training mode (the default), False after eval(); see train()."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -127,6 +134,32 @@ class Module:
             f"{type(self).__name__} has no forward(): calling a module runs its forward "
             "method, which subclasses define. Add `def forward(self, x): ...` to the class"
         )
+
+    # -- training and evaluation mode -------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (mode=False: evaluation mode) here and in every module inside.
+
+        Returns the module, so that `model.eval()(x)` reads naturally.
+
+        >>> import nn
+        >>> model = nn.MLP(2, [4, 1], dropout=0.5, seed=0)
+        >>> model.eval().dropouts[0].training, model.train().dropouts[0].training
+        (False, True)
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"train() takes True or False, got {type(mode).__name__} {mode!r:.40}: it "
+                "switches training mode on or off. Call model.train() to train and "
+                "model.eval() to evaluate"
+            )
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode here and in every module inside: train(False)."""
+        return self.train(False)
 
     # -- gradients and weights --------------------------------------------------
 

@@ -266,7 +266,13 @@ def _build(name: str, document: dict[str, Any]) -> Module:
         )
     try:
         if kind == "MLP":
-            return MLP(config["nin"], config["nouts"], activation=config["activation"], seed=0)
+            return MLP(
+                config["nin"],
+                config["nouts"],
+                activation=config["activation"],
+                seed=0,
+                dropout=config.get("dropout", 0.0),
+            )
         if kind == "Layer":
             return Layer(config["nin"], config["nout"], activation=config["activation"], seed=0)
         return Neuron(config["nin"], activation=config["activation"], seed=0)

@@ -31,7 +31,7 @@ def test_clip_grad_norm_bounds_the_norm_and_keeps_the_direction(grads, max_norm)
         assert [p.grad for p in params] == grads
     else:
         # PyTorch's margin: the scale is max_norm / (norm + 1e-6), a hair under max_norm.
-        assert after == pytest.approx(max_norm * before / (before + 1e-6), rel=1e-9)
+        assert after == pytest.approx(max_norm * before / (before + 1e-6), rel=1e-6)
         scale = params[0].grad / grads[0] if grads[0] else None
         for p, g in zip(params, grads, strict=False):
             if scale is not None:

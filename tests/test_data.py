@@ -118,3 +118,50 @@ def test_blobs_box_must_be_a_positive_number(box):
         f"box must be a finite number > 0, got {box!r}: the centers are drawn in "
         "[-box, box] on each axis. Pass e.g. box=5.0"
     )
+
+
+def test_split_holds_out_a_fraction_disjoint_and_deterministic():
+    X, y = data.moons(50, seed=0)
+    X_train, y_train, X_val, y_val = data.split(X, y, validation=0.2, seed=1)
+    assert (len(X_train), len(y_train), len(X_val), len(y_val)) == (40, 40, 10, 10)
+    rows = sorted(map(tuple, X_train.tolist() + X_val.tolist()))
+    assert rows == sorted(map(tuple, X.tolist())), "every sample lands in exactly one part"
+    pairs = {tuple(x): t for x, t in zip(X.tolist(), y.tolist(), strict=True)}
+    for part_X, part_y in ((X_train, y_train), (X_val, y_val)):
+        assert all(pairs[tuple(x)] == t for x, t in zip(part_X.tolist(), part_y.tolist()))
+    again = data.split(X, y, validation=0.2, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (X_train, y_train, X_val, y_val)))
+    other = data.split(X, y, validation=0.2, seed=2)
+    assert not np.array_equal(other[2], X_val)
+
+
+def test_split_takes_a_count_and_gives_lists_for_lists():
+    X, y = [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]
+    X_train, y_train, X_val, y_val = data.split(X, y, validation=1, seed=0)
+    assert isinstance(X_train, list) and isinstance(y_val, list)
+    assert (len(X_train), len(X_val)) == (3, 1)
+    assert y_val[0] == int(X_val[0][0]) % 2  # each target stays with its sample
+    assert data.split(X, y, validation=0.3)[2] == data.split(X, y, validation=1)[2]  # round(1.2)
+
+
+@pytest.mark.parametrize(
+    "validation, error, words",
+    [
+        (0.0, ValueError, "neither a fraction between 0 and 1 nor a whole number"),
+        (1.0, ValueError, "neither a fraction"),
+        (-3, ValueError, "holds out -3 of 10"),
+        (0.01, ValueError, "holds out 0 of 10 samples"),
+        (10, ValueError, r"a count from 1 to 9"),
+        ("0.2", TypeError, "validation must be a fraction or a count"),
+        (True, TypeError, "validation must be a fraction or a count"),
+    ],
+)
+def test_split_refuses_a_part_left_empty(validation, error, words):
+    X, y = data.moons(10, seed=0)
+    with pytest.raises(error, match=words):
+        data.split(X, y, validation=validation)
+
+
+def test_split_refuses_x_and_y_of_different_lengths():
+    with pytest.raises(ValueError, match="3 samples in X and 2 targets in y"):
+        data.split([[0.0], [1.0], [2.0]], [0, 1])

@@ -13,11 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 
-KNOWN = {
-    ("autograd/steps.py", "autograd.draw", "_check_options"),
-    ("autograd/steps.py", "autograd.draw", "_draw"),
-}
-"""Private imports owned by work in progress elsewhere (the drawing branch); each must go."""
+KNOWN: set[tuple[str, str, str]] = set()
+"""Private imports owned by work in progress elsewhere; each must go (none are left)."""
 
 
 def private_imports(source: str, path: str) -> set[tuple[str, str, str]]:

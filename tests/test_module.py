@@ -160,3 +160,36 @@ def test_load_state_dict_of_a_non_mapping_is_explained(state):
         f"{state!r}: it sets each parameter by its dotted name. Pass the output of "
         "model.state_dict()"
     )
+
+
+def test_train_and_eval_set_the_mode_of_every_module_inside():
+    model = MLP(2, [3, 1], seed=0, dropout=0.5)
+    modules = [m for _, m in model.named_modules()]
+    assert len(modules) == 1 + 2 + 3 + 1 + 1  # MLP, 2 layers, 4 neurons, 1 dropout
+    assert all(m.training for m in modules)  # training mode at first, as in PyTorch
+    assert model.eval() is model
+    assert not any(m.training for m in modules)
+    assert model.train() is model and all(m.training for m in modules)
+    model.train(False)
+    assert not any(m.training for m in modules)
+    assert "training" not in model.state_dict()
+
+
+def test_train_refuses_anything_but_a_bool():
+    with pytest.raises(TypeError, match=r"train\(\) takes True or False, got str 'eval'"):
+        MLP(2, [1], seed=0).train("eval")
+
+
+def test_a_micrograd_style_module_has_a_mode_too():
+    class Scale(Module):
+        def __init__(self):
+            self.k = Value(2.0)
+
+        def __call__(self, x):
+            return self.k * x
+
+        def parameters(self):
+            return [self.k]
+
+    scale = Scale()
+    assert scale.training and not scale.eval().training

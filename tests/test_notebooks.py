@@ -37,6 +37,7 @@ EXPECTED = [
     "02b_build_your_own_micrograd",
     "03_a_neuron_a_layer_an_mlp",
     "04_training_a_classifier",
+    "04b_overfitting_and_regularization",
     "05_verifying_hand_derived_gradients",
     "06_vanishing_and_exploding_gradients",
     "07_optimizers",

@@ -258,8 +258,19 @@ def test_progress_bar_falls_back_to_lines_without_tqdm(monkeypatch):
     out = io.StringIO()
     model = nn.MLP(2, [2, 1], seed=0)
     nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=3,
-           progress=True, file=out)  # fmt: skip
+           file=out)  # fmt: skip
     assert len(out.getvalue().splitlines()) == 3
+
+
+@pytest.mark.parametrize("verbose, lines", [(0, 0), (2, 3)])
+def test_verbose_0_is_silent_and_2_prints_lines_even_with_tqdm(verbose, lines, capsys):
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=3,
+           file=out, verbose=verbose)  # fmt: skip
+    assert len(out.getvalue().splitlines()) == lines
+    assert capsys.readouterr() == ("", "")  # no bar on stderr either
 
 
 @pytest.mark.parametrize(
@@ -413,13 +424,13 @@ def test_a_plain_list_of_numbers_is_one_feature_per_sample():
     assert math.isclose(weight, w[0], rel_tol=1e-6) and math.isclose(bias, b, rel_tol=1e-6)
 
 
-def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_installed(monkeypatch):
+def test_by_default_a_tqdm_bar_shows_progress_when_tqdm_is_installed(monkeypatch):
     import types
 
     bars = []
 
     class FakeBar:
-        def __init__(self, total, unit):
+        def __init__(self, total, unit, file):
             self.total, self.unit, self.n, self.postfix, self.closed = total, unit, 0, [], False
             bars.append(self)
 
@@ -440,10 +451,147 @@ def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_installed(monkeypatch):
     out = io.StringIO()
     model = nn.MLP(2, [2, 1], seed=0)
     history = nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1),
-                     epochs=3, progress=True, file=out)  # fmt: skip
+                     epochs=3, file=out)  # fmt: skip
     [bar] = bars
     assert (bar.total, bar.unit, bar.n, bar.closed) == (3, "epoch", 3, True)
     assert bar.postfix[-1] == (
         f"loss {history.loss[-1]:.6f}  accuracy {100 * history.accuracy[-1]:.1f}%  lr 0.1"
     )
     assert out.getvalue() == ""  # the bar replaces the lines
+
+
+# -- validation, early stopping, evaluate ---------------------------------------
+
+
+def _moons_split():
+    X, y = nn.data.moons(40, noise=0.2, seed=0, signed=True)
+    return nn.data.split(X, y, validation=0.25, seed=0)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "batched"])
+def test_validation_scores_each_epoch_in_eval_mode(engine):
+    X, y, X_val, y_val = _moons_split()
+    model = nn.MLP(2, [8, 8, 1], seed=0, dropout=0.5)
+    by_hand = []
+
+    def callback(epoch, history):
+        # After fit's scoring, nothing has moved: score again by hand, dropout off.
+        model.eval()
+        outputs = [model(x) for x in X_val.tolist()]
+        model.train()
+        right = sum((o.data > 0) == (t > 0) for o, t in zip(outputs, y_val.tolist()))
+        by_hand.append((nn.hinge(outputs, y_val.tolist()).data, right / len(y_val)))
+
+    history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                     epochs=5, validation=(X_val, y_val), callback=callback, engine=engine,
+                     verbose=0)  # fmt: skip
+    assert len(history.val_loss) == len(history.val_accuracy) == 5
+    for (loss, accuracy), v_loss, v_acc in zip(by_hand, history.val_loss, history.val_accuracy):
+        assert math.isclose(loss, v_loss, rel_tol=1e-12) and accuracy == v_acc
+    assert history.best_epoch is None and not history.stopped_early
+
+
+def test_fit_trains_in_training_mode_and_leaves_every_mode_as_it_was():
+    X, y, X_val, y_val = _moons_split()
+    runs = {}
+    for p in (0.0, 0.5):
+        model = nn.MLP(2, [8, 8, 1], seed=0, dropout=p)
+        model.eval()
+        if model.dropouts:
+            model.dropouts[0].train()  # a mixed state, to be kept
+        before = [(name, m.training) for name, m in model.named_modules()]
+        runs[p] = nn.fit(model, X, y, loss="hinge", epochs=2, validation=(X_val, y_val),
+                         optimizer=nn.SGD(model.parameters(), lr=0.1), verbose=0)  # fmt: skip
+        assert [(name, m.training) for name, m in model.named_modules()] == before
+    # The first epoch's loss is measured before any step: dropout alone changes it.
+    assert runs[0.5].loss[0] != runs[0.0].loss[0]
+    assert runs[0.5].val_loss[0] != runs[0.0].val_loss[0]  # the weights moved differently
+
+
+def _flipped_validation(engine, epochs, patience):
+    """Validation labels opposite to training: the validation loss rises as training works."""
+    X, y = nn.data.moons(30, noise=0.1, seed=0, signed=True)
+    model = nn.MLP(2, [8, 1], seed=0)
+    weights = []
+    history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.2),
+                     epochs=epochs, validation=(X, -y), early_stopping=patience, engine=engine,
+                     callback=lambda epoch, h: weights.append(model.state_dict()),
+                     verbose=0)  # fmt: skip
+    return model, history, weights
+
+
+@pytest.mark.parametrize("engine", ["scalar", "batched"])
+def test_early_stopping_stops_after_patience_epochs_and_restores_the_best(engine):
+    model, history, weights = _flipped_validation(engine, epochs=50, patience=3)
+    best = history.val_loss.index(min(history.val_loss))
+    assert history.stopped_early and history.best_epoch == best
+    assert history.epochs == best + 3 + 1  # the best epoch, then 3 without improvement
+    assert all(v >= history.val_loss[best] for v in history.val_loss[best + 1 :])
+    assert model.state_dict() == weights[best] != weights[-1]
+
+
+def test_early_stopping_restores_the_best_also_when_the_epochs_run_out():
+    model, history, weights = _flipped_validation("scalar", epochs=3, patience=10)
+    assert not history.stopped_early and history.epochs == 3
+    assert model.state_dict() == weights[history.best_epoch]
+
+
+def test_early_stopping_says_so_in_the_progress_lines():
+    X, y = nn.data.moons(30, noise=0.1, seed=0, signed=True)
+    model = nn.MLP(2, [8, 1], seed=0)
+    out = io.StringIO()
+    h = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.2),
+               epochs=50, validation=(X, -y), early_stopping=2, file=out, verbose=2)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert "val_loss" in lines[0] and "val_accuracy" in lines[0]
+    assert lines[-1] == (
+        f"early stopping after epoch {h.epochs}: the validation loss was lowest in epoch "
+        f"{h.best_epoch + 1} ({min(h.val_loss):.6f}), whose weights the model now holds"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"early_stopping": 5}, ValueError, r"early_stopping=5 needs validation data"),
+        ({"early_stopping": 0, "validation": "V"}, ValueError, "early_stopping must be None"),
+        ({"validation": [[0.0, 0.0]]}, TypeError, r"validation must be a pair \(X_val, y_val\)"),
+        ({"validation": ([[0.0, 0.0]], [1, 0])}, nn.ShapeError, "fit's validation got 1 sample"),
+        ({"verbose": 3}, ValueError, "verbose must be 0, 1 or 2, got 3"),
+    ],
+)
+def test_validation_options_are_checked_before_training(kwargs, error, words):
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=words):
+        nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1),
+               epochs=2, **kwargs)  # fmt: skip
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("engine", ["scalar", "batched"])
+def test_evaluate_is_the_mean_loss_and_accuracy_in_eval_mode(engine):
+    X, y = nn.data.blobs(12, centers=3, seed=0)
+    model = nn.MLP(2, [6, 3], seed=0, dropout=0.5)
+    score = nn.evaluate(model, X, y, loss="softmax_cross_entropy", engine=engine)
+    assert model.training, "evaluate leaves the model in the mode it found"
+    model.eval()
+    logits = [model(x) for x in X.tolist()]
+    right = sum(max(range(3), key=lambda k: z[k].data) == t for z, t in zip(logits, y.tolist()))
+    expected = nn.softmax_cross_entropy(logits, y.tolist()).data
+    assert math.isclose(score.loss, expected, rel_tol=1e-12)
+    assert score.accuracy == right / 12
+    regression = nn.evaluate(nn.MLP(2, [1], seed=0), X, y, loss="mse", engine=engine)
+    assert regression.accuracy is None and regression.loss > 0
+
+
+def test_a_real_tqdm_bar_goes_to_the_file_given_with_the_loss():
+    pytest.importorskip("tqdm")
+    X, y = nn.data.xor()
+    out = io.StringIO()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, loss="bce", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=3,
+           file=out)  # fmt: skip
+    text = out.getvalue()
+    assert "3/3" in text and "loss" in text and "epoch" in text

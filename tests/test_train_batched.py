@@ -7,13 +7,15 @@ history: losses, accuracies, gradient norms and the final weights.
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
 
 import nn
 from autograd import TraceError, Value
-from nn.batched import model_tape, tapes
+from nn.batched import draw_masks, dropout_plan, model_tape, tapes
+from nn.dropout import MaskFeed, feeding
 
 CURVE = 1e-9
 """The batched training curve must equal the scalar one to this relative tolerance."""
@@ -328,3 +330,83 @@ def test_regression_with_mse_l2_and_mini_batches_on_the_tape():
     data = nn.data.linear_regression(30, features=2, seed=6)
     adam = lambda params: nn.Adam(params, lr=0.02)  # noqa: E731
     assert_same_training(data, [4, 4, 1], "mse", adam, epochs=5, batch_size=8, l2=1e-3)
+
+
+# -- dropout: the masks are inputs of the tape, drawn as the scalar engine draws them --
+
+
+def _train_with_dropout(engine, batch_size):
+    X, y = nn.data.moons(40, 0.2, seed=0, signed=True)
+    X, y, X_val, y_val = nn.data.split(X, y, validation=0.25, seed=0)
+    model = nn.MLP(2, [8, 8, 1], seed=3, dropout=0.4)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                     epochs=6, batch_size=batch_size, validation=(X_val, y_val), engine=engine,
+                     verbose=0)  # fmt: skip
+    return model, history
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_dropout_trains_to_the_same_numbers_on_both_engines(batch_size):
+    scalar_model, scalar = _train_with_dropout("scalar", batch_size)
+    batched_model, batched = _train_with_dropout("batched", batch_size)
+    for a, b in zip(batched.loss + batched.val_loss, scalar.loss + scalar.val_loss, strict=True):
+        assert math.isclose(a, b, rel_tol=CURVE, abs_tol=1e-15)
+    assert batched.accuracy == scalar.accuracy and batched.val_accuracy == scalar.val_accuracy
+    np.testing.assert_allclose(
+        [p.data for p in batched_model.parameters()],
+        [p.data for p in scalar_model.parameters()],
+        rtol=CURVE,
+        atol=1e-12,
+    )
+    # Had the tape replayed its recorded masks, every epoch would drop the same units.
+    assert list(scalar.grad_norm) == ["layers.0", "layers.1", "layers.2"]
+
+
+def test_in_training_mode_each_mask_is_an_input_of_the_tape():
+    model = nn.MLP(2, [5, 3, 1], seed=0, dropout=0.5)
+    plan = dropout_plan(model, [0.1, 0.2])
+    assert plan == [(model.dropouts[0], 5), (model.dropouts[1], 3)]
+    assert model_tape(model, 2, plan) is model_tape(model, 2, plan)
+    tape = model_tape(model, 2, plan)
+    X = np.array([[0.1, 0.2], [0.3, -0.4], [1.0, 0.5]])
+    masks = draw_masks(plan, 3)
+    assert len(masks) == 8 and all(m.shape == (3,) and set(m) <= {0.0, 2.0} for m in masks)
+    out = tape(X[:, 0], X[:, 1], *masks)
+    for i in range(3):  # the scalar model, fed sample i's masks, gives the tape's output i
+        with feeding(MaskFeed([m[i] for m in masks])):
+            assert math.isclose(model(X[i].tolist()).data, out[i], rel_tol=1e-12)
+    assert dropout_plan(model.eval(), [0.1, 0.2]) == []
+    assert model_tape(model, 2).n_inputs == 2
+
+
+class Thinned(nn.Module):
+    """A hidden layer, dropout drawing from a generator the test holds, an output."""
+
+    def __init__(self, rng):
+        self.hidden = nn.Layer(2, 4, seed=0)
+        self.drop = nn.Dropout(0.5, seed=rng)
+        self.out = nn.Layer(4, 1, nonlin=False, seed=1)
+
+    def forward(self, x):
+        return self.out(self.drop(self.hidden(x)))
+
+
+def test_evaluating_draws_no_masks_and_training_draws_the_same_on_both_engines():
+    X, y = nn.data.moons(10, seed=0, signed=True)
+    states = {}
+    for engine in ("scalar", "batched"):
+        rng = random.Random(5)
+        model = Thinned(rng)
+        state = rng.getstate()
+        nn.evaluate(model, X, y, loss="hinge", engine=engine)
+        assert rng.getstate() == state
+        nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+               epochs=2, batch_size=3, engine=engine, verbose=0)  # fmt: skip
+        states[engine] = rng.getstate()
+    assert states["scalar"] == states["batched"] != state
+
+
+def test_the_default_engine_is_scalar_for_a_model_with_active_dropout():
+    X, y = nn.data.moons(12, 0.1, seed=5, signed=True)
+    mlp = lambda: nn.MLP(2, [5, 5, 1], seed=2, dropout=0.3)  # noqa: E731
+    assert history_of(mlp, X, y, "hinge", "auto") == history_of(mlp, X, y, "hinge", "scalar")
