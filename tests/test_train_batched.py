@@ -349,6 +349,8 @@ def _train_with_dropout(engine, batch_size):
 def test_dropout_trains_to_the_same_numbers_on_both_engines(batch_size):
     scalar_model, scalar = _train_with_dropout("scalar", batch_size)
     batched_model, batched = _train_with_dropout("batched", batch_size)
+    _, auto = _train_with_dropout("auto", batch_size)
+    assert auto.loss == scalar.loss  # auto trains a model with active dropout on the scalar engine
     for a, b in zip(batched.loss + batched.val_loss, scalar.loss + scalar.val_loss, strict=True):
         assert math.isclose(a, b, rel_tol=CURVE, abs_tol=1e-15)
     assert batched.accuracy == scalar.accuracy and batched.val_accuracy == scalar.val_accuracy
