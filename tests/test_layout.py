@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 
@@ -42,3 +44,24 @@ def test_no_module_imports_another_module_s_private_names() -> None:
             found |= private_imports(path.read_text(encoding="utf-8"), name)
     assert found - KNOWN == set(), "give what two modules share a public name"
     assert KNOWN - found == set(), "a known private import is gone: remove it from KNOWN"
+
+
+def test_an_installed_wheel_holds_every_subpackage() -> None:
+    """pyproject's package list finds autograd.tape, nn.cli and any package added later."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+    from setuptools import find_namespace_packages
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]
+    if isinstance(packages, list):
+        shipped = set(packages)
+    else:
+        shipped = set(find_namespace_packages(str(ROOT), include=packages["find"]["include"]))
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for package in PACKAGES
+        for init in (ROOT / package).rglob("__init__.py")
+    }
+    assert on_disk >= {"autograd", "autograd.tape", "nn", "nn.cli"}
+    assert on_disk <= shipped, f"not in the wheel: {sorted(on_disk - shipped)}"
