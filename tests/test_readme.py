@@ -55,3 +55,12 @@ def test_readme_example_runs_and_prints_what_it_says(block, tmp_path, monkeypatc
         got = _literals(line)
         assert got is not None and len(got) == len(want), (want, line)
         assert all(_same(w, g) for w, g in zip(want, got)), f"README says {want}, got {line!r}"
+
+
+def test_the_notebooks_come_right_after_the_two_commands_and_micrograd():
+    """A teacher comes for the notebooks: they come before the speed tables and the reference."""
+    headings = re.findall(r"^## (.+)$", README.read_text(), flags=re.MULTILINE)
+    assert headings[:3] == ["Two commands", "From micrograd", "Notebooks"], headings
+    listed = set(re.findall(r"\]\(notebooks/([\w-]+\.ipynb)\)", README.read_text()))
+    on_disk = {p.name for p in (README.parent / "notebooks").glob("*.ipynb")}
+    assert listed == on_disk, f"README's notebook table: missing {on_disk - listed}"
