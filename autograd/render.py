@@ -71,6 +71,16 @@ SMALLEST_TEXT_PX = 9
 _PNG_DENSITY = 2
 """Pixels per CSS pixel of a PNG for display: sharp on dense screens and when shrunk to fit."""
 _SHOWN = ("text/html", "image/png", "image/svg+xml")
+_GRAPHVIZ_FONT = b'font-family="Helvetica,sans-Serif"'
+_PORTABLE_FONT = b'font-family="Helvetica,Arial,Liberation Sans,Arimo,sans-serif"'
+"""The fonts an SVG asks for: Helvetica, whose widths size the boxes, or one as wide.
+
+Both renderers write 'Helvetica,sans-Serif'. Given that list, fontconfig (and so
+rsvg-convert and GNOME's viewers) passes over its stand-in for Helvetica for the
+generic sans-serif, DejaVu Sans on Linux, some 14% wider: long labels then touch
+the walls of their boxes and a caption is cut off. Arial, Liberation Sans and
+Arimo have Helvetica's widths, and one of them is on nearly every machine.
+"""
 _SVG_STYLE = "max-width:100%;height:auto;background:#fff"
 
 _FIXES = (
@@ -183,7 +193,8 @@ def render_source(
     cmd = [find_renderer(renderer), f"-K{engine}", f"-T{format}"]
     if dpi is not None:
         cmd.append(f"-Gdpi={dpi}")
-    return _run(cmd, source.encode("utf-8"))
+    data = _run(cmd, source.encode("utf-8"))
+    return data.replace(_GRAPHVIZ_FONT, _PORTABLE_FONT) if format == "svg" else data
 
 
 def render_many(

@@ -282,7 +282,11 @@ def test_without_scripts_every_step_is_shown(browser, stepper_page, tmp_path):
 
 @pytest.mark.parametrize(
     "present, installed",
-    [((), "graphviz chromium"), (("dot",), "chromium"), (("dot", "chromium"), None)],
+    [
+        ((), "graphviz chromium librsvg2-bin fonts-liberation"),
+        (("dot", "rsvg-convert"), "chromium"),
+        (("dot", "chromium", "rsvg-convert"), None),
+    ],
 )
 def test_ci_installs_what_the_pictures_need_where_apt_is_available(tmp_path, present, installed):
     """.ci/run, with stand-ins for apt-get and make that write down how they were called."""
