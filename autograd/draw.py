@@ -98,7 +98,7 @@ with text of 9 px or more. Top to bottom, the records stand upright.
 # Helvetica: graphviz-pure measures text with its widths and draws its PNGs in a face as
 # wide (Arimo), and an SVG names it with faces as wide after it (autograd.render), which
 # browsers and rsvg-convert find. A Linux with none of them draws DejaVu Sans, about 14%
-# wider: the margin of a field (8 pt a side) still holds labels of 25 characters or so.
+# wider: the margin of a field (8 pt a side) holds labels of up to some 20 characters.
 _TEXT = {"fontname": "Helvetica", "fontsize": "11"}
 _GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
 _OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
