@@ -385,3 +385,42 @@ def test_pictures_have_an_opaque_white_background_for_dark_themes(renderer):
     # one pixel in: dot blends the last column of a picture of fractional width
     assert picture.getpixel((1, 1)) == (255, 255, 255, 255)
     assert picture.getpixel((picture.width - 2, picture.height - 2)) == (255, 255, 255, 255)
+
+
+# Same picture everywhere (issue #16): graphviz-pure, the renderer of the committed pictures.
+
+SAME_PICTURES = """
+import hashlib, json
+from autograd import Value, backward_steps, draw
+junk = [Value(float(i)) for i in range(41)]  # shifts creation counters and ids
+x, w = Value(2.0, label="x"), Value(0.5, label="w")
+y_pred = x * w
+y_pred.label = "y_pred"
+L = (y_pred - 4.0) ** 2
+L.label = "L"
+steps = backward_steps(L)
+L.backward()
+shown, _ = draw(L, edge_labels=True, color="grad", title="a caption")._repr_mimebundle_()
+shown.update(steps=steps.to_html(), frames=b"".join(steps.pictures()))
+print(json.dumps({k: hashlib.sha256(v if isinstance(v, bytes) else v.encode()).hexdigest()
+                  for k, v in sorted(shown.items())}))
+"""
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_graphviz_pure_draws_the_same_bytes_in_every_run():
+    """Two runs (other hash seeds, other ids) give the same SVG, PNG, HTML and stepper."""
+    runs = []
+    for seed in ("1", "2"):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "PYTHONHASHSEED": seed,
+            "CHAINRULE_RENDERER": "graphviz-pure",
+        }
+        run = subprocess.run(
+            [sys.executable, "-c", SAME_PICTURES], capture_output=True, env=env, check=True
+        )
+        runs.append(run.stdout)
+    assert runs[0] == runs[1]
+    assert b'"image/png"' in runs[0] and b'"image/svg+xml"' in runs[0] and b'"steps"' in runs[0]
