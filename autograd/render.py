@@ -86,8 +86,8 @@ _SVG_STYLE = "max-width:100%;height:auto;background:#fff"
 _FIXES = (
     "install Graphviz with your system package manager (apt install graphviz, "
     "brew install graphviz, winget install graphviz), or install the pure renderer "
-    "with pip: pip install 'chainrule[render]'. The DOT text is available without "
-    "either, as .source"
+    "with pip: pip install 'chainrule[render]' (from a clone of chainrule: "
+    "pip install -e '.[render]'). The DOT text is available without either, as .source"
 )
 
 

@@ -283,8 +283,9 @@ def _require_pillow() -> Any:
     except ImportError:
         raise ImportError(
             "save_gif needs Pillow, which is not installed: it writes the GIF. It comes "
-            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (or pip install "
-            "pillow). save_frames writes the same pictures as PNG files without it"
+            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (from a clone: "
+            "pip install -e '.[plot]'; or pip install pillow). save_frames writes the same "
+            "pictures as PNG files without it"
         ) from None
     return Image
 

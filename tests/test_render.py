@@ -121,6 +121,7 @@ def test_with_no_renderer_at_all_the_error_names_both_fixes(no_dot_on_path, monk
     message = str(info.value)
     assert "package manager" in message
     assert "pip install 'chainrule[render]'" in message
+    assert "(from a clone of chainrule: pip install -e '.[render]')" in message
     bundle, metadata = d._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and metadata == {}
     assert "cannot be shown as a picture" in bundle["text/plain"]

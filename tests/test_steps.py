@@ -516,8 +516,9 @@ def test_save_gif_animates_the_steps(tmp_path):
 def test_save_gif_without_pillow_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "PIL", None)
     *_, L = single_neuron()
-    with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'") as info:
         backward_steps(L).save_gif(tmp_path / "steps.gif")
+    assert "from a clone: pip install -e '.[plot]'" in str(info.value)
 
 
 @needs_renderer
