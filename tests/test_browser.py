@@ -208,6 +208,35 @@ def test_stepper_moves_with_clicks_and_redraws_its_one_graph(browser, stepper_pa
     assert page.errors == []
 
 
+TEXT_PX = """(selector) => [...document.querySelectorAll(selector + ' text')].map(t =>
+    parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a)"""
+"""The height in CSS px of each text of the SVG pictures matching selector, as shown."""
+
+
+@pytest.mark.parametrize("column", [COLUMN, 700, 420])
+def test_stepper_graph_text_stays_readable_in_any_column(browser, tmp_path, column):
+    """A wide stepper (12 steps left to right) in a column of `column` px: it shrinks to the
+    column as far as keeps its text SMALLEST_TEXT_PX high, then scrolls sideways."""
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(6):
+        y = (y * 1.5).tanh()
+    y.label = "y"
+    path = tmp_path / "wide.html"
+    backward_steps(y, rankdir="LR").save_html(path)
+    page = open_page(browser, path)
+    page.set_viewport_size({"width": column, "height": 800})
+    sizes = page.evaluate(TEXT_PX, ".cr-graph svg")
+    assert len(sizes) > 20 and min(sizes) >= SMALLEST_TEXT_PX - 0.05, min(sizes)
+    view = page.eval_on_selector(
+        ".cr-graph", "v => ({shown: v.clientWidth, drawn: v.scrollWidth, page: innerWidth})"
+    )
+    assert view["shown"] <= view["page"]  # the page itself never scrolls sideways
+    if min(sizes) > SMALLEST_TEXT_PX + 0.05:  # not shrunk to the limit: nothing hidden
+        assert view["drawn"] <= view["shown"]
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("focus", [".cr-graph", ".cr-slider", ".cr-next"])
 def test_stepper_steps_with_both_arrow_keys(browser, stepper_page, focus):
     """Wherever the focus is in the stepper, one key press is one step, either way."""

@@ -799,6 +799,28 @@ def test_the_legend_is_one_line_below_the_graph_in_the_same_order_everywhere(ran
         assert all(y < lowest_node for _, y in texts.values()), program  # below the graph
 
 
+def test_a_networks_inputs_are_drawn_once_as_labelled_leaves():
+    """MLP(2, [3, 1]) on [1.0, -2.0]: x[0] and x[1] once, each feeding the 3 neurons of the
+    first layer, with micrograd's numbers (the same as inputs given as Values)."""
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([1.0, -2.0])
+    out.backward()
+    nodes = node_lines(draw(out).source)
+    inputs = {ident: attrs for ident, attrs in nodes.items() if "{ x[" in attrs}
+    assert [a.split(" |")[0] for a in inputs.values()] == ['label="{ x[0]', 'label="{ x[1]']
+    assert "data 1.0 |" in inputs["v13"] and "data -2.0 |" in inputs["v14"]
+    uses = [tail for tail, _, _ in edge_lines(draw(out).source) if tail in inputs]
+    assert sorted(uses) == ["v13"] * 3 + ["v14"] * 3
+    grads = [p.grad for p in model.parameters()]
+    xs = [Value(1.0), Value(-2.0)]
+    model.zero_grad()
+    again = model(xs)
+    again.backward()
+    assert again.data == out.data and [p.grad for p in model.parameters()] == grads
+    lifted = [n for n in topological_order(out) if n.label in ("x[0]", "x[1]")]
+    assert [n.grad for n in lifted] == [x.grad for x in xs]
+
+
 def test_a_number_from_the_code_is_drawn_as_that_number_beside_its_operand():
     """explain writes n2 = y_pred - 4: the drawing shows the 4.0, not a record n1."""
     from autograd import explain
