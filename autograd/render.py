@@ -363,7 +363,9 @@ class Drawing(Graph):
 
         The HTML shows in every viewer, trusted or not (a sanitiser keeps an
         inline PNG; it may strip an SVG); the PNG alone is the picture of
-        viewers without HTML, at its size in CSS pixels (metadata 'width').
+        viewers without HTML, at its size in CSS pixels (metadata 'width'),
+        shrunk to the column unless that would make its text smaller than
+        SMALLEST_TEXT_PX (metadata 'unconfined': it scrolls instead).
         """
         wanted = set(include) if include is not None else set(_SHOWN)
         wanted -= set(exclude or ())
@@ -378,6 +380,10 @@ class Drawing(Graph):
                 if "image/png" in wanted:
                     bundle["image/png"] = png
                     metadata["image/png"] = {"width": width, "height": height}
+                    if narrowest_readable(width, self.source) > COLUMN_PX:
+                        # Shrunk to a column its text would be too small: a viewer showing
+                        # the PNG alone (an untrusted notebook) shows it full size, scrolling.
+                        metadata["image/png"]["unconfined"] = True
             if "image/svg+xml" in wanted:
                 bundle["image/svg+xml"] = fitted_svg(self.pipe(format="svg", encoding="utf-8"))
             if "image/jpeg" in wanted:

@@ -374,6 +374,42 @@ def test_a_graph_too_wide_for_a_column_scrolls_and_says_how_to_draw_it_grouped(m
     assert "scrolls sideways" in page
     assert "draw(root, group=&#x27;layer&#x27;) draws each layer of the network as one box" in page
     assert 'style="overflow-x:auto;max-width:100%"' in page
+    _, metadata = draw(loss)._repr_mimebundle_(include=["image/png"])
+    assert metadata["image/png"]["unconfined"] is True  # the PNG alone scrolls too
+
+
+def notebook_03_neuron() -> Value:
+    """The micrograd lecture's neuron as notebook 03 builds and draws it, every sum labelled."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.label = "x1*w1 + x2*w2"
+    n = x1w1x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_png_alone_keeps_notebook_03s_neuron_readable_in_a_column(renderer, monkeypatch):
+    """Where only the PNG shows (an untrusted notebook), at its 'width' shrunk to a
+    COLUMN_PX column unless 'unconfined', notebook 03's drawing has text of 9 px or more;
+    graphviz-pure, which draws the committed notebooks, fits it to the column."""
+    from autograd.render import COLUMN_PX, SMALLEST_TEXT_PX
+
+    monkeypatch.setenv("CHAINRULE_RENDERER", renderer)
+    bundle, metadata = draw(notebook_03_neuron(), edge_labels=True)._repr_mimebundle_()
+    shown = metadata["image/png"]
+    width = shown["width"] if shown.get("unconfined") else min(shown["width"], COLUMN_PX)
+    text_px = 11 * 96 / 72 * width / shown["width"]  # its text is 11 pt at full size
+    assert text_px >= SMALLEST_TEXT_PX, (shown, text_px)
+    if renderer == "graphviz-pure":
+        assert "unconfined" not in shown and text_px == pytest.approx(9.46, abs=0.05)
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)
