@@ -18,7 +18,8 @@ are numbered by their rank in creation order (v0, v1, ...), parents keep
 their operand order, and nothing depends on id() or on set order.
 
 One small legend under the graph has a line for each kind of mark drawn: the
-colour scale, the numbers on edges, the orange paths.
+colour scale, the numbers on edges, the orange paths, and in a picture of the
+backward pass step by step (draw_progress) its yellow, green and bold.
 
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
 raises an error that says how to go on: draw the network by layer or by
@@ -339,8 +340,9 @@ def draw_progress(
 
     `focus`, the node whose step runs, is filled FOCUS_FILL (yellow) and the
     edges to its parents are bold; the nodes in `done`, whose steps have run,
-    are filled DONE_FILL (green). A node missing from `grads` shows grad 0.
-    The backward stepper (autograd.steps) draws each step with it.
+    are filled DONE_FILL (green); the legend says so. A node missing from
+    `grads` shows grad 0. The backward stepper (autograd.steps) draws each
+    step with it.
     """
     check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
     order = topological_order(root)
@@ -353,6 +355,7 @@ def draw_progress(
         digits=digits,
         focus=focus,
         done=frozenset(done),
+        stepping=True,
     )
 
 
@@ -379,6 +382,7 @@ def _drawing(
     digits: int = 4,
     focus: Value | None = None,
     done: frozenset[Value] = frozenset(),
+    stepping: bool = False,
     title: str | None = None,
 ) -> Drawing:
     """draw() and draw_progress(): the graph of the nodes `order` with `grads` shown."""
@@ -490,7 +494,9 @@ def _drawing(
         )
     if title:
         _put_under(graph, title)
-    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey)
+    legend = _legend(
+        color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey, stepping
+    )
     if legend is not None:
         graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
@@ -594,6 +600,7 @@ def _legend(
     highlighted: bool,
     top_norm: float | None = None,
     grey: bool = False,
+    stepping: bool = False,
 ) -> Html | None:
     """One small table under the graph, a line for each kind of mark drawn; None if none is.
 
@@ -642,6 +649,15 @@ def _legend(
         )
     if edge_labels:
         lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
+    if stepping:  # draw_progress: a frame of the stepper, or a slide of save_frames
+        lines.append(
+            [
+                "backward",
+                _swatch("this step's node", FOCUS_FILL),
+                _swatch("steps done", DONE_FILL),
+                "<B>bold</B>: where its gradient flows back",
+            ]
+        )
     if highlighted:
         lines.append(
             [

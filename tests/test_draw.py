@@ -264,6 +264,16 @@ def test_draw_progress_fills_the_running_and_finished_steps():
     assert "grad 0.5" in nodes[n] and "grad 0.0" in nodes[ids[v["x1"]]]  # missing: 0
     bold = {(tail, head) for tail, head, attrs in edge_lines(source) if "penwidth=2.5" in attrs}
     assert bold == {(n_op, n), (ids[v["b"]], n_op), ("v7", n_op)}  # v7 = x1*w1 + x2*w2
+    # the legend names the marks, for a slide that has no text around it
+    (legend,) = re.findall(r"label=<(.*)> labeljust=l labelloc=b", source)
+    assert re.findall(r"<TD[^>]*>(?:<FONT[^>]*>)?([^<]+)", legend) == [
+        "backward",
+        " this step's node ",
+        " steps done ",
+    ]
+    assert f'<TD BGCOLOR="{FOCUS_FILL}"' in legend and f'<TD BGCOLOR="{DONE_FILL}"' in legend
+    assert "<B>bold</B>: where its gradient flows back" in legend
+    assert "backward" not in draw(o).source  # draw() itself has no such marks
 
 
 def test_color_must_be_grad_or_a_report():
