@@ -379,19 +379,12 @@ def test_a_graph_too_wide_for_a_column_scrolls_and_says_how_to_draw_it_grouped(m
 
 
 def notebook_03_neuron() -> Value:
-    """The micrograd lecture's neuron as notebook 03 builds and draws it, every sum labelled."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
+    """The micrograd lecture's neuron as notebook 03 draws it: its sums labelled too."""
+    o = lecture_neuron()
+    (n,) = o.parents
+    total, _ = n.parents
+    x1w1, x2w2 = total.parents
+    total.label, x1w1.label, x2w2.label = "x1*w1 + x2*w2", "x1*w1", "x2*w2"
     return o
 
 
