@@ -305,7 +305,8 @@ CONTRASTS = """(selector) => {
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
     const behind = e => { const layers = [];
         for (; e; e = e.parentElement) layers.push(parse(getComputedStyle(e).backgroundColor));
-        return layers.reverse().reduce((under, top) => over(top, under), {r: 255, g: 255, b: 255, a: 1}); };
+        const page = {r: 255, g: 255, b: 255, a: 1};  // a browser's canvas
+        return layers.reverse().reduce((under, top) => over(top, under), page); };
     return [...document.querySelectorAll(selector)]
         .filter(e => !(e instanceof SVGElement) && e.getClientRects().length && [...e.childNodes]
             .some(n => n.nodeType === 3 && n.textContent.trim()))
