@@ -283,8 +283,9 @@ def _require_pillow() -> Any:
     except ImportError:
         raise ImportError(
             "save_gif needs Pillow, which is not installed: it writes the GIF. It comes "
-            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (or pip install "
-            "pillow). save_frames writes the same pictures as PNG files without it"
+            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (from a clone: "
+            "pip install -e '.[plot]'; or pip install pillow). save_frames writes the same "
+            "pictures as PNG files without it"
         ) from None
     return Image
 
@@ -317,7 +318,9 @@ _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 _CSS = (
     ".chainrule-steps details{margin:.3em 0}"
     ".chainrule-steps summary{cursor:pointer}"
-    ".chainrule-steps pre.cr-update{margin:.3em 0;padding:.3em;background:#f6f6f6}"
+    # a grey that lets the theme show through, so its own text colour stays readable on it,
+    # light or dark
+    ".chainrule-steps pre.cr-update{margin:.3em 0;padding:.3em;background:rgba(128,128,128,.12)}"
     ".chainrule-steps img{max-width:100%}"
     ".chainrule-steps .cr-graph{overflow-x:auto;max-width:100%}"
     ".chainrule-steps .cr-slider{vertical-align:middle;width:16em}"
