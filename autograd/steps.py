@@ -226,9 +226,11 @@ class BackwardSteps:
         return list(self._pictures)
 
     def save_frames(self, folder: str | os.PathLike[str]) -> list[str]:
-        """Write one PNG per step, step_01.png, step_02.png, ... into `folder`; their paths.
+        """Write one PNG per step, step_1.png, step_2.png, ... into `folder`; their paths.
 
-        The folder is made if missing. Each picture is written whole (write_atomic).
+        Numbers are zero-padded to one width (step_01.png ... step_12.png), so the files
+        sort in step order. The folder is made if missing; each picture is written whole
+        (write_atomic).
         """
         pictures = self.pictures()
         os.makedirs(folder, exist_ok=True)
