@@ -83,7 +83,8 @@ class Guard:
                 rows.add(int(np.nanargmin(columns[j])))
             for j in np.flatnonzero(high > self._high).tolist():
                 rows.add(int(np.nanargmax(columns[j])))
-        rows.update(self._rng.integers(0, n, size=min(draws, n)).tolist())
+        # One scalar draw at a time: the same numbers as size=draws, without an array's cost.
+        rows.update(int(self._rng.integers(0, n)) for _ in range(min(draws, n)))
         self._low = low if self._low is None else np.minimum(self._low, low)
         self._high = high if self._high is None else np.maximum(self._high, high)
         return sorted(rows)
