@@ -75,6 +75,8 @@ Plan = list[tuple[Dropout, int]]
 _TAPES: weakref.WeakKeyDictionary[Module, dict[Any, Tape]] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Module, dict[bool, Plan]] = weakref.WeakKeyDictionary()
 """Per model, its dropout plan in training mode (True) and in evaluation mode (False)."""
+_CHECKED: dict[Callable[..., Any], tuple[float, ...]] = {}
+"""Per loss, the distinct targets it accepted last: a later fit() on them need not ask again."""
 
 
 def _model_key(n_features: int, plan: Sequence[tuple[Dropout, int]]) -> Any:
@@ -352,8 +354,10 @@ def _scalar_targets(epoch: Epoch) -> np.ndarray | None:
         except (TypeError, ValueError):
             targets = np.empty(0)
         if targets.ndim == 1 and targets.size == len(epoch.rows):
-            labels = np.unique(targets).tolist()
-            epoch.loss([Value(0.0) for _ in labels], labels)  # raises the loss's own errors
+            labels = tuple(np.unique(targets).tolist())
+            if _CHECKED.get(epoch.loss) != labels:  # nn's own losses: pure functions
+                epoch.loss([Value(0.0) for _ in labels], list(labels))  # raises their errors
+                _CHECKED[epoch.loss] = labels
         else:
             targets = np.empty(0)  # several numbers per sample: the loss runs on Values
         epoch.cache["targets"] = targets
