@@ -13,9 +13,11 @@ Any other loss (softmax_cross_entropy, which picks a logit by the target's
 value, or a loss of your own) runs with Values on the batch's outputs:
 backward() on that small graph gives each output its gradient, and the tape
 carries those back through the model (a vector-Jacobian product, Tape.vjp).
-The l2 penalty is a tape of its own, with no inputs: one sum over the
-parameters. Clipping and the optimizer then run as for the scalar engine,
-and the training curve is the scalar engine's up to rounding.
+The l2 penalty l2 * sum(p**2) and its gradient 2 * l2 * p are two operations
+on the parameters as one vector; its tape (no inputs, one sum) runs only to
+raise the scalar engine's error for a penalty that overflows. Clipping and
+the optimizer then run as for the scalar engine, and the training curve is
+the scalar engine's up to rounding.
 
 A tape cannot draw random numbers either: it would replay the dropout masks
 it recorded. So for a model with Dropout layers in training mode, each mask is
