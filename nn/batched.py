@@ -13,9 +13,11 @@ Any other loss (softmax_cross_entropy, which picks a logit by the target's
 value, or a loss of your own) runs with Values on the batch's outputs:
 backward() on that small graph gives each output its gradient, and the tape
 carries those back through the model (a vector-Jacobian product, Tape.vjp).
-The l2 penalty is a tape of its own, with no inputs: one sum over the
-parameters. Clipping and the optimizer then run as for the scalar engine,
-and the training curve is the scalar engine's up to rounding.
+The l2 penalty l2 * sum(p**2) and its gradient 2 * l2 * p are two operations
+on the parameters as one vector; its tape (no inputs, one sum) runs only to
+raise the scalar engine's error for a penalty that overflows. Clipping and
+the optimizer then run as for the scalar engine, and the training curve is
+the scalar engine's up to rounding.
 
 A tape cannot draw random numbers either: it would replay the dropout masks
 it recorded. So for a model with Dropout layers in training mode, each mask is
@@ -40,6 +42,7 @@ batch_size=1 is faster than the scalar engine: on micrograd's demo model and
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -74,6 +77,8 @@ Plan = list[tuple[Dropout, int]]
 _TAPES: weakref.WeakKeyDictionary[Module, dict[Any, Tape]] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Module, dict[bool, Plan]] = weakref.WeakKeyDictionary()
 """Per model, its dropout plan in training mode (True) and in evaluation mode (False)."""
+_CHECKED: dict[Callable[..., Any], tuple[float, ...]] = {}
+"""Per loss, the distinct targets it accepted last: a later fit() on them need not ask again."""
 
 
 def _model_key(n_features: int, plan: Sequence[tuple[Dropout, int]]) -> Any:
@@ -206,13 +211,25 @@ def draw_masks(plan: Sequence[tuple[Dropout, int]], n: int) -> list[np.ndarray]:
     return list(np.array(rows, dtype=float).T)
 
 
-def _plan_now(model: Module, example: Any, first: bool) -> Plan:
-    """The model's dropout plan in its mode now, found again on a new fit() or evaluate()."""
+def _plan_now(
+    model: Module, example: Any, first: bool, modules: Sequence[Module] | None = None
+) -> Plan:
+    """The model's dropout plan in its mode now, found again on a new fit() or evaluate().
+
+    Given the model's modules (fit lists them once a call), a model with no
+    Dropout among them has none to plan, and is not run to find that out. (A
+    Dropout kept outside the module tree, where fit does not set its mode, is
+    not planned for: its random masks make the tape's check refuse the model.)
+    """
     # Keyed by the model's own flag: fit and evaluate set every module's alike.
     plans = _PLANS.setdefault(model, {})
     plan = plans.get(model.training)
     if first or plan is None:
-        plan = plans[model.training] = dropout_plan(model, example)
+        if modules is not None and not any(isinstance(m, Dropout) for m in modules):
+            plan = []
+        else:
+            plan = dropout_plan(model, example)
+        plans[model.training] = plan
     return plan
 
 
@@ -273,7 +290,7 @@ def replays(model: Module, X: np.ndarray, epoch: Epoch | None = None) -> bool:
     Given the epoch, the dropout plan found is kept for its fit() call.
     """
     try:
-        plan = _plan_now(model, X[0], True)
+        plan = _plan_now(model, X[0], True, None if epoch is None else epoch.modules)
     except (TypeError, ValueError, ArithmeticError):
         return False
     if epoch is not None:
@@ -295,7 +312,8 @@ def batched_epoch(epoch: Epoch) -> tuple[list[float], Any]:
     X = _features(epoch)
     plan = epoch.cache.get("plan")
     if plan is None:
-        plan = epoch.cache["plan"] = _plan_now(epoch.model, X[0], epoch.first)
+        plan = _plan_now(epoch.model, X[0], epoch.first, epoch.modules)
+        epoch.cache["plan"] = plan
     penalty = _penalty_tape(epoch.model, epoch.l2, epoch.params) if epoch.l2 else None
     if plan:  # dropout in training mode: its masks are inputs, the loss runs on Values
         return _with_loss_on_values(epoch, penalty, X, plan)
@@ -338,8 +356,10 @@ def _scalar_targets(epoch: Epoch) -> np.ndarray | None:
         except (TypeError, ValueError):
             targets = np.empty(0)
         if targets.ndim == 1 and targets.size == len(epoch.rows):
-            labels = np.unique(targets).tolist()
-            epoch.loss([Value(0.0) for _ in labels], labels)  # raises the loss's own errors
+            labels = tuple(np.unique(targets).tolist())
+            if _CHECKED.get(epoch.loss) != labels:  # nn's own losses: pure functions
+                epoch.loss([Value(0.0) for _ in labels], list(labels))  # raises their errors
+                _CHECKED[epoch.loss] = labels
         else:
             targets = np.empty(0)  # several numbers per sample: the loss runs on Values
         epoch.cache["targets"] = targets
@@ -366,7 +386,7 @@ def _with_loss_on_tape(
         m = len(batch)
         grads = pullback((1.0 / m, 0.0), wrt=params)  # the mean's weights; the output's: none
         total = float(each.sum()) * (1.0 / m)
-        total += _set_gradients(params, grads, penalty)
+        total += _set_gradients(params, grads, epoch.l2, penalty)
         epoch.update()
         losses.append(total)
         outputs[rows] = out
@@ -404,7 +424,7 @@ def _with_loss_on_values(
         total.backward()  # the outputs' gradients
         weights = [np.array([leaf.grad for leaf in column]) for column in leaves]
         grads = pullback(tuple(weights) if several else weights[0], wrt=params)
-        value = total.data + _set_gradients(params, grads, penalty)
+        value = total.data + _set_gradients(params, grads, epoch.l2, penalty)
         epoch.update()
         losses.append(value)
         for i, out in zip(batch, _per_sample(arrays, several), strict=True):
@@ -421,16 +441,30 @@ def _rows(batch: list[int], n: int) -> Any:
     return slice(None) if len(batch) == n else np.asarray(batch)
 
 
-def _set_gradients(params: list[Value], grads: Any, penalty: Tape | None) -> float:
-    """p.grad = the batch's gradient, plus the penalty's; returns the penalty."""
+def _set_gradients(params: list[Value], grads: Any, l2: float, penalty: Tape | None) -> float:
+    """p.grad = the batch's gradient, plus the l2 penalty's; returns the penalty.
+
+    The penalty l2 * sum(p**2) and its gradient 2 * l2 * p are two operations on
+    the parameters as one vector (the tape's own numbers: its sum, and its
+    l2*p + l2*p, which doubling makes exact). Only when the penalty is not
+    finite does its tape run, to raise the error the scalar engine raises.
+    """
     if penalty is None:
         for p, g in zip(params, grads):
             p.grad = g
         return 0.0
-    value, extra = penalty.value_and_grad(wrt=params)
-    for p, g, h in zip(params, grads, extra):
-        p.grad = g + h
-    return float(value)
+    w = np.array([p.data for p in params], dtype=float)
+    with np.errstate(all="ignore"):
+        value = l2 * float((w * w).sum())
+    if not math.isfinite(value):
+        value, extra = penalty.value_and_grad(wrt=params)
+        for p, g, h in zip(params, grads, extra):
+            p.grad = g + h
+        return float(value)
+    total = np.array(grads, dtype=float) + (2.0 * l2) * w
+    for p, g in zip(params, total.tolist()):
+        p.grad = g
+    return value
 
 
 def batched_outputs(model: Module, rows: list[list[float]], first: bool = True) -> list[Any]:

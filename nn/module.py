@@ -62,23 +62,22 @@ class Module:
 
     # -- structure --------------------------------------------------------------
 
-    def _members(self) -> Iterator[tuple[str, Module | Value]]:
-        """(name, module or parameter) directly held, in attribute order."""
+    def _members(self, kinds: Any = None) -> Iterator[tuple[str, Module | Value]]:
+        """(name, module or parameter) directly held, in attribute order; only `kinds` if given."""
+        kinds = (Module, Value) if kinds is None else kinds
         for name, value in vars(self).items():
             if name.startswith("_"):
                 continue
-            if isinstance(value, (Module, Value)):
+            if isinstance(value, kinds):
                 yield name, value
             elif isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
-                    if isinstance(item, (Module, Value)):
+                    if isinstance(item, kinds):  # named only when yielded: a neuron's w is long
                         yield f"{name}.{i}", item
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for each module held directly, e.g. ('layers.0', Layer)."""
-        for name, member in self._members():
-            if isinstance(member, Module):
-                yield name, member
+        yield from self._members(Module)  # type: ignore[misc]
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted path, module) for this module ('' for itself) and every one inside."""

@@ -32,6 +32,8 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
 from nn.module import parameter_list
 from nn.schedules import as_schedule
@@ -103,7 +105,9 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter from its .grad, then advance the schedule: all or nothing."""
-        values, state = self._next(self.lr)
+        lr = self.lr
+        with np.errstate(all="ignore"):  # an inf or nan moves silently, as with floats
+            values, state = self._next(lr)
         steps = self.steps + 1
         try:
             self._assign(values, state, steps)
@@ -119,11 +123,26 @@ class Optimizer:
             getattr(self, name)[:] = new
         self.steps = steps
 
-    def _grads(self) -> list[float]:
-        return [g.data if isinstance(g, Value) else float(g) for g in (p.grad for p in self.params)]
+    def _grads(self) -> np.ndarray:
+        """Every p.grad as one vector: the update rules below are a few operations on vectors."""
+        grads = [p.grad for p in self.params]
+        try:
+            vector = np.array(grads, dtype=float)
+        except TypeError:  # a gradient made with create_graph is a Value
+            vector = None
+        if vector is None or vector.shape != (len(grads),):
+            vector = np.array([g.data if isinstance(g, Value) else float(g) for g in grads])
+        return vector
+
+    def _weights(self) -> np.ndarray:
+        return np.array([p.data for p in self.params], dtype=float)
 
     def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
-        """Each parameter's new value, and the new state lists by attribute name; nothing set."""
+        """Each parameter's new value, and the new state lists by attribute name; nothing set.
+
+        numpy's + - * / and sqrt round as Python's floats do: a step is the same,
+        to the last bit, as the same formulas written one parameter at a time.
+        """
         raise NotImplementedError
 
 
@@ -157,12 +176,12 @@ class SGD(Optimizer):
         self.velocity = [0.0] * len(self.params)
 
     def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
-        mu, grads = self.momentum, self._grads()
+        mu, g, w = self.momentum, self._grads(), self._weights()
         if not mu:
-            return [p.data - lr * g for p, g in zip(self.params, grads)], {}
-        v = [mu * vi + g for vi, g in zip(self.velocity, grads)]
-        moves = [g + mu * vi for g, vi in zip(grads, v)] if self.nesterov else v
-        return [p.data - lr * m for p, m in zip(self.params, moves)], {"velocity": v}
+            return (w - lr * g).tolist(), {}
+        v = mu * np.array(self.velocity) + g
+        moves = g + mu * v if self.nesterov else v
+        return (w - lr * moves).tolist(), {"velocity": v.tolist()}
 
 
 class RMSProp(Optimizer):
@@ -189,10 +208,9 @@ class RMSProp(Optimizer):
         self.square_avg = [0.0] * len(self.params)
 
     def _next(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
-        alpha, eps, sqrt, grads = self.alpha, self.eps, math.sqrt, self._grads()
-        s = [alpha * si + (1 - alpha) * g * g for si, g in zip(self.square_avg, grads)]
-        values = [p.data - lr * g / (sqrt(si) + eps) for p, g, si in zip(self.params, grads, s)]
-        return values, {"square_avg": s}
+        alpha, eps, g, w = self.alpha, self.eps, self._grads(), self._weights()
+        s = alpha * np.array(self.square_avg) + (1 - alpha) * g * g
+        return (w - lr * g / (np.sqrt(s) + eps)).tolist(), {"square_avg": s.tolist()}
 
 
 class Adam(Optimizer):
@@ -229,10 +247,8 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         t = self.steps + 1
         c1, c2 = 1 - b1**t, 1 - b2**t
-        eps, sqrt, grads = self.eps, math.sqrt, self._grads()
-        m = [b1 * mi + (1 - b1) * g for mi, g in zip(self.m, grads)]
-        v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(self.v, grads)]
-        values = [
-            p.data - lr * (mi / c1) / (sqrt(vi / c2) + eps) for p, mi, vi in zip(self.params, m, v)
-        ]
-        return values, {"m": m, "v": v}
+        eps, g, w = self.eps, self._grads(), self._weights()
+        m = b1 * np.array(self.m) + (1 - b1) * g
+        v = b2 * np.array(self.v) + (1 - b2) * g * g
+        values = w - lr * (m / c1) / (np.sqrt(v / c2) + eps)
+        return values.tolist(), {"m": m.tolist(), "v": v.tolist()}

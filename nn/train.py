@@ -181,6 +181,8 @@ class Epoch:
     """The samples as one float array (n, features) when X was one, else None."""
     cache: dict[str, Any] = field(default_factory=dict)
     """An engine's own notes for this fit() call, the same dict in every epoch."""
+    modules: list[Module] | None = None
+    """The model and every module inside, listed once per fit() call (None: not listed)."""
 
 
 def _scalar_epoch(epoch: Epoch) -> tuple[list[float], list[Any]]:
@@ -478,6 +480,7 @@ def fit(
                         epoch == 0,
                         features,
                         cache,
+                        modules,
                     )  # fmt: skip
                 )
             except DomainError as error:

@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value
@@ -237,3 +239,60 @@ def test_ctrl_c_while_a_step_assigns_finishes_the_step(make):
     opt, before, after = _interrupted_and_twin(make, "write")
     assert _snapshot(opt) == after != before
     assert opt.steps == 2
+
+
+# -- the vector step is the per-parameter formula, to the last bit -------------------------
+
+
+def _by_hand(name, opt, weights, grads, state):
+    """One step of each rule written one parameter at a time, in Python floats."""
+    lr, t = opt.lr, opt.steps + 1
+    if name.startswith("SGD"):
+        mu = opt.momentum
+        if not mu:
+            return [w - lr * g for w, g in zip(weights, grads)], state
+        v = [mu * vi + g for vi, g in zip(state[0], grads)]
+        moves = [g + mu * vi for g, vi in zip(grads, v)] if opt.nesterov else v
+        return [w - lr * m for w, m in zip(weights, moves)], [v]
+    if name == "RMSProp":
+        a, eps = opt.alpha, opt.eps
+        s = [a * si + (1 - a) * g * g for si, g in zip(state[0], grads)]
+        return [w - lr * g / (math.sqrt(si) + eps) for w, g, si in zip(weights, grads, s)], [s]
+    (b1, b2), eps = opt.betas, opt.eps
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    m = [b1 * mi + (1 - b1) * g for mi, g in zip(state[0], grads)]
+    v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(state[1], grads)]
+    moved = [w - lr * (mi / c1) / (math.sqrt(vi / c2) + eps) for w, mi, vi in zip(weights, m, v)]
+    return moved, [m, v]
+
+
+NUMBERS = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.lists(NUMBERS, min_size=1, max_size=6),
+    grads=st.lists(st.lists(NUMBERS, min_size=6, max_size=6), min_size=1, max_size=3),
+)
+def test_each_step_is_the_per_parameter_formula_exactly(name, start, grads):
+    params = [Value(w) for w in start]
+    opt = OPTIMIZERS[name](params)
+    names = [n for n in ("velocity", "square_avg", "m", "v") if hasattr(opt, n)]
+    weights, state = list(start), [[0.0] * len(start) for _ in names]
+    for step in grads:
+        g = step[: len(start)]
+        weights, state = _by_hand(name, opt, weights, g, state)
+        for p, gi in zip(params, g):
+            p.grad = gi
+        opt.step()
+        assert [p.data for p in params] == weights  # equal, not close
+        assert [list(getattr(opt, n)) for n in names] == state
+        assert all(type(p.data) is float for p in params)
+
+
+def test_a_gradient_made_with_create_graph_steps_by_its_number():
+    w = Value(1.0)
+    w.grad = Value(2.0)  # what backward(create_graph=True) leaves
+    nn.SGD([w], lr=0.1).step()
+    assert w.data == 1.0 - 0.1 * 2.0

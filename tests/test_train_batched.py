@@ -11,9 +11,11 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
-from autograd import TraceError, Value
+from autograd import DomainError, TraceError, Value
 from nn.batched import draw_masks, dropout_plan, model_tape, tapes
 from nn.dropout import MaskFeed, feeding
 
@@ -319,11 +321,13 @@ def test_the_default_engine_is_scalar_where_the_tape_cannot_or_need_not_run(mode
 
 def test_a_bad_label_is_the_losses_own_error_on_the_tape():
     X, y = nn.data.moons(10, 0.1, seed=0, signed=True)
-    y[3] = 0.0  # hinge wants -1 and +1
     model = nn.MLP(2, [3, 1], seed=0)
+    options = dict(loss="hinge", epochs=1, log_every=0, engine="batched")
+    for labels in (y, y, y.copy()):  # good labels, accepted once and remembered
+        nn.fit(model, X, labels, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
+    y[3] = 0.0  # hinge wants -1 and +1: asked again, it refuses
     with pytest.raises(ValueError, match=r"hinge got label 0\.0"):
-        nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
-               epochs=1, log_every=0, engine="batched")  # fmt: skip
+        nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), **options)
 
 
 def test_regression_with_mse_l2_and_mini_batches_on_the_tape():
@@ -412,3 +416,77 @@ def test_the_default_engine_is_scalar_for_a_model_with_active_dropout():
     X, y = nn.data.moons(12, 0.1, seed=5, signed=True)
     mlp = lambda: nn.MLP(2, [5, 5, 1], seed=2, dropout=0.3)  # noqa: E731
     assert history_of(mlp, X, y, "hinge", "auto") == history_of(mlp, X, y, "hinge", "scalar")
+
+
+# -- fit's bookkeeping on the tape (issue 17) -----------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    w=st.floats(2.0, 1e3),
+    b=st.floats(0.0, 1e3),
+    l2=st.floats(1e-6, 1.0),
+)
+def test_the_l2_penalty_is_l2_sum_p_squared_and_its_gradient_2_l2_p_exactly(w, b, l2):
+    # Every margin is met (w*x + b > 1 for x >= 1 and y = 1): the hinge loss and its
+    # gradient are 0, so what fit leaves in p.grad is the penalty's gradient alone.
+    X, y = np.linspace(1.0, 2.0, 5)[:, None], np.ones(5)
+    model = nn.MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data = w, b
+    history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.0),
+                     l2=l2, epochs=1, log_every=0, engine="batched")  # fmt: skip
+    assert [p.grad for p in model.parameters()] == [2.0 * l2 * w, 2.0 * l2 * b]
+    assert math.isclose(history.loss[0], l2 * (w * w + b * b), rel_tol=1e-15)
+
+
+def test_a_penalty_too_large_for_a_float_stops_both_engines_with_one_error():
+    X, y = nn.data.moons(10, 0.1, seed=0, signed=True)
+    errors = {}
+    for engine in ("scalar", "batched"):
+        model = nn.MLP(2, [3, 1], seed=0)
+        model.layers[0].neurons[0].w[0].data = 1e160  # the forward pass is finite, w**2 is not
+        with pytest.raises(DomainError) as info:
+            nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                   l2=1e-4, epochs=1, log_every=0, engine=engine)  # fmt: skip
+        errors[engine] = str(info.value)
+    assert errors["batched"] == errors["scalar"]
+    assert "1e+160 * 1e+160 overflows" in errors["scalar"]
+
+
+def test_a_model_without_dropout_is_not_run_to_plan_masks(monkeypatch):
+    def refuse(model, example):
+        raise AssertionError("the model was run to find a dropout plan it cannot have")
+
+    X, y = nn.data.moons(12, 0.1, seed=5, signed=True)
+    monkeypatch.setattr(nn.batched, "dropout_plan", refuse)
+    for engine in ("auto", "batched"):
+        model = nn.MLP(2, [5, 1], seed=2)
+        nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+               epochs=2, log_every=0, engine=engine)  # fmt: skip
+    with pytest.raises(AssertionError, match="dropout plan"):  # a Dropout in the model: run it
+        model = nn.MLP(2, [5, 1], seed=2, dropout=0.5)
+        nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+               epochs=1, log_every=0, engine="batched")  # fmt: skip
+
+
+class HiddenDropout(nn.Module):
+    """A Dropout kept in a dict, outside the module tree: fit neither sees nor switches it."""
+
+    def __init__(self):
+        self.layer = nn.Layer(2, 4, seed=0)
+        self.parts = {"drop": nn.Dropout(0.5, seed=0)}
+
+    def forward(self, x):
+        return sum(self.parts["drop"](self.layer(x)))
+
+
+def test_a_dropout_outside_the_module_tree_is_refused_by_the_tape_not_replayed():
+    X, y = nn.data.moons(40, 0.1, seed=0, signed=True)
+    options = dict(loss="mse", epochs=1, log_every=0)
+    model = HiddenDropout()
+    with pytest.raises(TraceError, match="different graph"):  # its masks are fixed numbers
+        nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), engine="batched",
+               **options)  # fmt: skip
+    auto = HiddenDropout()  # the default engine trains it on Values, sample by sample
+    history = nn.fit(auto, X, y, optimizer=nn.SGD(auto.parameters(), lr=0.1), **options)
+    assert tapes(auto) == [] and math.isfinite(history.loss[0])

@@ -55,30 +55,36 @@ class Guard:
         recording: Recording,
         columns: list[np.ndarray],
         shape: tuple[int, ...],
+        ranges: list[tuple[float, float]] | None = None,
     ) -> None:
-        """Check a batch: record f at some of its examples and compare with `recording`."""
-        self.verify(recorder, recording, columns, shape, self.examples(columns))
+        """Check a batch: record f at some of its examples and compare with `recording`.
+
+        `ranges` are each input's smallest and largest number, if the caller has them.
+        """
+        self.verify(recorder, recording, columns, shape, self.examples(columns, ranges))
         self.checked = self.unreplayed is None
 
-    def examples(self, columns: list[np.ndarray]) -> list[int]:
+    def examples(
+        self, columns: list[np.ndarray], ranges: list[tuple[float, float]] | None = None
+    ) -> list[int]:
         """The examples of this batch to record f at: a broad sample first, then a few."""
         n = columns[0].size
-        ranges = [_range_of(c) for c in columns]
-        low = np.array([lo for lo, _ in ranges])
-        high = np.array([hi for _, hi in ranges])
+        bounds = np.array([_range_of(c) for c in columns] if ranges is None else ranges)
+        low, high = bounds[:, 0], bounds[:, 1]
         if not self.checked:
             rows = set(_sample_rows(columns))
             draws = _FIRST_DRAWS
         else:
             rows = set()
             draws = _LATER_DRAWS
-            # An example beyond the range checked so far may cross a threshold none did.
-            for j, c in enumerate(columns):
-                if low[j] < self._low[j]:
-                    rows.add(int(np.nanargmin(c)))
-                if high[j] > self._high[j]:
-                    rows.add(int(np.nanargmax(c)))
-        rows.update(self._rng.integers(0, n, size=min(draws, n)).tolist())
+            # An example beyond the range checked so far may cross a threshold none did:
+            # every input's range against the checked one, in one comparison each way.
+            for j in np.flatnonzero(low < self._low).tolist():
+                rows.add(int(np.nanargmin(columns[j])))
+            for j in np.flatnonzero(high > self._high).tolist():
+                rows.add(int(np.nanargmax(columns[j])))
+        # One scalar draw at a time: the same numbers as size=draws, without an array's cost.
+        rows.update(int(self._rng.integers(0, n)) for _ in range(min(draws, n)))
         self._low = low if self._low is None else np.minimum(self._low, low)
         self._high = high if self._high is None else np.maximum(self._high, high)
         return sorted(rows)

@@ -329,17 +329,25 @@ class Tape:
                 f"{len(arrays)}; pass one array (or number) per input"
             )
         converted = [as_array(a, n) for a, n in zip(arrays, self._names)]
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in converted))
-        except ValueError:
-            shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(self._names, converted))
-            raise ValueError(
-                f"the tape got inputs of shapes that do not match ({shapes}): every input "
-                "holds one number per example, so give arrays of one length (or one "
-                "shape), or a plain number to use for every example"
-            ) from None
-        columns = [np.broadcast_to(a, shape).ravel() for a in converted]
-        refuse_unfinished_input(self._names, columns, shape)
+        if len({a.shape for a in converted}) == 1:  # the usual case: nothing to broadcast
+            shape = converted[0].shape
+            columns = [_column(a) for a in converted]
+        else:
+            try:
+                shape = np.broadcast_shapes(*(a.shape for a in converted))
+            except ValueError:
+                shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(self._names, converted))
+                raise ValueError(
+                    f"the tape got inputs of shapes that do not match ({shapes}): every input "
+                    "holds one number per example, so give arrays of one length (or one "
+                    "shape), or a plain number to use for every example"
+                ) from None
+            columns = [np.broadcast_to(a, shape).ravel() for a in converted]
+        # Each input's smallest and largest number: finite both if and only if every
+        # number is (a NaN makes both NaN), and the guard's range check reads them.
+        ranges = [(float(c.min()), float(c.max())) for c in columns] if math.prod(shape) else []
+        if not math.isfinite(sum(lo - hi for lo, hi in ranges)):
+            refuse_unfinished_input(self._names, columns, shape)
         if self._recording is None:
             if not columns or columns[0].size == 0:
                 if columns:
@@ -351,7 +359,7 @@ class Tape:
             else:
                 self._adopt(self._recorder.record([float(c[0]) for c in columns], 0, shape))
         if self._guard.due() and columns and columns[0].size:
-            self._guard.run(self._recorder, self._recorded(), columns, shape)
+            self._guard.run(self._recorder, self._recorded(), columns, shape, ranges)
         return shape, columns
 
     def _forward(self, columns: list[np.ndarray], shape: tuple[int, ...]) -> tuple[list[Any], bool]:
@@ -449,6 +457,13 @@ class Tape:
         else:
             full = np.full(shape, 0.0 if g is None else float(g))
         return unbroadcast(full, given)
+
+
+def _column(a: np.ndarray) -> np.ndarray:
+    """An input as the flat column the replay reads, never writes: read-only."""
+    column = a.ravel()
+    column.flags.writeable = False
+    return column
 
 
 def _finite(gradients: list[Any]) -> bool:
