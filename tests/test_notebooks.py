@@ -121,6 +121,30 @@ def test_notebook_asserts_its_key_numbers(path: Path):
     assert all(execute_module.key_outputs(nb)), f"{path.name}: a key cell prints nothing"
 
 
+CHECK_CALL = re.compile(r"^(check|check_gradient|grade)\(", re.M)
+"""A Your turn check cell: nn.course's check or check_gradient, or 2b's grade."""
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_your_turn_checks_are_committed_unanswered_and_followed_by_a_solution(path: Path):
+    nb = _read(path)
+    checks = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and CHECK_CALL.search(c.source)
+    ]
+    assert checks, f"{path.name} has no Your turn check"
+    for index in checks:
+        printed = "".join(o.get("text", "") for o in nb.cells[index].outputs)
+        verdicts = [line for line in printed.splitlines() if line.startswith(("right", "not yet"))]
+        assert verdicts and all(v.startswith("not yet") for v in verdicts), (
+            f"{path.name} cell {index}: a check committed with its placeholder says 'not yet', "
+            f"not {verdicts}"
+        )
+        solution = nb.cells[index + 1]
+        assert solution.cell_type == "markdown" and solution.source.startswith(
+            "<details><summary>Solution</summary>"
+        ), f"{path.name} cell {index}: the solution should be folded right under the check"
+
+
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_graphs_and_plots_render_in_untrusted_notebooks(path: Path):
     nb = _read(path)
