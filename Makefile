@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 EXTRAS_DEMO := render,plot
-EXTRAS_TEST := dev,render,plot,symbolic
+EXTRAS_TEST := dev,render,plot,symbolic,bench
 
 .PHONY: demo test lint unit notebooks bench lab clean
 

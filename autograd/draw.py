@@ -18,7 +18,8 @@ are numbered by their rank in creation order (v0, v1, ...), parents keep
 their operand order, and nothing depends on id() or on set order.
 
 One small legend under the graph has a line for each kind of mark drawn: the
-colour scale, the numbers on edges, the orange paths.
+colour scale, the numbers on edges, the orange paths, and in a picture of the
+backward pass step by step (draw_progress) its yellow, green and bold.
 
 A big graph is unreadable drawn node by node, so above `max_nodes` draw
 raises an error that says how to go on: draw the network by layer or by
@@ -95,9 +96,10 @@ Left to right, each value is a record as wide as its three fields side by side;
 6 or more of them in a row are wider than a 968 px notebook column can show
 with text of 9 px or more. Top to bottom, the records stand upright.
 """
-# Helvetica: graphviz-pure measures text with its widths and draws its PNGs in it, and
-# browsers draw it (or Arial, which has the same widths). rsvg-convert on a bare Linux
-# draws DejaVu Sans for it, up to 13% wider: the margin of a field (8 pt a side) holds that.
+# Helvetica: graphviz-pure measures text with its widths and draws its PNGs in a face as
+# wide (Arimo), and an SVG names it with faces as wide after it (autograd.render), which
+# browsers and rsvg-convert find. A Linux with none of them draws DejaVu Sans, about 14%
+# wider: the margin of a field (8 pt a side) holds labels of up to some 20 characters.
 _TEXT = {"fontname": "Helvetica", "fontsize": "11"}
 _GRAPH = {"bgcolor": "white", "nodesep": "0.2", "ranksep": "0.2", **_TEXT}
 _OP_SIZE = {"width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
@@ -338,8 +340,9 @@ def draw_progress(
 
     `focus`, the node whose step runs, is filled FOCUS_FILL (yellow) and the
     edges to its parents are bold; the nodes in `done`, whose steps have run,
-    are filled DONE_FILL (green). A node missing from `grads` shows grad 0.
-    The backward stepper (autograd.steps) draws each step with it.
+    are filled DONE_FILL (green); the legend says so. A node missing from
+    `grads` shows grad 0. The backward stepper (autograd.steps) draws each
+    step with it.
     """
     check_draw_options(root, rankdir=rankdir, max_nodes=max_nodes, digits=digits)
     order = topological_order(root)
@@ -352,6 +355,7 @@ def draw_progress(
         digits=digits,
         focus=focus,
         done=frozenset(done),
+        stepping=True,
     )
 
 
@@ -378,6 +382,7 @@ def _drawing(
     digits: int = 4,
     focus: Value | None = None,
     done: frozenset[Value] = frozenset(),
+    stepping: bool = False,
     title: str | None = None,
 ) -> Drawing:
     """draw() and draw_progress(): the graph of the nodes `order` with `grads` shown."""
@@ -489,7 +494,9 @@ def _drawing(
         )
     if title:
         _put_under(graph, title)
-    legend = _legend(color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey)
+    legend = _legend(
+        color, marks, scale, digits, edge_labels, bool(on_path), top_norm, grey, stepping
+    )
     if legend is not None:
         graph.attr(label=legend, labelloc="b", labeljust="l")
     return graph
@@ -593,6 +600,7 @@ def _legend(
     highlighted: bool,
     top_norm: float | None = None,
     grey: bool = False,
+    stepping: bool = False,
 ) -> Html | None:
     """One small table under the graph, a line for each kind of mark drawn; None if none is.
 
@@ -641,6 +649,15 @@ def _legend(
         )
     if edge_labels:
         lines.append(["numbers on edges: local derivatives d(out)/d(in)"])
+    if stepping:  # draw_progress: a frame of the stepper, or a slide of save_frames
+        lines.append(
+            [
+                "backward",
+                _swatch("this step's node", FOCUS_FILL),
+                _swatch("steps done", DONE_FILL),
+                "<B>bold</B>: where its gradient flows back",
+            ]
+        )
     if highlighted:
         lines.append(
             [

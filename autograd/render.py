@@ -71,13 +71,23 @@ SMALLEST_TEXT_PX = 9
 _PNG_DENSITY = 2
 """Pixels per CSS pixel of a PNG for display: sharp on dense screens and when shrunk to fit."""
 _SHOWN = ("text/html", "image/png", "image/svg+xml")
+_GRAPHVIZ_FONT = b'font-family="Helvetica,sans-Serif"'
+_PORTABLE_FONT = b'font-family="Helvetica,Arial,Liberation Sans,Arimo,sans-serif"'
+"""The fonts an SVG asks for: Helvetica, whose widths size the boxes, or one as wide.
+
+Both renderers write 'Helvetica,sans-Serif'. Given that list, fontconfig (and so
+rsvg-convert and GNOME's viewers) passes over its stand-in for Helvetica for the
+generic sans-serif, DejaVu Sans on Linux, some 14% wider: long labels then touch
+the walls of their boxes and a caption is cut off. Arial, Liberation Sans and
+Arimo have Helvetica's widths, and one of them is on nearly every machine.
+"""
 _SVG_STYLE = "max-width:100%;height:auto;background:#fff"
 
 _FIXES = (
     "install Graphviz with your system package manager (apt install graphviz, "
     "brew install graphviz, winget install graphviz), or install the pure renderer "
-    "with pip: pip install 'chainrule[render]'. The DOT text is available without "
-    "either, as .source"
+    "with pip: pip install 'chainrule[render]' (from a clone of chainrule: "
+    "pip install -e '.[render]'). The DOT text is available without either, as .source"
 )
 
 
@@ -183,7 +193,8 @@ def render_source(
     cmd = [find_renderer(renderer), f"-K{engine}", f"-T{format}"]
     if dpi is not None:
         cmd.append(f"-Gdpi={dpi}")
-    return _run(cmd, source.encode("utf-8"))
+    data = _run(cmd, source.encode("utf-8"))
+    return data.replace(_GRAPHVIZ_FONT, _PORTABLE_FONT) if format == "svg" else data
 
 
 def render_many(
@@ -352,7 +363,9 @@ class Drawing(Graph):
 
         The HTML shows in every viewer, trusted or not (a sanitiser keeps an
         inline PNG; it may strip an SVG); the PNG alone is the picture of
-        viewers without HTML, at its size in CSS pixels (metadata 'width').
+        viewers without HTML, at its size in CSS pixels (metadata 'width'),
+        shrunk to the column unless that would make its text smaller than
+        SMALLEST_TEXT_PX (metadata 'unconfined': it scrolls instead).
         """
         wanted = set(include) if include is not None else set(_SHOWN)
         wanted -= set(exclude or ())
@@ -367,6 +380,10 @@ class Drawing(Graph):
                 if "image/png" in wanted:
                     bundle["image/png"] = png
                     metadata["image/png"] = {"width": width, "height": height}
+                    if narrowest_readable(width, self.source) > COLUMN_PX:
+                        # Shrunk to a column its text would be too small: a viewer showing
+                        # the PNG alone (an untrusted notebook) shows it full size, scrolling.
+                        metadata["image/png"]["unconfined"] = True
             if "image/svg+xml" in wanted:
                 bundle["image/svg+xml"] = fitted_svg(self.pipe(format="svg", encoding="utf-8"))
             if "image/jpeg" in wanted:

@@ -226,9 +226,11 @@ class BackwardSteps:
         return list(self._pictures)
 
     def save_frames(self, folder: str | os.PathLike[str]) -> list[str]:
-        """Write one PNG per step, step_01.png, step_02.png, ... into `folder`; their paths.
+        """Write one PNG per step, step_1.png, step_2.png, ... into `folder`; their paths.
 
-        The folder is made if missing. Each picture is written whole (write_atomic).
+        Numbers are zero-padded to one width (step_01.png ... step_12.png), so the files
+        sort in step order. The folder is made if missing; each picture is written whole
+        (write_atomic).
         """
         pictures = self.pictures()
         os.makedirs(folder, exist_ok=True)
@@ -283,8 +285,9 @@ def _require_pillow() -> Any:
     except ImportError:
         raise ImportError(
             "save_gif needs Pillow, which is not installed: it writes the GIF. It comes "
-            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (or pip install "
-            "pillow). save_frames writes the same pictures as PNG files without it"
+            "with chainrule's 'plot' extra: pip install 'chainrule[plot]' (from a clone: "
+            "pip install -e '.[plot]'; or pip install pillow). save_frames writes the same "
+            "pictures as PNG files without it"
         ) from None
     return Image
 
@@ -317,7 +320,9 @@ _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 _CSS = (
     ".chainrule-steps details{margin:.3em 0}"
     ".chainrule-steps summary{cursor:pointer}"
-    ".chainrule-steps pre.cr-update{margin:.3em 0;padding:.3em;background:#f6f6f6}"
+    # a grey that lets the theme show through, so its own text colour stays readable on it,
+    # light or dark
+    ".chainrule-steps pre.cr-update{margin:.3em 0;padding:.3em;background:rgba(128,128,128,.12)}"
     ".chainrule-steps img{max-width:100%}"
     ".chainrule-steps .cr-graph{overflow-x:auto;max-width:100%}"
     ".chainrule-steps .cr-slider{vertical-align:middle;width:16em}"

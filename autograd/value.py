@@ -287,7 +287,7 @@ class Value:
         return _record1(ops.SIGMOID, self)
 
     def relu(self) -> Value:
-        """max(x, 0); its derivative at 0 is taken as 0."""
+        """max(x, 0); at the kink x = 0 its derivative is the convention of ops.RELU.kink."""
         return _record1(ops.RELU, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:

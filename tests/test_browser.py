@@ -208,6 +208,35 @@ def test_stepper_moves_with_clicks_and_redraws_its_one_graph(browser, stepper_pa
     assert page.errors == []
 
 
+TEXT_PX = """(selector) => [...document.querySelectorAll(selector + ' text')].map(t =>
+    parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a)"""
+"""The height in CSS px of each text of the SVG pictures matching selector, as shown."""
+
+
+@pytest.mark.parametrize("column", [COLUMN, 700, 420])
+def test_stepper_graph_text_stays_readable_in_any_column(browser, tmp_path, column):
+    """A wide stepper (12 steps left to right) in a column of `column` px: it shrinks to the
+    column as far as keeps its text SMALLEST_TEXT_PX high, then scrolls sideways."""
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(6):
+        y = (y * 1.5).tanh()
+    y.label = "y"
+    path = tmp_path / "wide.html"
+    backward_steps(y, rankdir="LR").save_html(path)
+    page = open_page(browser, path)
+    page.set_viewport_size({"width": column, "height": 800})
+    sizes = page.evaluate(TEXT_PX, ".cr-graph svg")
+    assert len(sizes) > 20 and min(sizes) >= SMALLEST_TEXT_PX - 0.05, min(sizes)
+    view = page.eval_on_selector(
+        ".cr-graph", "v => ({shown: v.clientWidth, drawn: v.scrollWidth, page: innerWidth})"
+    )
+    assert view["shown"] <= view["page"]  # the page itself never scrolls sideways
+    if min(sizes) > SMALLEST_TEXT_PX + 0.05:  # not shrunk to the limit: nothing hidden
+        assert view["drawn"] <= view["shown"]
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("focus", [".cr-graph", ".cr-slider", ".cr-next"])
 def test_stepper_steps_with_both_arrow_keys(browser, stepper_page, focus):
     """Wherever the focus is in the stepper, one key press is one step, either way."""
@@ -228,24 +257,34 @@ def test_stepper_steps_with_both_arrow_keys(browser, stepper_page, focus):
     assert page.errors == []
 
 
-def test_stepper_in_nbconvert_output_steps_with_the_keys(browser, tmp_path):
-    """In a notebook's HTML (nbconvert's lab template), next to a drawing, as in the course."""
+def course_page(folder: Path, theme: str = "light") -> Path:
+    """A notebook showing draw(L), draw(L, color='grad', edge_labels=True) and
+    backward_steps(L), as nbconvert's lab template writes it in `theme`."""
     nbformat = pytest.importorskip("nbformat")
     nbconvert = pytest.importorskip("nbconvert")
     L = single_neuron()
     steps = backward_steps(L)
     L.backward()
     notebook = nbformat.v4.new_notebook()
-    for source, shown in (("draw(L)", draw(L)), ("backward_steps(L)", steps)):
+    for source, shown in (
+        ("draw(L)", draw(L)),
+        ('draw(L, color="grad", edge_labels=True)', draw(L, color="grad", edge_labels=True)),
+        ("backward_steps(L)", steps),
+    ):
         cell = nbformat.v4.new_code_cell(source)
         data = {"text/html": shown._repr_html_(), "text/plain": repr(shown)}
         cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
         notebook.cells.append(cell)
-    page_text, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
-    path = tmp_path / "course.html"
+    page_text, _ = nbconvert.HTMLExporter(theme=theme).from_notebook_node(notebook)
+    path = folder / f"course-{theme}.html"
     path.write_text(page_text, encoding="utf-8")
-    page = open_page(browser, path)
-    check_fits(page, ".jp-OutputArea-output .chainrule-drawing img", 1)
+    return path
+
+
+def test_stepper_in_nbconvert_output_steps_with_the_keys(browser, tmp_path):
+    """In a notebook's HTML (nbconvert's lab template), next to a drawing, as in the course."""
+    page = open_page(browser, course_page(tmp_path))
+    check_fits(page, ".jp-OutputArea-output .chainrule-drawing img", 2)
     check_fits(page, ".cr-graph svg", 1)
     page.click(".cr-graph")
     page.keyboard.press("ArrowRight")
@@ -253,6 +292,47 @@ def test_stepper_in_nbconvert_output_steps_with_the_keys(browser, tmp_path):
     assert where(page) == "step 3 of 3"
     page.keyboard.press("ArrowLeft")
     assert where(page) == "step 2 of 3"
+    assert page.errors == []
+
+
+CONTRASTS = """(selector) => {
+    const parse = c => { const v = c.match(/[0-9.]+/g).map(Number);
+        return {r: v[0], g: v[1], b: v[2], a: v.length > 3 ? v[3] : 1}; };
+    const over = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a),
+        g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1});
+    const light = c => [c.r, c.g, c.b].map(v => v / 255)
+        .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+        .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const behind = e => { const layers = [];
+        for (; e; e = e.parentElement) layers.push(parse(getComputedStyle(e).backgroundColor));
+        const page = {r: 255, g: 255, b: 255, a: 1};  // a browser's canvas
+        return layers.reverse().reduce((under, top) => over(top, under), page); };
+    return [...document.querySelectorAll(selector)]
+        .filter(e => !(e instanceof SVGElement) && e.getClientRects().length && [...e.childNodes]
+            .some(n => n.nodeType === 3 && n.textContent.trim()))
+        .map(e => { const back = behind(e), ink = over(parse(getComputedStyle(e).color), back);
+            const [hi, lo] = [light(ink), light(back)].sort((x, y) => y - x);
+            return {tag: e.tagName, text: e.textContent.trim().slice(0, 40),
+                    ratio: (hi + 0.05) / (lo + 0.05)}; });
+}"""
+"""Each HTML element with text of its own that matches the selector, with the contrast ratio
+(WCAG's) between its text colour and what is behind it. (A picture's text is drawn in its
+own colours on its own white background.)"""
+
+
+def test_in_a_dark_theme_every_text_and_picture_stays_readable(browser, tmp_path):
+    """Drawings and the stepper in nbconvert's dark theme (JupyterLab's dark colours): the
+    pictures keep their white background, and every word keeps WCAG's contrast of 4.5."""
+    page = open_page(browser, course_page(tmp_path, "dark"))
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 17, 17)"
+    backgrounds = page.eval_on_selector_all(
+        ".chainrule-drawing img, .cr-graph svg",
+        "pictures => pictures.map(p => getComputedStyle(p).backgroundColor)",
+    )
+    assert backgrounds == ["rgb(255, 255, 255)"] * 3  # two drawings and the stepper's graph
+    texts = page.evaluate(CONTRASTS, ".chainrule-steps *, .chainrule-drawing *")
+    assert {"P", "SUMMARY", "PRE", "SPAN"} <= {t["tag"] for t in texts}, texts
+    assert [t for t in texts if t["ratio"] < 4.5] == [], [t for t in texts if t["ratio"] < 4.5]
     assert page.errors == []
 
 
@@ -282,7 +362,11 @@ def test_without_scripts_every_step_is_shown(browser, stepper_page, tmp_path):
 
 @pytest.mark.parametrize(
     "present, installed",
-    [((), "graphviz chromium"), (("dot",), "chromium"), (("dot", "chromium"), None)],
+    [
+        ((), "graphviz chromium librsvg2-bin fonts-liberation"),
+        (("dot", "rsvg-convert"), "chromium"),
+        (("dot", "chromium", "rsvg-convert"), None),
+    ],
 )
 def test_ci_installs_what_the_pictures_need_where_apt_is_available(tmp_path, present, installed):
     """.ci/run, with stand-ins for apt-get and make that write down how they were called."""

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -263,6 +264,16 @@ def test_draw_progress_fills_the_running_and_finished_steps():
     assert "grad 0.5" in nodes[n] and "grad 0.0" in nodes[ids[v["x1"]]]  # missing: 0
     bold = {(tail, head) for tail, head, attrs in edge_lines(source) if "penwidth=2.5" in attrs}
     assert bold == {(n_op, n), (ids[v["b"]], n_op), ("v7", n_op)}  # v7 = x1*w1 + x2*w2
+    # the legend names the marks, for a slide that has no text around it
+    (legend,) = re.findall(r"label=<(.*)> labeljust=l labelloc=b", source)
+    assert re.findall(r"<TD[^>]*>(?:<FONT[^>]*>)?([^<]+)", legend) == [
+        "backward",
+        " this step's node ",
+        " steps done ",
+    ]
+    assert f'<TD BGCOLOR="{FOCUS_FILL}"' in legend and f'<TD BGCOLOR="{DONE_FILL}"' in legend
+    assert "<B>bold</B>: where its gradient flows back" in legend
+    assert "backward" not in draw(o).source  # draw() itself has no such marks
 
 
 def test_color_must_be_grad_or_a_report():
@@ -798,6 +809,28 @@ def test_the_legend_is_one_line_below_the_graph_in_the_same_order_everywhere(ran
         assert all(y < lowest_node for _, y in texts.values()), program  # below the graph
 
 
+def test_a_networks_inputs_are_drawn_once_as_labelled_leaves():
+    """MLP(2, [3, 1]) on [1.0, -2.0]: x[0] and x[1] once, each feeding the 3 neurons of the
+    first layer, with micrograd's numbers (the same as inputs given as Values)."""
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([1.0, -2.0])
+    out.backward()
+    nodes = node_lines(draw(out).source)
+    inputs = {ident: attrs for ident, attrs in nodes.items() if "{ x[" in attrs}
+    assert [a.split(" |")[0] for a in inputs.values()] == ['label="{ x[0]', 'label="{ x[1]']
+    assert "data 1.0 |" in inputs["v13"] and "data -2.0 |" in inputs["v14"]
+    uses = [tail for tail, _, _ in edge_lines(draw(out).source) if tail in inputs]
+    assert sorted(uses) == ["v13"] * 3 + ["v14"] * 3
+    grads = [p.grad for p in model.parameters()]
+    xs = [Value(1.0), Value(-2.0)]
+    model.zero_grad()
+    again = model(xs)
+    again.backward()
+    assert again.data == out.data and [p.grad for p in model.parameters()] == grads
+    lifted = [n for n in topological_order(out) if n.label in ("x[0]", "x[1]")]
+    assert [n.grad for n in lifted] == [x.grad for x in xs]
+
+
 def test_a_number_from_the_code_is_drawn_as_that_number_beside_its_operand():
     """explain writes n2 = y_pred - 4: the drawing shows the 4.0, not a record n1."""
     from autograd import explain
@@ -816,11 +849,20 @@ def test_a_number_from_the_code_is_drawn_as_that_number_beside_its_operand():
     assert "label=2.0" in labels and "label=-1.5" in labels
 
 
-def _font_file(family: str) -> str | None:
-    """The font file fontconfig (and so rsvg-convert) draws `family` with, if it can say."""
+SVG_FONTS = "Helvetica,Arial,Liberation Sans,Arimo,sans-serif"
+"""The font-family of every text of a picture's SVG."""
+HELVETICA_WIDE = {"Helvetica", "Arial", "Liberation Sans", "Arimo", "Nimbus Sans", "TeX Gyre Heros"}
+"""Faces with Helvetica's widths, by which graphviz-pure sizes the boxes."""
+
+
+def _font_file(families: str, what: str = "file") -> str | None:
+    """The font file (or family, what='family') fontconfig draws a CSS font-family list with,
+    as rsvg-convert asks it; None without fontconfig."""
     if shutil.which("fc-match") is None:
         return None
-    found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+    found = subprocess.run(
+        ["fc-match", "-f", f"%{{{what}}}", families], capture_output=True, text=True
+    )
     return found.stdout.strip() or None
 
 
@@ -859,36 +901,138 @@ def _overflowing_texts(svg: bytes, font_file: str) -> list[str]:
     return wide
 
 
-@pytest.mark.skipif("graphviz-pure" not in RENDERERS, reason="graphviz-pure (render extra) missing")
-def test_text_stays_inside_its_box_in_the_font_rsvg_convert_finds():
-    """graphviz-pure sizes boxes by Helvetica's widths; where fontconfig only has a wider
-    face for Helvetica (DejaVu Sans on a bare Linux), the text must still fit its box."""
-    pytest.importorskip("PIL")
+GAP_PX = 3
+"""The least room, in pixels at 96 dpi, between a node's text and the walls of its box."""
+
+
+def _rsvg(root: Any) -> Any:
+    """rsvg-convert's picture of an SVG tree, in grey, on white."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    drawn = subprocess.run(
+        ["rsvg-convert", "-b", "white"], input=ET.tostring(root), capture_output=True, check=True
+    )
+    return Image.open(io.BytesIO(drawn.stdout)).convert("L")
+
+
+def _keep_only(root: Any, keep: Any) -> Any:
+    """A copy of an SVG tree with only the drawn elements for which keep(element, in_node)."""
+    import copy
+
+    root = copy.deepcopy(root)
+
+    def walk(parent: Any, in_node: bool) -> None:
+        for child in list(parent):
+            if child.tag == f"{SVG_NS}g":
+                walk(child, in_node or child.get("class") == "node")
+            elif not keep(child, in_node):
+                parent.remove(child)
+
+    walk(root, False)
+    return root
+
+
+def _misplaced_ink(svg: bytes) -> dict[str, int]:
+    """Where rsvg-convert draws text it should not, in pixels.
+
+    'near walls': ink of a node's text less than GAP_PX from the walls of its box
+    (its field of a record, its ellipse, its table cell); 'at the edge': ink of
+    any other text (a caption, the legend, an edge label) on the picture's border,
+    where it is cut off.
+    """
+    import xml.etree.ElementTree as ET
+
+    from PIL import ImageChops, ImageFilter
+
+    root = ET.fromstring(svg)
+    text = f"{SVG_NS}text"
+
+    def shape(element: Any, in_node: bool) -> bool:
+        if not in_node or element.tag in (text, f"{SVG_NS}title"):
+            return False
+        if element.tag == f"{SVG_NS}polyline":  # a wall between two fields of a record
+            element.attrib.update(fill="none", stroke="white", **{"stroke-width": "0.1"})
+        else:
+            element.attrib.update(fill="black", stroke="none")
+        return True
+
+    ink = _rsvg(_keep_only(root, lambda e, in_node: e.tag == text and in_node))
+    ink = ink.point(lambda v: 255 if v < 200 else 0)
+    inside = _rsvg(_keep_only(root, shape)).point(lambda v: 255 if v < 128 else 0)
+    room = inside.filter(ImageFilter.MinFilter(2 * GAP_PX + 1))
+    near_walls = ImageChops.subtract(ink, room).histogram()[255]
+    other = _rsvg(_keep_only(root, lambda e, in_node: e.tag == text and not in_node))
+    other = other.point(lambda v: 255 if v < 200 else 0)
+    w, h = other.size
+    border = [(0, 0, 1, h), (w - 1, 0, w, h), (0, 0, w, 1), (0, h - 1, w, h)]
+    at_edge = sum(other.crop(box).histogram()[255] for box in border)
+    return {"near walls": near_walls, "at the edge": at_edge}
+
+
+def _drawings_with_every_kind_of_text() -> list[Drawing]:
     model = nn.MLP(2, [2, 1], seed=0)
     loss = (model([0.5, -1.0]) - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
-    o, v = lecture_neuron()
+    o, _ = lecture_neuron()
     labelled = Value(1.0, label="layers.0.neurons.1.w.0") * Value(-0.123456, label="x")
     labelled.label = "a_longer_label_name"
     labelled.backward()
-    for drawing in (
+    caption = (
+        "Neuron layers.0.neurons.0 (the first of the first layer) of the trained model on the "
+        "first training point, x1 = 1.112, x2 = 0.2859: out = relu(w . x + b)"
+    )
+    return [
         draw(o, edge_labels=True, color="grad"),
         draw(loss, edge_labels=True),
-        draw(labelled, digits=6),
+        draw(labelled, digits=6, title=caption),  # the caption is the widest thing drawn
         draw(two_neuron_model(), group="module"),
-    ):
-        drawing.program = "graphviz-pure"
-        svg = drawing.pipe("svg")
-        families = set(re.findall(r'font-family="([^",]+)', svg.decode()))
-        assert families == {"Helvetica"}
-        font_file = _font_file("Helvetica")
-        if font_file is None:
-            pytest.skip("no fontconfig to say which font draws Helvetica")
-        assert _overflowing_texts(svg, font_file) == [], font_file
-        if shutil.which("rsvg-convert"):
-            png = subprocess.run(["rsvg-convert"], input=svg, capture_output=True, check=True)
-            assert png.stdout[:8] == b"\x89PNG\r\n\x1a\n"
+        draw(loss, group="layer"),
+    ]
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+def test_svg_names_helvetica_then_faces_as_wide_which_fontconfig_finds():
+    """graphviz-pure sizes boxes by Helvetica's widths: the SVG asks for Helvetica, then
+    Arial, Liberation Sans and Arimo (the same widths), then any sans-serif."""
+    pytest.importorskip("PIL")
+    wanted = SVG_FONTS
+    for drawing in _drawings_with_every_kind_of_text():
+        for program in RENDERERS:
+            drawing.program = program
+            svg = drawing.pipe("svg")
+            assert set(re.findall(r'font-family="([^"]+)"', svg.decode())) == {wanted}, program
+            font_file = _font_file(wanted)
+            if font_file is None:
+                continue  # no fontconfig to say which font is drawn
+            assert _overflowing_texts(svg, font_file) == [], (program, font_file)
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no dot and no graphviz-pure")
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="no rsvg-convert (librsvg2-bin)")
+def test_text_stays_inside_its_box_as_rsvg_convert_draws_it():
+    """Drawn by rsvg-convert (GNOME's SVG library), every node's text keeps GAP_PX from
+    its box's walls and no caption, legend or edge label is cut off at the border.
+
+    Where fontconfig has no face as wide as Helvetica, rsvg-convert draws DejaVu Sans,
+    some 14% wider, in boxes sized for Helvetica: labels of 20 characters and more
+    touch their walls, and a caption wider than the graph is cut off.
+    """
+    pytest.importorskip("PIL")
+    family = _font_file(SVG_FONTS, "family")
+    if family not in HELVETICA_WIDE:
+        pytest.skip(
+            f"fontconfig draws {SVG_FONTS} as {family}, wider than Helvetica: "
+            "apt-get install fonts-liberation"
+        )
+    for drawing in _drawings_with_every_kind_of_text():
+        for program in RENDERERS:
+            drawing.program = program
+            misplaced = _misplaced_ink(drawing.pipe("svg"))
+            assert misplaced == {"near walls": 0, "at the edge": 0}, (program, drawing.name)
 
 
 def chain(depth: int) -> Value:

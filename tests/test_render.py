@@ -121,6 +121,7 @@ def test_with_no_renderer_at_all_the_error_names_both_fixes(no_dot_on_path, monk
     message = str(info.value)
     assert "package manager" in message
     assert "pip install 'chainrule[render]'" in message
+    assert "(from a clone of chainrule: pip install -e '.[render]')" in message
     bundle, metadata = d._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and metadata == {}
     assert "cannot be shown as a picture" in bundle["text/plain"]
@@ -373,6 +374,35 @@ def test_a_graph_too_wide_for_a_column_scrolls_and_says_how_to_draw_it_grouped(m
     assert "scrolls sideways" in page
     assert "draw(root, group=&#x27;layer&#x27;) draws each layer of the network as one box" in page
     assert 'style="overflow-x:auto;max-width:100%"' in page
+    _, metadata = draw(loss)._repr_mimebundle_(include=["image/png"])
+    assert metadata["image/png"]["unconfined"] is True  # the PNG alone scrolls too
+
+
+def notebook_03_neuron() -> Value:
+    """The micrograd lecture's neuron as notebook 03 draws it: its sums labelled too."""
+    o = lecture_neuron()
+    (n,) = o.parents
+    total, _ = n.parents
+    x1w1, x2w2 = total.parents
+    total.label, x1w1.label, x2w2.label = "x1*w1 + x2*w2", "x1*w1", "x2*w2"
+    return o
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_png_alone_keeps_notebook_03s_neuron_readable_in_a_column(renderer, monkeypatch):
+    """Where only the PNG shows (an untrusted notebook), at its 'width' shrunk to a
+    COLUMN_PX column unless 'unconfined', notebook 03's drawing has text of 9 px or more;
+    graphviz-pure, which draws the committed notebooks, fits it to the column."""
+    from autograd.render import COLUMN_PX, SMALLEST_TEXT_PX
+
+    monkeypatch.setenv("CHAINRULE_RENDERER", renderer)
+    bundle, metadata = draw(notebook_03_neuron(), edge_labels=True)._repr_mimebundle_()
+    shown = metadata["image/png"]
+    width = shown["width"] if shown.get("unconfined") else min(shown["width"], COLUMN_PX)
+    text_px = 11 * 96 / 72 * width / shown["width"]  # its text is 11 pt at full size
+    assert text_px >= SMALLEST_TEXT_PX, (shown, text_px)
+    if renderer == "graphviz-pure":
+        assert "unconfined" not in shown and text_px == pytest.approx(9.46, abs=0.05)
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)
@@ -385,3 +415,42 @@ def test_pictures_have_an_opaque_white_background_for_dark_themes(renderer):
     # one pixel in: dot blends the last column of a picture of fractional width
     assert picture.getpixel((1, 1)) == (255, 255, 255, 255)
     assert picture.getpixel((picture.width - 2, picture.height - 2)) == (255, 255, 255, 255)
+
+
+# Same picture everywhere (issue #16): graphviz-pure, the renderer of the committed pictures.
+
+SAME_PICTURES = """
+import hashlib, json
+from autograd import Value, backward_steps, draw
+junk = [Value(float(i)) for i in range(41)]  # shifts creation counters and ids
+x, w = Value(2.0, label="x"), Value(0.5, label="w")
+y_pred = x * w
+y_pred.label = "y_pred"
+L = (y_pred - 4.0) ** 2
+L.label = "L"
+steps = backward_steps(L)
+L.backward()
+shown, _ = draw(L, edge_labels=True, color="grad", title="a caption")._repr_mimebundle_()
+shown.update(steps=steps.to_html(), frames=b"".join(steps.pictures()))
+print(json.dumps({k: hashlib.sha256(v if isinstance(v, bytes) else v.encode()).hexdigest()
+                  for k, v in sorted(shown.items())}))
+"""
+
+
+@pytest.mark.skipif(not HAS_PURE, reason="graphviz-pure (render extra) missing")
+def test_graphviz_pure_draws_the_same_bytes_in_every_run():
+    """Two runs (other hash seeds, other ids) give the same SVG, PNG, HTML and stepper."""
+    runs = []
+    for seed in ("1", "2"):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "PYTHONHASHSEED": seed,
+            "CHAINRULE_RENDERER": "graphviz-pure",
+        }
+        run = subprocess.run(
+            [sys.executable, "-c", SAME_PICTURES], capture_output=True, env=env, check=True
+        )
+        runs.append(run.stdout)
+    assert runs[0] == runs[1]
+    assert b'"image/png"' in runs[0] and b'"image/svg+xml"' in runs[0] and b'"steps"' in runs[0]
