@@ -117,7 +117,8 @@ def check(
     `got` and `expected` may be numbers, Values (their `.data` is compared),
     lists, tuples or numpy arrays of those (item by item), sets (in any order),
     or anything `==` compares (a string, a bool). A `...` or None in `got` is an answer not given
-    yet. A wrong answer prints what was expected, then `hint`; nothing raises.
+    yet. A wrong answer, even one of another kind or length, prints what was expected, then
+    `hint`; nothing raises.
     """
     if _contains_placeholder(got):
         hint_text = f". Hint: {hint}" if hint else ""
@@ -127,8 +128,8 @@ def check(
         right = _agree(got, expected, rel, atol)
     except _NotComparable:
         print(
-            f"not yet: {name} is {_text(got)} ({_kind(got)}), but the answer is "
-            f"{_kind(expected)}" + (f". Hint: {hint}" if hint else "")
+            f"not yet: {name} is {_text(got)} ({_kind(got)}), but it should be "
+            f"{_text(expected)} ({_kind(expected)})" + (f". Hint: {hint}" if hint else "")
         )
         return False
     if right:

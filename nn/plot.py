@@ -66,7 +66,8 @@ def decision_boundary(
 
     A model with one output is read as a score (positive is one class, the other
     side the other); a model with k outputs as k logits (the largest wins).
-    Only for two-dimensional inputs; `resolution` is the grid's points per side.
+    Only for two-dimensional inputs; `resolution` is the grid's points per side. The
+    model is evaluated in evaluation mode (no dropout) and left in the mode it was in.
     """
     import numpy as np
 
@@ -80,7 +81,15 @@ def decision_boundary(
     pad = 0.5
     xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
     ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
-    scores = np.array([[_score(model([float(a), float(b)])) for a in xs] for b in ys])
+    # In evaluation mode (dropout off), as the model is used: the regions are its answers,
+    # the same on every call. Each module's own mode is put back afterwards.
+    modes = [(module, module.training) for _, module in model.named_modules()]
+    model.eval()
+    try:
+        scores = np.array([[_score(model([float(a), float(b)])) for a in xs] for b in ys])
+    finally:
+        for module, training in modes:
+            module.training = training
     fig = _figure(figsize=(5, 4.5))
     ax = fig.add_subplot()
     classes = np.unique(y)

@@ -1,7 +1,8 @@
 """Re-execute the teaching notebooks in place, so their committed outputs are current.
 
     python notebooks/execute.py                 # every notebook
-    python notebooks/execute.py 01 08           # the notebooks whose names start so
+    python notebooks/execute.py 01 08           # notebooks 01 and 08 (04 is 04 alone, not 04b)
+    python notebooks/execute.py 0               # a name that is no number: a prefix
 
 Each notebook runs from a clean kernel, in its own folder, with this checkout
 first on PYTHONPATH (so it imports this checkout's autograd and nn). Then the
@@ -44,6 +45,8 @@ __all__ = [
     "clean",
     "key_outputs",
     "picture",
+    "number",
+    "select",
     "write_atomic",
     "main",
 ]
@@ -164,6 +167,27 @@ def picture(nb: Any) -> bytes | None:
     return None
 
 
+def number(path: Path) -> str:
+    """The notebook's number, its name up to the first '_': '04', '04b'."""
+    return path.stem.split("_")[0]
+
+
+def select(names: list[str]) -> list[Path]:
+    """The notebooks `names` asks for, in course order; every notebook for no names.
+
+    A name that is a notebook's number picks that notebook alone ('04' is not '04b');
+    any other name picks the notebooks whose file names start with it.
+    """
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not names:
+        return paths
+    chosen = set()
+    for name in names:
+        by_number = [p for p in paths if number(p) == name]
+        chosen.update(by_number or [p for p in paths if p.name.startswith(name)])
+    return [p for p in paths if p in chosen]
+
+
 def _missing_renderer() -> str | None:
     """Why RENDERER cannot run here, or None: without it every graph output would be text."""
     sys.path.insert(0, str(ROOT))
@@ -180,14 +204,12 @@ def _missing_renderer() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Execute the chosen notebooks in place; return 0, or 1 if one failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 01 08")
+    parser.add_argument("names", nargs="*", help="notebook numbers or name prefixes, e.g. 01 04b")
     args = parser.parse_args(argv)
-    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
-    if args.names:
-        paths = [p for p in paths if any(p.name.startswith(n) for n in args.names)]
-        if not paths:
-            print(f"no notebook in {NOTEBOOKS} starts with {' or '.join(args.names)}")
-            return 2
+    paths = select(args.names)
+    if not paths:
+        print(f"no notebook in {NOTEBOOKS} is or starts with {' or '.join(args.names)}")
+        return 2
     missing = _missing_renderer()
     if missing:
         print(f"cannot execute the notebooks: {missing}", file=sys.stderr)

@@ -47,13 +47,13 @@ def test_values_arrays_tuples_and_lists_are_compared_item_by_item():
     assert not check("nested", [[1.0], [2.0]], [[1.0], [3.0]])
 
 
-def test_an_answer_of_another_kind_is_reported_not_raised(capsys):
-    assert not check("n", [1.0, 2.0], 3.0)
+def test_an_answer_of_another_kind_is_reported_with_the_expected_one(capsys):
+    assert not check("n", [1.0, 2.0], 3.0, hint="one number")
     assert capsys.readouterr().out == (
-        "not yet: n is [1, 2] (a list of 2), but the answer is a number\n"
-    ), "the expected value stays hidden when the kind is wrong"
+        "not yet: n is [1, 2] (a list of 2), but it should be 3 (a number). Hint: one number\n"
+    ), "a wrong answer of another kind still learns what was expected"
     assert not check("grads", [1.0], [1.0, 2.0])
-    assert "(a list of 1), but the answer is a list of 2" in capsys.readouterr().out
+    assert "is [1] (a list of 1), but it should be [1, 2] (a list of 2)" in capsys.readouterr().out
     assert not check("n", "three", 3)
     assert not check("flag", 1, True), "1 is not the answer True: bools compare exactly"
 
@@ -70,7 +70,7 @@ def test_sets_compare_in_any_order_and_print_sorted(capsys):
     assert capsys.readouterr().out == "right: wrong = {'a', 'c', 'e'}\n"
     assert not check("wrong", {"a"}, {"a", "b"})
     assert capsys.readouterr().out == (
-        "not yet: wrong is {'a'} (a set of 1), but the answer is a set of 2\n"
+        "not yet: wrong is {'a'} (a set of 1), but it should be {'a', 'b'} (a set of 2)\n"
     )
     assert not check("wrong", {"a", "c"}, {"a", "b"})
     assert "is {'a', 'c'}, but it should be {'a', 'b'}" in capsys.readouterr().out

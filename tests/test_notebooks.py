@@ -47,7 +47,7 @@ EXPECTED = [
 
 
 def _ids(paths: list[Path]) -> list[str]:
-    return [p.stem.split("_")[0] for p in paths]  # "02", "02b", ...
+    return [execute_module.number(p) for p in paths]  # "02", "02b", ...
 
 
 def _read(path: Path):
@@ -58,6 +58,17 @@ def test_the_notebooks_present_are_the_course_in_order():
     names = [p.stem for p in PATHS]
     assert names, f"no notebooks in {NOTEBOOK_DIR}"
     assert names == EXPECTED, f"expected the course {EXPECTED}, found {names}"
+
+
+def test_every_notebook_has_its_own_test_id_and_is_executed_alone_by_it():
+    ids = _ids(PATHS)
+    assert len(set(ids)) == len(ids), f"two notebooks share a test id: {ids}"
+    assert "04" in ids and "04b" in ids, ids
+    for path, number in zip(PATHS, ids, strict=True):
+        assert execute_module.select([number]) == [path], f"execute.py {number}: {path.name} alone"
+    assert execute_module.select(["04_t"]) == [NOTEBOOK_DIR / "04_training_a_classifier.ipynb"]
+    assert execute_module.select(["0"]) == [p for p in PATHS if p.name.startswith("0")]
+    assert execute_module.select([]) == PATHS and execute_module.select(["x"]) == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
@@ -82,7 +93,7 @@ def test_notebook_is_committed_executed_without_errors(path: Path):
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), (
         f"{path.name} was not executed top to bottom from a clean kernel (execution counts "
-        f"{counts}); run `python notebooks/execute.py {path.stem.split('_')[0]}`"
+        f"{counts}); run `python notebooks/execute.py {execute_module.number(path)}`"
     )
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -108,6 +119,30 @@ def test_notebook_asserts_its_key_numbers(path: Path):
     asserting = [c for c in key if re.search(r"^\s*assert ", c.source, re.M)]
     assert len(asserting) >= len(key) // 2, f"{path.name}: most key cells should assert"
     assert all(execute_module.key_outputs(nb)), f"{path.name}: a key cell prints nothing"
+
+
+CHECK_CALL = re.compile(r"^(check|check_gradient|grade)\(", re.M)
+"""A Your turn check cell: nn.course's check or check_gradient, or 2b's grade."""
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_your_turn_checks_are_committed_unanswered_and_followed_by_a_solution(path: Path):
+    nb = _read(path)
+    checks = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and CHECK_CALL.search(c.source)
+    ]
+    assert checks, f"{path.name} has no Your turn check"
+    for index in checks:
+        printed = "".join(o.get("text", "") for o in nb.cells[index].outputs)
+        verdicts = [line for line in printed.splitlines() if line.startswith(("right", "not yet"))]
+        assert verdicts and all(v.startswith("not yet") for v in verdicts), (
+            f"{path.name} cell {index}: a check committed with its placeholder says 'not yet', "
+            f"not {verdicts}"
+        )
+        solution = nb.cells[index + 1]
+        assert solution.cell_type == "markdown" and solution.source.startswith(
+            "<details><summary>Solution</summary>"
+        ), f"{path.name} cell {index}: the solution should be folded right under the check"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
@@ -147,7 +182,7 @@ def test_committed_key_outputs_are_current(path: Path):
         assert new == old, (
             f"{path.name}: key cell {number} prints something else than the committed output.\n"
             f"committed:\n{old}\nnow:\n{new}\n"
-            f"Run `python notebooks/execute.py {path.stem.split('_')[0]}` and commit the result"
+            f"Run `python notebooks/execute.py {execute_module.number(path)}` and commit the result"
         )
 
 

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 import nn
+from autograd import Value
 
 pytest.importorskip("matplotlib")
 
@@ -83,3 +84,46 @@ def test_a_plot_saved_through_a_symlink_replaces_the_picture_and_keeps_the_link(
     assert picture.read_bytes().startswith(PNG)
     assert (tmp_path / "latest.png").is_symlink()
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["latest.png", "loss.png", "pictures"]
+
+
+class _ModeRecorder(nn.Module):
+    """A model whose score is x[0] - x[1], writing down the mode of every call."""
+
+    def __init__(self):
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(self.training)
+        return Value(x[0] - x[1])
+
+
+def _regions(fig):
+    return [path.vertices.tolist() for path in fig.axes[0].collections[0].get_paths()]
+
+
+def test_decision_boundary_asks_the_model_in_evaluation_mode_and_puts_its_mode_back():
+    X, y = nn.data.moons(20, seed=0, signed=True)
+    recorder = _ModeRecorder()
+    nn.plot.decision_boundary(recorder, X, y, resolution=4)
+    assert recorder.seen == [False] * 16, "every grid point scored in evaluation mode"
+    assert recorder.training, "and the model is back in training mode"
+    recorder.eval()
+    nn.plot.decision_boundary(recorder, X, y, resolution=4)
+    assert not recorder.training, "a model in evaluation mode stays in it"
+
+
+def test_decision_boundary_of_a_model_with_dropout_is_the_same_on_every_call():
+    X, y = nn.data.moons(20, seed=0, signed=True)
+    model = nn.MLP(2, [16, 1], dropout=0.5, seed=0)
+    model.dropouts[0].eval()  # mixed modes: the model training, its dropout layer not
+    first = _regions(nn.plot.decision_boundary(model, X, y, resolution=8))
+    model.train()
+    second = _regions(nn.plot.decision_boundary(model, X, y, resolution=8))
+    assert model.training and model.dropouts[0].training, "training mode is put back"
+    model.eval()
+    in_eval = _regions(nn.plot.decision_boundary(model, X, y, resolution=8))
+    assert first == second == in_eval, "dropout is off while the regions are computed"
+    model.train()
+    model.dropouts[0].eval()
+    nn.plot.decision_boundary(model, X, y, resolution=8)
+    assert model.training and not model.dropouts[0].training, "each module's own mode comes back"
