@@ -22,7 +22,11 @@ def test_moons_demo_reaches_100_percent_and_writes_its_files(tmp_path, capsys):
     assert "<svg" in svg
     # its caption says which neuron, on which point (the first of moons, seed 0)
     assert ">Neuron layers.0.neurons.0 (the first of the first layer) of the trained model" in svg
-    assert "first training point, x1 = " in svg and "out = relu(w . x + b)" in svg
+    assert (
+        "first training point, x[0] = " in svg
+        and ">x[1]<" in svg
+        and "out = relu(w . x + b)" in svg
+    )
     assert (tmp_path / "backward_steps.html").read_text().lstrip().startswith("<!")
 
 

@@ -178,7 +178,7 @@ def _neuron_caption(model: nn.MLP, x: list[float]) -> str:
     """What neuron.svg shows: which neuron, on which input, after which backward."""
     neuron = model.layers[0].neurons[0]
     act = neuron.activation
-    inputs = ", ".join(f"x{i + 1} = {format_number(v)}" for i, v in enumerate(x))
+    inputs = ", ".join(f"x[{i}] = {format_number(v)}" for i, v in enumerate(x))
     formula = "w . x + b" if act == "linear" else f"{act}(w . x + b)"
     return (
         f"Neuron layers.0.neurons.0 (the first of the first layer) of the trained model on "
@@ -190,7 +190,7 @@ def _neuron_caption(model: nn.MLP, x: list[float]) -> str:
 def _neuron_graph(model: nn.MLP, x: list[float]) -> Value:
     """The first hidden neuron on the first point, backward run: a graph worth reading."""
     neuron = model.layers[0].neurons[0]
-    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    inputs = [Value(v, label=f"x[{i}]") for i, v in enumerate(x)]
     out = neuron(inputs)
     out.label = "out"
     model.zero_grad()  # leaves accumulate: show this pass's gradients, not training's last step
