@@ -29,7 +29,10 @@ A Python `if` on a value cannot be replayed: the tape would run the branch it
 recorded for every sample. So every batch records the model again at a few of
 its samples (one at random, and any beyond the range of those checked before)
 with the parameters as they are now, and a different graph raises TraceError
-(autograd/tape/guard.py).
+(autograd/tape/guard.py). A model made of nn's own layers alone (MLP, Layer,
+Neuron, Dropout, unchanged: `fixed_graph`) has no such `if`, so fit checks
+its tape on the first batch only; that check is most of an epoch's Python at
+100 samples.
 
 fit's default engine, 'auto', picks this one when the model's graph has
 layers the tape runs as matrix products and every sample has as many
@@ -53,6 +56,7 @@ from autograd import Tape, TraceError, Value, no_grad, trace
 from autograd.tape import Dense
 from nn.dropout import Dropout, MaskFeed, feeding
 from nn.errors import ShapeError
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import TERMS
 from nn.losses import l2 as l2_penalty
 from nn.module import Module
@@ -69,6 +73,7 @@ __all__ = [
     "replays",
     "dropout_plan",
     "draw_masks",
+    "fixed_graph",
 ]
 
 Plan = list[tuple[Dropout, int]]
@@ -77,6 +82,40 @@ Plan = list[tuple[Dropout, int]]
 _TAPES: weakref.WeakKeyDictionary[Module, dict[Any, Tape]] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Module, dict[bool, Plan]] = weakref.WeakKeyDictionary()
 """Per model, its dropout plan in training mode (True) and in evaluation mode (False)."""
+
+_AS_SHIPPED = {cls: dict(vars(cls)) for cls in (Module, Neuron, Layer, MLP, Dropout)}
+"""nn's own module classes as this file found them: what fixed_graph trusts."""
+_ACTIVATIONS = dict(ACTIVATIONS)
+
+
+def fixed_graph(modules: Sequence[Module]) -> bool:
+    """Whether the model makes one graph for every sample and every parameter value.
+
+    True when every module is one of nn's own (MLP, Layer, Neuron, Dropout), as
+    shipped: their forward has no Python `if` on a value, only ops of the graph,
+    so the tape's check of other examples need only run on its first batch
+    (check="first"). A subclass, a forward of your own, or a class changed
+    since import keeps the check on every batch (check="always").
+    """
+    if any(dict(vars(cls)) != shipped for cls, shipped in _AS_SHIPPED.items()):
+        return False
+    for module in modules:
+        if type(module) not in _AS_SHIPPED or "forward" in vars(module):
+            return False
+        if type(module) is Neuron and module._act is not _ACTIVATIONS[module.activation]:
+            return False
+    return True
+
+
+def _check_for(epoch: Epoch) -> str:
+    """The tape check for this fit() call: on the first batch only, for a fixed graph."""
+    check = epoch.cache.get("check")
+    if check is None:
+        fixed = epoch.modules is not None and fixed_graph(epoch.modules)
+        check = epoch.cache["check"] = "first" if fixed else "always"
+    return check
+
+
 _CHECKED: dict[Callable[..., Any], tuple[float, ...]] = {}
 """Per loss, the distinct targets it accepted last: a later fit() on them need not ask again."""
 
@@ -88,16 +127,24 @@ def _model_key(n_features: int, plan: Sequence[tuple[Dropout, int]]) -> Any:
     return ("masked", n_features, tuple((id(layer), n) for layer, n in plan))
 
 
-def model_tape(model: Module, n_features: int, plan: Sequence[tuple[Dropout, int]] = ()) -> Tape:
+def model_tape(
+    model: Module, n_features: int, plan: Sequence[tuple[Dropout, int]] = (), check: str = "always"
+) -> Tape:
     """The tape of model([x_0, ..., x_{n-1}]) on one sample, recorded once per model.
 
     With a dropout plan (training mode), the masks it lists are further inputs,
-    after the features; such a tape is kept apart from the one without masks.
+    after the features; such a tape is kept apart from the one without masks,
+    and one with another `check` (see trace) from one that checks always.
     """
     n_masks = sum(n for _, n in plan)
     forward = _forward_of(model, n_features, n_masks)
     key = _model_key(n_features, plan)
-    return _cached(model, key, lambda: trace(forward, n_features + n_masks, params=_params(model)))
+    if check != "always":
+        key = (key, check)
+    record = lambda: trace(  # noqa: E731
+        forward, n_features + n_masks, params=_params(model), check=check
+    )
+    return _cached(model, key, record)
 
 
 def tapes(model: Module) -> list[Tape]:
@@ -107,7 +154,11 @@ def tapes(model: Module) -> list[Tape]:
 
 
 def _loss_tape(
-    model: Module, n_features: int, term: Callable[[Value, Any], Value], params: list[Value]
+    model: Module,
+    n_features: int,
+    term: Callable[[Value, Any], Value],
+    params: list[Value],
+    check: str,
 ) -> Tape:
     """The tape of (term(model(x), target), model(x)) on one sample: the loss and the output."""
     forward = _forward_of(model, n_features, 0)
@@ -120,8 +171,8 @@ def _loss_tape(
 
     return _cached(
         model,
-        ("loss", n_features, term),
-        lambda: trace(loss_of_one_sample, n_features + 1, params=params),
+        ("loss", n_features, term, check),
+        lambda: trace(loss_of_one_sample, n_features + 1, params=params, check=check),
         params,
     )
 
@@ -377,7 +428,8 @@ def _with_loss_on_tape(
     params = epoch.params
     losses = []
     outputs = np.empty(len(X))
-    record = lambda: _loss_tape(epoch.model, X.shape[1], term, params)  # noqa: E731
+    check = _check_for(epoch)
+    record = lambda: _loss_tape(epoch.model, X.shape[1], term, params, check)  # noqa: E731
     tape = record()
     for k, batch in enumerate(epoch.batches):
         rows = _rows(batch, len(X))
@@ -404,7 +456,8 @@ def _with_loss_on_values(
     params = epoch.params
     losses = []
     outputs: list[Any] = [None] * len(epoch.rows)
-    record = lambda: model_tape(epoch.model, X.shape[1], plan)  # noqa: E731
+    check = _check_for(epoch)
+    record = lambda: model_tape(epoch.model, X.shape[1], plan, check)  # noqa: E731
     tape = record()
     for k, batch in enumerate(epoch.batches):
         first = epoch.first and k == 0

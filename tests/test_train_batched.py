@@ -490,3 +490,47 @@ def test_a_dropout_outside_the_module_tree_is_refused_by_the_tape_not_replayed()
     auto = HiddenDropout()  # the default engine trains it on Values, sample by sample
     history = nn.fit(auto, X, y, optimizer=nn.SGD(auto.parameters(), lr=0.1), **options)
     assert tapes(auto) == [] and math.isfinite(history.loss[0])
+
+
+def _fit_tapes(model, X, y, **options):
+    nn.fit(model, X, y, loss="hinge", optimizer=sgd(model.parameters()), epochs=2,
+           log_every=0, engine="batched", **options)  # fmt: skip
+    return [t.check for t in tapes(model) if t.recorded]
+
+
+class Doubled(nn.MLP):
+    """An MLP subclass: its forward is the user's code, whatever it does."""
+
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+def test_nn_own_layers_are_checked_on_the_first_batch_only_and_others_on_every_one(
+    monkeypatch,
+):
+    X, y = nn.data.moons(30, 0.1, seed=0, signed=True)
+    model = nn.MLP(2, [4, 4, 1], seed=0, dropout=0.0)
+    assert nn.batched.fixed_graph(list(dict(model.named_modules()).values()))
+    assert _fit_tapes(model, X, y) == ["first"]
+    assert _fit_tapes(Doubled(2, [4, 1], seed=0), X, y) == ["always"]
+    own = nn.MLP(2, [4, 1], seed=0)
+    own.layers[0].neurons[1].forward = lambda x: x[0] * 1.0  # an instance's own forward
+    assert _fit_tapes(own, X, y) == ["always"]
+    shipped = nn.Layer.forward
+    monkeypatch.setattr(nn.Layer, "forward", lambda self, x: shipped(self, x))
+    assert _fit_tapes(nn.MLP(2, [4, 1], seed=0), X, y) == ["always"]  # a class changed
+
+
+def test_a_fixed_graph_trains_to_the_scalar_engines_numbers_with_one_check():
+    """The same curve as the scalar engine, and a parameter replaced between fits is seen."""
+    X, y = nn.data.moons(40, 0.1, seed=1, signed=True)
+    results = {}
+    for engine in ("scalar", "batched"):
+        model = nn.MLP(2, [6, 6, 1], seed=2)
+        options = dict(loss="hinge", epochs=3, batch_size=10, log_every=0, engine=engine)
+        nn.fit(model, X, y, optimizer=sgd(model.parameters()), **options)
+        model.layers[1].neurons[0].w[0] = Value(0.25)  # a new leaf: the tape must follow
+        second = nn.fit(model, X, y, optimizer=sgd(model.parameters()), **options)
+        results[engine] = (second.loss, [p.data for p in model.parameters()])
+    np.testing.assert_allclose(results["batched"][0], results["scalar"][0], rtol=CURVE)
+    np.testing.assert_allclose(results["batched"][1], results["scalar"][1], rtol=CURVE)

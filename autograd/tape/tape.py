@@ -122,6 +122,11 @@ class Tape:
         return tuple(self._names)
 
     @property
+    def check(self) -> str:
+        """When the branch guard records f again: 'always', 'first' or 'never' (see trace)."""
+        return self._guard.check
+
+    @property
     def n_inputs(self) -> int:
         """How many inputs f takes: one array (or number) each."""
         return len(self._names)
