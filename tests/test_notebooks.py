@@ -246,3 +246,64 @@ def test_execute_draws_every_picture_with_one_renderer(tmp_path: Path, monkeypat
     assert [c.outputs[0].text for c in ran.cells] == ["graphviz-pure\n", "graphviz-pure\n"]
     assert execute_module.RENDERER == "graphviz-pure"
     assert os.environ["CHAINRULE_RENDERER"] == "dot"  # the caller's setting is back
+
+
+def _do_02b_exercises(pow_line: str, exp_line: str) -> str:
+    """Run notebook 02b's cells as a student would, up to the exp check, with these answers.
+
+    Each answer replaces the line `self.grad += ... * out.grad` of its exercise;
+    returns what the two check cells print.
+    """
+    import contextlib
+    import io
+
+    cells = [c for c in _read(NOTEBOOK_DIR / "02b_build_your_own_micrograd.ipynb").cells]
+    code = [c.source for c in cells if c.cell_type == "code"]
+    pow_cell = next(i for i, s in enumerate(code) if "def __pow__" in s)
+    exp_cell = next(i for i, s in enumerate(code) if "def exp(self)" in s)
+    blank = "self.grad += ... * out.grad"
+    code[pow_cell] = code[pow_cell].replace(blank, pow_line)
+    code[exp_cell] = code[exp_cell].replace(blank, exp_line)
+    namespace: dict = {}
+    printed = io.StringIO()
+    for i, source in enumerate(code[: exp_cell + 2]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(source, f"02b code cell {i}", "exec"), namespace)
+        if i in (pow_cell + 1, exp_cell + 1):  # the check cells under the exercises
+            printed.write(out.getvalue())
+    return printed.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("pow_line", "exp_line", "says"),
+    [
+        (
+            "self.grad += k * self.data ** (k - 1) * out.grad",
+            "self.grad += out.data * out.grad",
+            ["right: a ** 3 passes", "right: exp passes"],
+        ),
+        (
+            "self.grad += k * self.data ** (k - 1)",  # forgot * out.grad
+            "self.grad += out.data",
+            [
+                "not yet: a ** 3 is right when out.grad is 1, not when it is 3: a ** 3: a.grad "
+                "is 6.75 where 20.25 was expected. Hint: a ** 3 gives its gradient for an "
+                "upstream gradient of 1: is `* out.grad` missing in its backward?",
+                "not yet: exp is right when out.grad is 1, not when it is 3: exp: x.grad is",
+            ],
+        ),
+        (
+            "self.grad += k * self.data ** k * out.grad",  # kept the exponent
+            "self.grad += self.data * out.grad",
+            ["not yet: a ** 3: a.grad is 10.125 where 6.75 was expected. Hint:", "not yet: exp"],
+        ),
+    ],
+)
+def test_02b_exercises_done_right_and_wrong_get_the_feedback_a_student_can_act_on(
+    pow_line, exp_line, says
+):
+    printed = _do_02b_exercises(pow_line, exp_line)
+    for line in says:
+        assert line in printed, printed
+    assert "right:" not in printed or "not yet" not in printed, printed
