@@ -39,8 +39,8 @@ layers the tape runs as matrix products and every sample has as many
 features; engine='scalar' keeps the Value-per-sample engine for teaching.
 Each batch costs one replay (and, for a model of your own, one check) whatever
 its size, yet even batch_size=1 is faster than the scalar engine: on micrograd's
-demo model and 100 points an epoch took 61 ms of CPU against 188 ms, and 8.7 ms
-against 185 ms in batches of 8 (hinge loss, load 0.3, 2026-12-05).
+demo model and 100 points an epoch took 60 ms of CPU against 198 ms, and 8.1 ms
+against 170 ms in batches of 8 (bench/bench_batch_size.py, load 0.2, 2026-12-05).
 """
 
 from __future__ import annotations
@@ -97,14 +97,11 @@ def fixed_graph(modules: Sequence[Module]) -> bool:
     (check="first"). A subclass, a forward of your own, or a class changed
     since import keeps the check on every batch (check="always").
     """
+    if ACTIVATIONS != _ACTIVATIONS:  # an activation of your own put in nn's table
+        return False
     if any(dict(vars(cls)) != shipped for cls, shipped in _AS_SHIPPED.items()):
         return False
-    for module in modules:
-        if type(module) not in _AS_SHIPPED or "forward" in vars(module):
-            return False
-        if type(module) is Neuron and module._act is not _ACTIVATIONS[module.activation]:
-            return False
-    return True
+    return all(type(m) in _AS_SHIPPED and "forward" not in vars(m) for m in modules)
 
 
 def _check_for(epoch: Epoch) -> str:

@@ -534,3 +534,11 @@ def test_a_fixed_graph_trains_to_the_scalar_engines_numbers_with_one_check():
         results[engine] = (second.loss, [p.data for p in model.parameters()])
     np.testing.assert_allclose(results["batched"][0], results["scalar"][0], rtol=CURVE)
     np.testing.assert_allclose(results["batched"][1], results["scalar"][1], rtol=CURVE)
+
+
+def test_an_activation_of_your_own_in_nn_table_keeps_the_check_on_every_batch(monkeypatch):
+    X, y = nn.data.moons(30, 0.1, seed=0, signed=True)
+    monkeypatch.setitem(nn.layers.ACTIVATIONS, "relu", lambda v: v.relu())  # nn cannot know
+    model = nn.MLP(2, [4, 1], seed=0)
+    assert not nn.batched.fixed_graph(list(dict(model.named_modules()).values()))
+    assert _fit_tapes(model, X, y) == ["always"]
